@@ -1,0 +1,99 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Cairn: a photo-tagging daemon (`cairnd`) and its CLI (`cairn`).
+///
+/// Layers point one way: C shims (`C…`) ← leaf modules (EXIF, imaging, places, inference, catalog,
+/// configuration, recognizer contract) ← daemon services ← executables. See docs/ARCHITECTURE.md.
+let package = Package(
+    name: "Cairn",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "cairnd", targets: ["cairnd"]),
+        .executable(name: "cairn", targets: ["cairn"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+    ],
+    targets: [
+        // MARK: C libraries, each through one small target with an apt provider.
+        .systemLibrary(
+            name: "CExif",
+            path: "Sources/CExif",
+            pkgConfig: "libexif",
+            providers: [.apt(["libexif-dev"])]
+        ),
+        .target(
+            name: "CJPEG",
+            path: "Sources/CJPEG",
+            linkerSettings: [.linkedLibrary("jpeg")]
+        ),
+        .systemLibrary(
+            name: "COpenBLAS",
+            path: "Sources/COpenBLAS",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .systemLibrary(
+            name: "CGeonames",
+            path: "Sources/CGeonames",
+            pkgConfig: "geonames",
+            providers: [.apt(["libgeonames-dev"])]
+        ),
+
+        // MARK: Leaf modules.
+        .target(name: "CairnEXIF", dependencies: ["CExif"]),
+        .target(name: "CairnImaging", dependencies: ["CJPEG"]),
+        .target(name: "CairnPlaces", dependencies: ["CGeonames"]),
+        .target(name: "CairnInference", dependencies: ["COpenBLAS"]),
+        .target(name: "CairnCatalog", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "CairnConfig", dependencies: ["Yams"]),
+        .target(name: "CairnRecognition", dependencies: ["CairnEXIF", "CairnPlaces"]),
+
+        // MARK: The daemon's services and the executables.
+        .target(
+            name: "CairnDaemon",
+            dependencies: [
+                "CairnCatalog", "CairnConfig", "CairnEXIF", "CairnImaging", "CairnPlaces", "CairnRecognition",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "cairnd",
+            dependencies: [
+                "CairnDaemon", "CairnConfig", "CairnCatalog", "CairnInference", "CairnPlaces",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "cairn",
+            dependencies: [
+                "CairnCatalog", "CairnConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: Tests.
+        .target(
+            name: "CairnTesting",
+            dependencies: ["CairnCatalog", "CairnConfig"],
+            path: "Tests/CairnTesting"
+        ),
+        .testTarget(name: "CairnConfigTests", dependencies: ["CairnConfig", "CairnTesting"]),
+        .testTarget(name: "CairnCatalogTests", dependencies: ["CairnCatalog", "CairnTesting"]),
+        .testTarget(
+            name: "CairnLeafTests",
+            dependencies: ["CairnEXIF", "CairnImaging", "CairnPlaces", "CairnInference", "CairnTesting"]
+        ),
+        .testTarget(
+            name: "CairnEndToEndTests",
+            dependencies: ["CairnCatalog", "CairnTesting"]
+        ),
+    ]
+)

@@ -1,0 +1,35 @@
+#ifndef CAIRN_JPEG_H
+#define CAIRN_JPEG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// Result codes of the libjpeg shim. libjpeg reports errors by longjmp; the shim catches them in C and
+/// turns them into these codes plus a message, so no setjmp/longjmp crosses into Swift.
+typedef enum {
+    CAIRN_JPEG_OK = 0,
+    CAIRN_JPEG_ERROR = 1,          /* libjpeg rejected the data; see message */
+    CAIRN_JPEG_TOO_LARGE = 2,      /* declared size exceeds the caller's pixel limit */
+    CAIRN_JPEG_NO_MEMORY = 3
+} cairn_jpeg_status;
+
+typedef struct {
+    uint32_t width;            /* declared image width in pixels */
+    uint32_t height;           /* declared image height in pixels */
+    int components;            /* 1 grayscale, 3 YCbCr/RGB, 4 CMYK/YCCK */
+    int color_space;           /* libjpeg's J_COLOR_SPACE of the file */
+    int progressive;           /* 1 when the file is progressive */
+    char message[200];         /* libjpeg's message on failure, else empty */
+} cairn_jpeg_info;
+
+/// Reads the JPEG header of `data` without decoding pixels.
+cairn_jpeg_status cairn_jpeg_read_info(const uint8_t *data, size_t length, cairn_jpeg_info *info);
+
+/// Decodes `data` to packed 8-bit RGB at the smallest DCT scale (1/1, 1/2, 1/4, 1/8) whose output's
+/// short side is still at least `min_short_side`. Refuses files whose declared pixel count exceeds
+/// `max_pixels` before allocating. On success `*out_rgb` holds width*height*3 bytes the caller frees
+/// with `free`, and `info->width/height` are the output size.
+cairn_jpeg_status cairn_jpeg_decode_rgb(const uint8_t *data, size_t length, uint32_t min_short_side,
+                                        uint64_t max_pixels, uint8_t **out_rgb, cairn_jpeg_info *info);
+
+#endif

@@ -1,0 +1,193 @@
+import Foundation
+import GRDB
+
+extension Catalog {
+    /// Photo counts by state, the work queue and the most recent problems.
+    public func status(errorLimit: Int = 5) throws(CatalogError) -> CatalogStatus {
+        let path = self.path
+        return try read { db in
+            var photos = Dictionary(uniqueKeysWithValues: PhotoRecord.State.allCases.map { ($0.rawValue, 0) })
+            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM photos GROUP BY state") {
+                photos[row["state"]] = row["n"]
+            }
+            let recognizers = try Row.fetchAll(db, sql: """
+                SELECT r.id, r.version, r.enabled, r.status,
+                  (SELECT COUNT(*) FROM recognition x JOIN photos p ON p.id = x.photoId AND p.state = 'indexed'
+                   WHERE x.recognizerId = r.id AND x.recognizerVersion = r.version AND x.state = 'done') AS done,
+                  (SELECT COUNT(*) FROM recognition x JOIN photos p ON p.id = x.photoId AND p.state = 'indexed'
+                   WHERE x.recognizerId = r.id AND x.recognizerVersion = r.version AND x.state = 'failed') AS failed,
+                  CASE WHEN r.enabled THEN
+                    (SELECT COUNT(*) FROM photos p WHERE p.state = 'indexed' AND NOT EXISTS (
+                       SELECT 1 FROM recognition x WHERE x.photoId = p.id AND x.recognizerId = r.id
+                       AND x.recognizerVersion = r.version))
+                  ELSE 0 END AS queued
+                FROM recognizers r ORDER BY r.id
+                """).map { row in
+                CatalogStatus.Recognizer(
+                    id: row["id"], version: row["version"], enabled: row["enabled"], status: row["status"],
+                    done: row["done"], failed: row["failed"], queued: row["queued"])
+            }
+            let problems = try Row.fetchAll(db, sql: """
+                SELECT path, 'ingest' AS stage, errorReason AS reason, updatedAt AS at
+                  FROM photos WHERE state = 'damaged'
+                UNION ALL
+                SELECT p.path, x.recognizerId, x.error, x.updatedAt
+                  FROM recognition x JOIN photos p ON p.id = x.photoId
+                  WHERE x.state = 'failed' AND p.state <> 'removed'
+                ORDER BY at DESC, path LIMIT ?
+                """, arguments: [errorLimit]).map { row in
+                CatalogStatus.Problem(path: row["path"], stage: row["stage"], reason: row["reason"] ?? "", at: row["at"])
+            }
+            let schema = try CatalogSchema.migrator.completedMigrations(db).last ?? "none"
+            return CatalogStatus(
+                catalog: path, schema: schema, photos: photos, totalPhotos: photos.values.reduce(0, +),
+                queue: photos["pending", default: 0] + recognizers.reduce(0) { $0 + $1.queued },
+                recognizers: recognizers, lastErrors: problems)
+        }
+    }
+
+    /// The album tree, optionally narrowed to one country and/or city (matched without regard to case).
+    public func albums(country: String? = nil, city: String? = nil) throws(CatalogError) -> AlbumTree {
+        try read { db in
+            var conditions = ["country IS NOT NULL"]
+            var arguments: StatementArguments = []
+            if let country {
+                conditions.append("(country = ? COLLATE NOCASE OR countryCode = ? COLLATE NOCASE)")
+                arguments += [country, country]
+            }
+            if let city {
+                conditions.append("city = ? COLLATE NOCASE")
+                arguments += [city]
+            }
+            let whereClause = conditions.joined(separator: " AND ")
+            let countryRows = try Row.fetchAll(db, sql: """
+                SELECT country, countryCode, COUNT(DISTINCT photoId) AS n FROM album_photos
+                WHERE \(whereClause) GROUP BY country, countryCode ORDER BY n DESC, country
+                """, arguments: arguments)
+            let cityRows = try Row.fetchAll(db, sql: """
+                SELECT country, city, MIN(adminRegion) AS region, COUNT(DISTINCT photoId) AS n FROM album_photos
+                WHERE \(whereClause) AND city IS NOT NULL GROUP BY country, city ORDER BY n DESC, city
+                """, arguments: arguments)
+            let landmarkRows = try Row.fetchAll(db, sql: """
+                SELECT country, city, landmark, COUNT(DISTINCT photoId) AS n FROM album_photos
+                WHERE \(whereClause) AND landmark IS NOT NULL
+                GROUP BY country, city, landmark ORDER BY n DESC, landmark
+                """, arguments: arguments)
+            let countries = countryRows.map { row -> AlbumTree.Country in
+                let name: String = row["country"]
+                let cities = cityRows.filter { $0["country"] == name }.map { cityRow -> AlbumTree.City in
+                    let cityName: String = cityRow["city"]
+                    let landmarks = landmarkRows.filter { $0["country"] == name && $0["city"] == cityName }.map {
+                        AlbumTree.Landmark(landmark: $0["landmark"], photos: $0["n"])
+                    }
+                    return AlbumTree.City(city: cityName, region: cityRow["region"], photos: cityRow["n"], landmarks: landmarks)
+                }
+                return AlbumTree.Country(country: name, countryCode: row["countryCode"], photos: row["n"], cities: cities)
+            }
+            let unplaced = try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM photos p WHERE p.state IN ('indexed', 'pending')
+                AND NOT EXISTS (SELECT 1 FROM photo_places pp WHERE pp.photoId = p.id)
+                """) ?? 0
+            return AlbumTree(countries: countries, unplacedPhotos: unplaced)
+        }
+    }
+
+    /// Photos matching every field set in `filter`, newest first (undated last), removed photos excluded.
+    public func photos(matching filter: PhotoFilter) throws(CatalogError) -> [PhotoSummary] {
+        try read { db in
+            var conditions = ["p.state <> 'removed'"]
+            var arguments: StatementArguments = []
+            if let country = filter.country {
+                conditions.append("(pl.country = ? COLLATE NOCASE OR pl.countryCode = ? COLLATE NOCASE)")
+                arguments += [country, country]
+            }
+            if let city = filter.city {
+                conditions.append("pl.city = ? COLLATE NOCASE")
+                arguments += [city]
+            }
+            if let landmark = filter.landmark {
+                conditions.append("EXISTS (SELECT 1 FROM tags t WHERE t.photoId = p.id AND t.kind = 'landmark' AND t.label = ? COLLATE NOCASE)")
+                arguments += [landmark]
+            }
+            if let tag = filter.tag {
+                if let kind = filter.tagKind {
+                    conditions.append("EXISTS (SELECT 1 FROM tags t WHERE t.photoId = p.id AND t.label = ? COLLATE NOCASE AND t.kind = ?)")
+                    arguments += [tag, kind]
+                } else {
+                    conditions.append("EXISTS (SELECT 1 FROM tags t WHERE t.photoId = p.id AND t.label = ? COLLATE NOCASE)")
+                    arguments += [tag]
+                }
+            }
+            if let from = filter.from {
+                conditions.append("substr(f.takenAt, 1, 10) >= ?")
+                arguments += [from]
+            }
+            if let to = filter.to {
+                conditions.append("substr(f.takenAt, 1, 10) <= ?")
+                arguments += [to]
+            }
+            let limit = filter.limit.map { " LIMIT \($0)" } ?? ""
+            return try Row.fetchAll(db, sql: """
+                SELECT p.path, p.state, f.takenAt, pl.country, pl.city,
+                  (SELECT label FROM tags t WHERE t.photoId = p.id AND t.kind = 'landmark' ORDER BY score DESC LIMIT 1) AS landmark
+                FROM photos p
+                LEFT JOIN photo_facts f ON f.photoId = p.id
+                LEFT JOIN photo_place pl ON pl.photoId = p.id
+                WHERE \(conditions.joined(separator: " AND "))
+                ORDER BY f.takenAt IS NULL, f.takenAt DESC, p.path\(limit)
+                """, arguments: arguments).map { row in
+                PhotoSummary(
+                    path: row["path"], takenAt: row["takenAt"], country: row["country"], city: row["city"],
+                    landmark: row["landmark"], state: row["state"])
+            }
+        }
+    }
+
+    /// Everything known about the photo at `path`.
+    public func photo(path photoPath: String) throws(CatalogError) -> PhotoDetails {
+        let catalogPath = self.path
+        return try read { db in
+            guard let photo = try PhotoRecord.filter(PhotoRecord.Columns.path == photoPath).fetchOne(db),
+                let id = photo.id
+            else {
+                throw CatalogError(code: .notFound, path: catalogPath, message: "no photo at \(photoPath) in the catalog")
+            }
+            let facts = try PhotoFactsRecord.fetchOne(db, key: id)
+            let places = try PhotoPlaceRecord.filter(PhotoPlaceRecord.Columns.photoId == id)
+                .order(PhotoPlaceRecord.Columns.source).fetchAll(db).map {
+                    PhotoDetails.Place(
+                        source: $0.source.rawValue, countryCode: $0.countryCode, country: $0.country,
+                        region: $0.adminRegion, city: $0.city, gazetteer: $0.gazetteerVersion)
+                }
+            let tags = try TagRecord.filter(TagRecord.Columns.photoId == id)
+                .order(Column("score").desc, TagRecord.Columns.label).fetchAll(db).map {
+                    PhotoDetails.Tag(
+                        kind: $0.kind, label: $0.label, score: $0.score, recognizer: $0.recognizerId,
+                        recognizerVersion: $0.recognizerVersion)
+                }
+            let recognition = try RecognitionRecord.filter(RecognitionRecord.Columns.photoId == id)
+                .order(RecognitionRecord.Columns.recognizerId).fetchAll(db).map {
+                    PhotoDetails.Recognition(
+                        recognizer: $0.recognizerId, version: $0.recognizerVersion, state: $0.state.rawValue,
+                        error: $0.error, at: $0.updatedAt)
+                }
+            return PhotoDetails(
+                path: photo.path, state: photo.state.rawValue, errorReason: photo.errorReason, size: photo.size,
+                contentHash: photo.contentHash, addedAt: photo.addedAt, removedAt: photo.removedAt, facts: facts,
+                places: places, tags: tags, recognition: recognition)
+        }
+    }
+
+    /// Tag labels with the number of (not removed) photos carrying each, most common first.
+    public func tagCounts(kind: String? = nil) throws(CatalogError) -> [TagCount] {
+        try read { db in
+            let kindFilter = kind == nil ? "" : "AND t.kind = ?"
+            let arguments: StatementArguments = kind.map { [$0] } ?? []
+            return try Row.fetchAll(db, sql: """
+                SELECT t.kind, t.label, COUNT(DISTINCT t.photoId) AS n FROM tags t
+                JOIN photos p ON p.id = t.photoId AND p.state <> 'removed'
+                WHERE 1 \(kindFilter) GROUP BY t.kind, t.label ORDER BY n DESC, t.kind, t.label
+                """, arguments: arguments).map { TagCount(kind: $0["kind"], label: $0["label"], photos: $0["n"]) }
+        }
+    }
+}

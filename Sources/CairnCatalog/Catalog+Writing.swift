@@ -1,0 +1,176 @@
+import Foundation
+import GRDB
+
+/// What a file on disk looks like now, from stat(2).
+public struct FileIdentity: Sendable, Equatable {
+    public var path: String
+    public var device: Int64
+    public var inode: Int64
+    public var size: Int64
+    public var mtimeNs: Int64
+
+    public init(path: String, device: Int64, inode: Int64, size: Int64, mtimeNs: Int64) {
+        self.path = path
+        self.device = device
+        self.inode = inode
+        self.size = size
+        self.mtimeNs = mtimeNs
+    }
+}
+
+/// What a recognizer observed about one photo, ready to store.
+public struct RecognitionResult: Sendable {
+    public var tags: [(kind: String, label: String, score: Double)]
+    /// A place inferred from a recognised landmark, used when the photo has no EXIF place.
+    public var landmarkPlace: PhotoPlaceRecord?
+
+    public init(tags: [(kind: String, label: String, score: Double)], landmarkPlace: PhotoPlaceRecord? = nil) {
+        self.tags = tags
+        self.landmarkPlace = landmarkPlace
+    }
+}
+
+extension Catalog {
+    /// Records a file seen on disk. A new path is inserted as pending; a known path whose size or mtime
+    /// changed goes back to pending; an unchanged one is left alone. Returns the row and whether it needs ingest.
+    @discardableResult
+    public func notePhoto(_ file: FileIdentity, now: Date = Date()) throws(CatalogError) -> (photo: PhotoRecord, needsIngest: Bool) {
+        try write { db in
+            if var photo = try PhotoRecord.filter(PhotoRecord.Columns.path == file.path).fetchOne(db) {
+                let changed = photo.size != file.size || photo.mtimeNs != file.mtimeNs
+                    || photo.device != file.device || photo.inode != file.inode
+                let wasRemoved = photo.state == .removed
+                guard changed || wasRemoved || photo.state == .pending else { return (photo, false) }
+                photo.device = file.device
+                photo.inode = file.inode
+                photo.size = file.size
+                photo.mtimeNs = file.mtimeNs
+                photo.removedAt = nil
+                photo.updatedAt = now
+                if changed {
+                    photo.contentHash = nil
+                    photo.state = .pending
+                    photo.errorReason = nil
+                } else if wasRemoved {
+                    photo.state = photo.errorReason == nil ? .indexed : .damaged
+                }
+                try photo.update(db)
+                return (photo, photo.state == .pending)
+            }
+            var photo = PhotoRecord(
+                path: file.path, device: file.device, inode: file.inode, size: file.size, mtimeNs: file.mtimeNs,
+                addedAt: now, updatedAt: now)
+            try photo.insert(db)
+            return (photo, true)
+        }
+    }
+
+    /// Stores a photo's facts and EXIF place, and marks it indexed, in one transaction.
+    public func storeFacts(
+        _ facts: PhotoFactsRecord, place: PhotoPlaceRecord?, contentHash: String?, now: Date = Date()
+    ) throws(CatalogError) {
+        try write { db in
+            try facts.upsert(db)
+            try PhotoPlaceRecord
+                .filter(PhotoPlaceRecord.Columns.photoId == facts.photoId && PhotoPlaceRecord.Columns.source == "exif")
+                .deleteAll(db)
+            try place?.insert(db)
+            try db.execute(
+                sql: "UPDATE photos SET state = 'indexed', errorReason = NULL, contentHash = ?, updatedAt = ? WHERE id = ?",
+                arguments: [contentHash, now, facts.photoId])
+        }
+    }
+
+    /// Marks a photo damaged with the reason, keeping whatever was known about it.
+    public func markDamaged(photoId: Int64, reason: String, now: Date = Date()) throws(CatalogError) {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE photos SET state = 'damaged', errorReason = ?, updatedAt = ? WHERE id = ?",
+                arguments: [reason, now, photoId])
+        }
+    }
+
+    /// Marks photos under `path` (the file, or every file below a folder) as removed. Their tags are kept
+    /// until `purgeRemoved(before:)`. Returns how many were marked.
+    @discardableResult
+    public func markRemoved(path: String, now: Date = Date()) throws(CatalogError) -> Int {
+        try write { db in
+            try db.execute(
+                sql: """
+                    UPDATE photos SET state = 'removed', removedAt = ?, updatedAt = ?
+                    WHERE state <> 'removed' AND (path = ? OR substr(path, 1, ?) = ?)
+                    """,
+                arguments: [now, now, path, path.utf8.count + 1, path + "/"])
+            return db.changesCount
+        }
+    }
+
+    /// Deletes photos removed before `date`, with their facts, places, tags and recognition state.
+    @discardableResult
+    public func purgeRemoved(before date: Date) throws(CatalogError) -> Int {
+        try write { db in
+            try PhotoRecord.filter(PhotoRecord.Columns.state == "removed" && Column("removedAt") < date).deleteAll(db)
+        }
+    }
+
+    /// Records the recognizers loaded now; their versions decide which photos are stale.
+    public func registerRecognizers(_ recognizers: [RecognizerRecord]) throws(CatalogError) {
+        try write { db in
+            try db.execute(sql: "UPDATE recognizers SET enabled = 0")
+            for recognizer in recognizers {
+                try recognizer.upsert(db)
+            }
+        }
+    }
+
+    /// Replaces what `recognizerId` said about a photo with a new result, in one transaction.
+    public func storeRecognition(
+        photoId: Int64, recognizerId: String, version: String, result: Result<RecognitionResult, RecognitionFailure>,
+        now: Date = Date()
+    ) throws(CatalogError) {
+        try write { db in
+            try TagRecord
+                .filter(TagRecord.Columns.photoId == photoId && TagRecord.Columns.recognizerId == recognizerId)
+                .deleteAll(db)
+            switch result {
+            case .success(let observed):
+                for tag in observed.tags {
+                    var record = TagRecord(
+                        photoId: photoId, kind: tag.kind, label: tag.label, score: tag.score,
+                        recognizerId: recognizerId, recognizerVersion: version)
+                    try record.insert(db)
+                }
+                if let place = observed.landmarkPlace {
+                    try place.upsert(db)
+                }
+                try RecognitionRecord(
+                    photoId: photoId, recognizerId: recognizerId, recognizerVersion: version, state: .done,
+                    updatedAt: now
+                ).upsert(db)
+            case .failure(let failure):
+                try RecognitionRecord(
+                    photoId: photoId, recognizerId: recognizerId, recognizerVersion: version, state: .failed,
+                    error: failure.reason, updatedAt: now
+                ).upsert(db)
+            }
+        }
+    }
+}
+
+/// Why a recognizer failed on one photo; stored so `cairn status` and `cairn photo` can show it.
+public struct RecognitionFailure: Error, Sendable {
+    public var reason: String
+    public init(reason: String) { self.reason = reason }
+}
+
+extension Catalog {
+    /// Paths of photos not marked removed at or below `root`.
+    public func activePaths(under root: String) throws(CatalogError) -> [String] {
+        let prefix = root.hasSuffix("/") ? root : root + "/"
+        return try read { db in
+            try String.fetchAll(
+                db, sql: "SELECT path FROM photos WHERE state <> 'removed' AND substr(path, 1, ?) = ?",
+                arguments: [prefix.utf8.count, prefix])
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import GRDB
+
+/// The catalog's migrations. A migration is never edited once it has shipped: change the schema by
+/// registering a new one at the end.
+enum CatalogSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: photos, facts, places, tags, recognition, albums") { db in
+            try db.create(table: "photos") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("path", .text).notNull().unique()
+                t.column("device", .integer).notNull()
+                t.column("inode", .integer).notNull()
+                t.column("size", .integer).notNull()
+                t.column("mtimeNs", .integer).notNull()
+                t.column("contentHash", .text)
+                // pending → indexed, or damaged (with errorReason); removed when gone from disk.
+                t.column("state", .text).notNull().defaults(to: "pending")
+                    .check { ["pending", "indexed", "damaged", "removed"].contains($0) }
+                t.column("errorReason", .text)
+                t.column("addedAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull()
+                t.column("removedAt", .datetime)
+            }
+            try db.create(index: "photos_on_device_inode", on: "photos", columns: ["device", "inode"])
+            try db.create(index: "photos_on_contentHash", on: "photos", columns: ["contentHash"])
+            try db.create(index: "photos_on_state", on: "photos", columns: ["state"])
+
+            try db.create(table: "photo_facts") { t in
+                t.primaryKey("photoId", .integer).references("photos", onDelete: .cascade)
+                t.column("takenAt", .text)  // local wall-clock time, "YYYY-MM-DDTHH:MM:SS"
+                t.column("takenAtOffset", .text)  // "+02:00" when the camera recorded it
+                t.column("cameraMake", .text)
+                t.column("cameraModel", .text)
+                t.column("orientation", .integer)
+                t.column("width", .integer)
+                t.column("height", .integer)
+                t.column("latitude", .double)
+                t.column("longitude", .double)
+                t.column("altitude", .double)
+                t.column("locationIssue", .text)  // why GPS tags present in the file were not used
+            }
+            try db.create(index: "photo_facts_on_takenAt", on: "photo_facts", columns: ["takenAt"])
+
+            try db.create(table: "photo_places") { t in
+                t.column("photoId", .integer).notNull().references("photos", onDelete: .cascade)
+                t.column("source", .text).notNull().check { ["exif", "landmark"].contains($0) }
+                t.column("countryCode", .text)
+                t.column("country", .text)
+                t.column("adminRegion", .text)
+                t.column("city", .text)
+                t.column("gazetteerVersion", .text).notNull()
+                t.primaryKey(["photoId", "source"])
+            }
+            try db.create(index: "photo_places_on_country_city", on: "photo_places", columns: ["country", "city"])
+
+            try db.create(table: "tags") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("photoId", .integer).notNull().indexed().references("photos", onDelete: .cascade)
+                t.column("kind", .text).notNull()  // scene, landmark, …
+                t.column("label", .text).notNull()
+                t.column("score", .double).notNull()
+                t.column("recognizerId", .text).notNull()
+                t.column("recognizerVersion", .text).notNull()
+            }
+            try db.create(index: "tags_on_kind_label", on: "tags", columns: ["kind", "label"])
+
+            try db.create(table: "recognizers") { t in
+                t.primaryKey("id", .text)
+                t.column("version", .text).notNull()
+                t.column("enabled", .boolean).notNull()
+                t.column("status", .text)  // last load outcome, shown by `cairn status`
+                t.column("updatedAt", .datetime).notNull()
+            }
+
+            try db.create(table: "recognition") { t in
+                t.column("photoId", .integer).notNull().references("photos", onDelete: .cascade)
+                t.column("recognizerId", .text).notNull()
+                t.column("recognizerVersion", .text).notNull()
+                t.column("state", .text).notNull().check { ["done", "failed"].contains($0) }
+                t.column("error", .text)
+                t.column("updatedAt", .datetime).notNull()
+                t.primaryKey(["photoId", "recognizerId"])
+            }
+
+            // One place per photo for albums: the EXIF place when there is one, else the landmark's.
+            try db.execute(sql: """
+                CREATE VIEW photo_place AS
+                SELECT pp.* FROM photo_places pp
+                JOIN photos p ON p.id = pp.photoId AND p.state <> 'removed'
+                WHERE pp.source = 'exif'
+                   OR NOT EXISTS (SELECT 1 FROM photo_places e WHERE e.photoId = pp.photoId AND e.source = 'exif')
+                """)
+            // Album membership: country ▸ city ▸ landmark (landmark NULL for photos of a city without one).
+            try db.execute(sql: """
+                CREATE VIEW album_photos AS
+                SELECT pl.photoId, pl.countryCode, pl.country, pl.adminRegion, pl.city, t.label AS landmark
+                FROM photo_place pl
+                LEFT JOIN tags t ON t.photoId = pl.photoId AND t.kind = 'landmark'
+                """)
+        }
+        return migrator
+    }
+}

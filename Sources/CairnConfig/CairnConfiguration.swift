@@ -1,0 +1,143 @@
+/// Everything `cairnd` and `cairn` can be configured with. The YAML file is only an adapter that fills
+/// these structs; every field has a default, so an empty file (or none) is a valid configuration.
+public struct CairnConfiguration: Sendable, Equatable {
+    /// Folders the daemon watches for photos.
+    public var watch: WatchConfiguration
+    /// Where the SQLite catalog lives.
+    public var catalog: CatalogConfiguration
+    /// How much the daemon logs.
+    public var log: LogConfiguration
+    /// Offline reverse geocoding.
+    public var places: PlacesConfiguration
+    /// Recognition worker threads and CPU priority.
+    public var workers: WorkersConfiguration
+    /// Built-in recognizer plugins, in the order they run.
+    public var recognizers: [RecognizerConfiguration]
+
+    public init(
+        watch: WatchConfiguration = .init(),
+        catalog: CatalogConfiguration = .init(),
+        log: LogConfiguration = .init(),
+        places: PlacesConfiguration = .init(),
+        workers: WorkersConfiguration = .init(),
+        recognizers: [RecognizerConfiguration] = RecognizerConfiguration.defaults
+    ) {
+        self.watch = watch
+        self.catalog = catalog
+        self.log = log
+        self.places = places
+        self.workers = workers
+        self.recognizers = recognizers
+    }
+}
+
+public struct WatchConfiguration: Sendable, Equatable {
+    /// Absolute or config-relative folders; each is watched recursively.
+    public var folders: [String]
+    /// Largest image, in pixels, that Cairn will decode; bigger files are recorded as refused.
+    public var maxPixels: Int
+
+    public init(folders: [String] = [], maxPixels: Int = 200_000_000) {
+        self.folders = folders
+        self.maxPixels = maxPixels
+    }
+}
+
+public struct CatalogConfiguration: Sendable, Equatable {
+    /// Path of the SQLite catalog file.
+    public var path: String
+    /// Days a photo that disappeared from disk stays in the catalog (with its tags) before it is purged.
+    public var purgeRemovedAfterDays: Int
+
+    public init(path: String = "cairn.sqlite", purgeRemovedAfterDays: Int = 30) {
+        self.path = path
+        self.purgeRemovedAfterDays = purgeRemovedAfterDays
+    }
+}
+
+public struct LogConfiguration: Sendable, Equatable {
+    public enum Level: String, Sendable, CaseIterable {
+        case trace, debug, info, notice, warning, error, critical
+    }
+
+    public var level: Level
+
+    public init(level: Level = .info) {
+        self.level = level
+    }
+}
+
+public struct PlacesConfiguration: Sendable, Equatable {
+    /// `libgeonames` (Debian's built-in GeoNames cities of 15,000+ people) or the path of a GeoNames dump
+    /// imported with `cairn places import`.
+    public var gazetteer: String
+    /// A photo farther than this from every city gets a country-only place (or none).
+    public var maxCityDistanceKm: Double
+
+    public init(gazetteer: String = "libgeonames", maxCityDistanceKm: Double = 30) {
+        self.gazetteer = gazetteer
+        self.maxCityDistanceKm = maxCityDistanceKm
+    }
+}
+
+public struct WorkersConfiguration: Sendable, Equatable {
+    /// Recognition threads; 0 means one per CPU core.
+    public var threads: Int
+    /// nice(2) value for the daemon, 0 (normal) to 19 (lowest priority).
+    public var niceness: Int
+
+    public init(threads: Int = 0, niceness: Int = 10) {
+        self.threads = threads
+        self.niceness = niceness
+    }
+}
+
+/// One built-in recognizer plugin: whether it runs and its own settings.
+public struct RecognizerConfiguration: Sendable, Equatable {
+    public var id: String
+    public var enabled: Bool
+    /// Plugin-specific settings, already checked against the plugin's schema.
+    public var settings: [String: SettingValue]
+
+    public init(id: String, enabled: Bool = true, settings: [String: SettingValue] = [:]) {
+        self.id = id
+        self.enabled = enabled
+        self.settings = settings
+    }
+
+    /// The built-in recognizers and their defaults, in their default order.
+    public static var defaults: [RecognizerConfiguration] {
+        RecognizerSchema.builtIn.map { schema in
+            RecognizerConfiguration(
+                id: schema.id,
+                enabled: true,
+                settings: schema.settings.reduce(into: [:]) { $0[$1.key] = $1.defaultValue }
+            )
+        }
+    }
+}
+
+/// A typed plugin setting value.
+public enum SettingValue: Sendable, Equatable, CustomStringConvertible {
+    case bool(Bool)
+    case int(Int)
+    case double(Double)
+    case string(String)
+
+    public var description: String {
+        switch self {
+        case .bool(let value): "\(value)"
+        case .int(let value): "\(value)"
+        case .double(let value): "\(value)"
+        case .string(let value): value
+        }
+    }
+
+    public var doubleValue: Double? {
+        switch self {
+        case .double(let value): value
+        case .int(let value): Double(value)
+        default: nil
+        }
+    }
+}

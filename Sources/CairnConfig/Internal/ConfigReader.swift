@@ -1,0 +1,147 @@
+import Foundation
+import Yams
+
+/// A YAML mapping with its keys' source lines.
+struct ConfigMapping {
+    var prefix: String
+    var entries: [(key: String, line: Int?, value: Node)]
+
+    func value(_ key: String) -> Node? {
+        entries.first { $0.key == key }?.value
+    }
+
+    func dotted(_ key: String) -> String {
+        prefix.isEmpty ? key : "\(prefix).\(key)"
+    }
+}
+
+/// Typed, strict access to configuration nodes; every failure names the key and line.
+struct ConfigReader {
+    var source: String
+    var baseDirectory: String?
+
+    func mapping(_ node: Node, key: String) throws(ConfigurationError) -> ConfigMapping {
+        if node.null != nil { return ConfigMapping(prefix: key, entries: []) }
+        guard let mapping = node.mapping else {
+            throw invalid(key, node, expected: "a section of 'key: value' lines")
+        }
+        var entries: [(key: String, line: Int?, value: Node)] = []
+        for (keyNode, value) in mapping {
+            guard let name = keyNode.string else {
+                throw invalid(key, keyNode, expected: "a section with text keys")
+            }
+            let dotted = key.isEmpty ? name : "\(key).\(name)"
+            if entries.contains(where: { $0.key == name }) {
+                throw ConfigurationError(
+                    code: .invalidValue, key: dotted, line: keyNode.mark?.line, source: source,
+                    message: "key '\(dotted)' appears twice")
+            }
+            entries.append((name, keyNode.mark?.line, value))
+        }
+        return ConfigMapping(prefix: key, entries: entries)
+    }
+
+    func checkKeys(_ mapping: ConfigMapping, allowed: [String]) throws(ConfigurationError) {
+        for entry in mapping.entries where !allowed.contains(entry.key) {
+            throw ConfigurationError.unknownKey(
+                mapping.dotted(entry.key), line: entry.line, source: source, allowed: allowed)
+        }
+    }
+
+    func string(_ node: Node, key: String) throws(ConfigurationError) -> String {
+        guard let scalar = node.scalar, node.null == nil else { throw invalid(key, node, expected: "a text value") }
+        return scalar.string
+    }
+
+    func bool(_ node: Node, key: String) throws(ConfigurationError) -> Bool {
+        guard let value = node.bool else { throw invalid(key, node, expected: "true or false") }
+        return value
+    }
+
+    func int(_ node: Node, key: String, in range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+        guard let value = node.int, range.contains(value) else {
+            throw invalid(key, node, expected: "a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
+    }
+
+    func double(_ node: Node, key: String, in range: ClosedRange<Double>) throws(ConfigurationError) -> Double {
+        guard let value = node.float, value.isFinite, range.contains(value) else {
+            throw invalid(key, node, expected: "a number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
+    }
+
+    func path(_ node: Node, key: String) throws(ConfigurationError) -> String {
+        let text = try string(node, key: key)
+        guard !text.isEmpty else { throw invalid(key, node, expected: "a non-empty path") }
+        return resolve(text)
+    }
+
+    func pathList(_ node: Node, key: String) throws(ConfigurationError) -> [String] {
+        if node.null != nil { return [] }
+        guard let sequence = node.sequence else { throw invalid(key, node, expected: "a list of folders") }
+        var paths: [String] = []
+        for item in sequence {
+            paths.append(try path(item, key: key))
+        }
+        return paths
+    }
+
+    /// Resolves a path relative to the configuration file's folder; `~` is not expanded (daemons have no home).
+    func resolve(_ path: String) -> String {
+        guard let baseDirectory, !path.hasPrefix("/") else { return path }
+        return URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: baseDirectory, isDirectory: true))
+            .standardizedFileURL.path
+    }
+
+    func recognizers(_ node: Node) throws(ConfigurationError) -> [RecognizerConfiguration] {
+        let section = try mapping(node, key: "recognizers")
+        let known = RecognizerSchema.builtIn.map(\.id)
+        try checkKeys(section, allowed: known)
+        // Listed recognizers run in the order written; unlisted built-ins keep their defaults after them.
+        var result: [RecognizerConfiguration] = []
+        for entry in section.entries {
+            let schema = RecognizerSchema.builtIn.first { $0.id == entry.key }!
+            result.append(try recognizer(entry.value, schema: schema))
+        }
+        for fallback in RecognizerConfiguration.defaults where !result.contains(where: { $0.id == fallback.id }) {
+            result.append(fallback)
+        }
+        return result
+    }
+
+    private func recognizer(_ node: Node, schema: RecognizerSchema) throws(ConfigurationError) -> RecognizerConfiguration {
+        let prefix = "recognizers.\(schema.id)"
+        let section = try mapping(node, key: prefix)
+        try checkKeys(section, allowed: ["enabled"] + schema.settings.map(\.key))
+        var configuration = RecognizerConfiguration.defaults.first { $0.id == schema.id }!
+        if let enabled = section.value("enabled") {
+            configuration.enabled = try bool(enabled, key: "\(prefix).enabled")
+        }
+        for setting in schema.settings {
+            guard let value = section.value(setting.key) else { continue }
+            let key = "\(prefix).\(setting.key)"
+            switch setting.kind {
+            case .bool: configuration.settings[setting.key] = .bool(try bool(value, key: key))
+            case .int(let range): configuration.settings[setting.key] = .int(try int(value, key: key, in: range))
+            case .double(let range):
+                configuration.settings[setting.key] = .double(try double(value, key: key, in: range))
+            case .string: configuration.settings[setting.key] = .string(try path(value, key: key))
+            }
+        }
+        return configuration
+    }
+
+    private func invalid(_ key: String, _ node: Node, expected: String) -> ConfigurationError {
+        let shown: String
+        if let scalar = node.scalar {
+            shown = scalar.string
+        } else if node.mapping != nil {
+            shown = "a section"
+        } else {
+            shown = "a list"
+        }
+        return ConfigurationError.invalidValue(key, line: node.mark?.line, source: source, expected: expected, got: shown)
+    }
+}

@@ -1,0 +1,72 @@
+import CExif
+import Foundation
+
+/// Reads EXIF facts with libexif from a JPEG file or a raw EXIF block. Broken EXIF never throws: what can be
+/// read is returned, and invalid GPS becomes "no location" with the reason in `locationIssue`.
+public enum ExifReader {
+    /// Reads the EXIF of a JPEG (or a bare `Exif\0\0` / TIFF block) held in memory.
+    public static func read(_ bytes: UnsafeRawBufferPointer) -> ExifFacts {
+        guard let base = bytes.baseAddress, bytes.count > 0,
+            let data = exif_data_new_from_data(base.assumingMemoryBound(to: UInt8.self), UInt32(clamping: bytes.count))
+        else { return ExifFacts() }
+        defer { exif_data_unref(data) }
+        return facts(of: data)
+    }
+
+    /// Reads the EXIF of the file at `path`. Throws only when the file cannot be read at all.
+    public static func read(path: String) throws(ExifError) -> ExifFacts {
+        let contents: Data
+        do {
+            contents = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
+        } catch {
+            throw ExifError.unreadable(path, error)
+        }
+        return contents.withUnsafeBytes { read($0) }
+    }
+
+    static func facts(of data: UnsafeMutablePointer<ExifData>) -> ExifFacts {
+        let order = exif_data_get_byte_order(data)
+        let ifds = data.pointee.ifd
+        let entries = ExifEntries(ifd0: ifds.0, exif: ifds.2, gps: ifds.3, order: order)
+        var facts = ExifFacts()
+        facts.make = entries.ascii(0x010F, in: .ifd0)
+        facts.model = entries.ascii(0x0110, in: .ifd0)
+        facts.orientation = entries.integer(0x0112, in: .ifd0).flatMap { (1...8).contains($0) ? $0 : nil }
+        facts.pixelWidth = entries.integer(0xA002, in: .exif)
+        facts.pixelHeight = entries.integer(0xA003, in: .exif)
+        facts.takenAt = entries.ascii(0x9003, in: .exif).flatMap(Self.isoDateTime)
+        facts.takenAtOffset = entries.ascii(0x9011, in: .exif).flatMap(Self.offset)
+        GPSDecoder(entries: entries).apply(to: &facts)
+        return facts
+    }
+
+    /// "2008:05:08 09:54:28" → "2008-05-08T09:54:28"; nil for blank or malformed values.
+    static func isoDateTime(_ text: String) -> String? {
+        let chars = Array(text.trimmingCharacters(in: .whitespaces).utf8)
+        guard chars.count >= 19 else { return nil }
+        let digits = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
+        guard digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(chars[$0]) }) else { return nil }
+        let s = String(decoding: chars[0..<19], as: UTF8.self)
+        let year = s.prefix(4), month = s.dropFirst(5).prefix(2), day = s.dropFirst(8).prefix(2)
+        guard year != "0000", month != "00", day != "00" else { return nil }
+        return "\(year)-\(month)-\(day)T\(s.dropFirst(11).prefix(8))"
+    }
+
+    /// "+02:00" stays; anything else is dropped.
+    static func offset(_ text: String) -> String? {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        guard t.count == 6, t.first == "+" || t.first == "-", t.dropFirst(3).first == ":" else { return nil }
+        return t
+    }
+}
+
+/// Why a file's EXIF could not be read.
+public struct ExifError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var message: String
+    public var description: String { "\(path): \(message)" }
+
+    static func unreadable(_ path: String, _ error: any Error) -> Self {
+        ExifError(path: path, message: "cannot read the file: \(error.localizedDescription)")
+    }
+}

@@ -1,0 +1,92 @@
+import CJPEG
+import Foundation
+
+/// Decodes JPEG files through libjpeg. Corrupt data, truncated files and oversize images come back as
+/// `ImagingError` with libjpeg's own message; nothing crashes or hangs.
+public struct JPEGDecoder: Sendable {
+    /// Images whose declared width × height exceed this are refused before any pixel memory is allocated.
+    public var maxPixels: Int
+
+    public init(maxPixels: Int = 200_000_000) {
+        self.maxPixels = maxPixels
+    }
+
+    /// Header facts of a JPEG without decoding it.
+    public struct Info: Sendable, Equatable {
+        public var width: Int
+        public var height: Int
+        public var components: Int
+        public var progressive: Bool
+    }
+
+    public func info(of bytes: UnsafeRawBufferPointer) throws(ImagingError) -> Info {
+        var info = cairn_jpeg_info()
+        let status = cairn_jpeg_read_info(bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, &info)
+        guard status == CAIRN_JPEG_OK else { throw ImagingError(status: status, info: info) }
+        return Info(
+            width: Int(info.width), height: Int(info.height), components: Int(info.components),
+            progressive: info.progressive != 0)
+    }
+
+    /// Decodes at the smallest DCT scale (1/8, 1/4, 1/2, 1/1) whose short side is still ≥ `minShortSide`.
+    public func decode(_ bytes: UnsafeRawBufferPointer, minShortSide: Int = 224) throws(ImagingError) -> DecodedImage {
+        var info = cairn_jpeg_info()
+        var pixels: UnsafeMutablePointer<UInt8>?
+        let status = cairn_jpeg_decode_rgb(
+            bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, UInt32(clamping: minShortSide),
+            UInt64(maxPixels), &pixels, &info)
+        guard status == CAIRN_JPEG_OK, let pixels else { throw ImagingError(status: status, info: info) }
+        defer { free(pixels) }
+        let width = Int(info.width), height = Int(info.height)
+        return DecodedImage(
+            width: width, height: height, rgb: Array(UnsafeBufferPointer(start: pixels, count: width * height * 3)))
+    }
+
+    /// Reads and decodes the file at `path`.
+    public func decode(path: String, minShortSide: Int = 224) throws(ImagingError) -> DecodedImage {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
+        } catch {
+            throw ImagingError(code: .unreadable, message: "cannot read the file: \(error.localizedDescription)")
+        }
+        let result = data.withUnsafeBytes { bytes in
+            Result { () throws(ImagingError) in try decode(bytes, minShortSide: minShortSide) }
+        }
+        return try result.get()
+    }
+}
+
+/// Why an image could not be decoded.
+public struct ImagingError: Error, Sendable, Equatable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable {
+        let name: String
+        public static let corrupt = Code(name: "corrupt")
+        public static let tooLarge = Code(name: "tooLarge")
+        public static let outOfMemory = Code(name: "outOfMemory")
+        public static let unreadable = Code(name: "unreadable")
+    }
+
+    public var code: Code
+    public var message: String
+    public var description: String { message }
+
+    public init(code: Code, message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    init(status: cairn_jpeg_status, info: cairn_jpeg_info) {
+        let text = withUnsafeBytes(of: info.message) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        switch status {
+        case CAIRN_JPEG_TOO_LARGE:
+            self.init(code: .tooLarge, message: "image refused: \(text)")
+        case CAIRN_JPEG_NO_MEMORY:
+            self.init(code: .outOfMemory, message: "out of memory while decoding")
+        default:
+            self.init(code: .corrupt, message: "corrupt JPEG: \(text.isEmpty ? "libjpeg gave no reason" : text)")
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import CairnCatalog
+import CairnConfig
+
+struct Photo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Everything the catalog knows about one photo.")
+
+    @OptionGroup var catalogOptions: CatalogOptions
+    @OptionGroup var output: OutputOptions
+
+    @Argument(help: "The photo's path (relative paths are taken from the current folder).")
+    var path: String
+
+    func run() throws {
+        try reporting(json: output.json) { () throws(CLIError) in
+            let catalog = try catalogOptions.openCatalog()
+            let absolute = ConfigurationLoader.absolute(path)
+            let photo = try query { () throws(CatalogError) in try catalog.photo(path: absolute) }
+            if output.json {
+                printJSON(photo)
+                return
+            }
+            print("Path:     \(photo.path)")
+            print("State:    \(photo.state)\(photo.errorReason.map { " (\($0))" } ?? "")")
+            print("Size:     \(photo.size) bytes")
+            if let hash = photo.contentHash { print("Hash:     \(hash)") }
+            if let facts = photo.facts {
+                if let taken = facts.takenAt { print("Taken:    \(taken)\(facts.takenAtOffset ?? "")") }
+                let camera = [facts.cameraMake, facts.cameraModel].compactMap { $0 }.joined(separator: " ")
+                if !camera.isEmpty { print("Camera:   \(camera)") }
+                if let w = facts.width, let h = facts.height { print("Pixels:   \(w)×\(h)") }
+                if let o = facts.orientation { print("Orient.:  \(o)") }
+                if let lat = facts.latitude, let lon = facts.longitude {
+                    print("GPS:      \(lat), \(lon)\(facts.altitude.map { ", \($0) m" } ?? "")")
+                }
+                if let issue = facts.locationIssue { print("GPS note: \(issue)") }
+            }
+            for place in photo.places {
+                let parts = [place.city, place.region, place.country].compactMap { $0 }.joined(separator: ", ")
+                print("Place:    \(parts) (from \(place.source), \(place.gazetteer))")
+            }
+            for tag in photo.tags {
+                print("Tag:      \(tag.kind) \(tag.label) \(String(format: "%.2f", tag.score)) (\(tag.recognizer))")
+            }
+            for run in photo.recognition {
+                print("Ran:      \(run.recognizer) \(run.version): \(run.state)\(run.error.map { " (\($0))" } ?? "")")
+            }
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import ArgumentParser
+import CairnCatalog
+import CairnConfig
+import CairnDaemon
+import CairnInference
+import CairnPlaces
+import Foundation
+import Logging
+import ServiceLifecycle
+
+@main
+struct Cairnd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cairnd",
+        abstract: "Cairn's photo-tagging daemon: catalogs photo folders into a SQLite catalog.",
+        discussion: """
+            cairnd walks the watched folders, reconciles the catalog with what is on disk, and stores each photo's \
+            facts (EXIF date, camera, GPS position and its city and country). It runs until SIGTERM or SIGINT.
+
+            Configuration comes from --config FILE, else \(ConfigurationLoader.systemPath) when it exists, else \
+            built-in defaults. --watch and --catalog override the file for a quick start:
+
+              cairnd --watch ~/Pictures --catalog ~/cairn.sqlite
+            """)
+
+    @Option(name: .long, help: ArgumentHelp("Configuration file (YAML).", valueName: "file"))
+    var config: String?
+
+    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Folders to watch, instead of the configuration's.", valueName: "dir"))
+    var watch: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Catalog file, instead of the configuration's.", valueName: "file"))
+    var catalog: String?
+
+    @Option(name: .long, help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
+    var logLevel: String?
+
+    func run() async throws {
+        var settings: CairnConfiguration
+        let source: String?
+        do {
+            (settings, source) = try ConfigurationLoader.resolve(path: config)
+        } catch {
+            FileHandle.standardError.write(Data("cairnd: \(error)\n".utf8))
+            throw ExitCode(78)
+        }
+        if !watch.isEmpty { settings.watch.folders = watch.map(ConfigurationLoader.absolute) }
+        if let catalog { settings.catalog.path = ConfigurationLoader.absolute(catalog) }
+        if let logLevel {
+            guard let level = LogConfiguration.Level(rawValue: logLevel.lowercased()) else {
+                throw ValidationError("--log-level must be one of \(LogConfiguration.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            settings.log.level = level
+        }
+        guard !settings.watch.folders.isEmpty else {
+            throw ValidationError("no folders to watch: pass --watch DIR or set watch.folders in the configuration")
+        }
+
+        let level = Logger.Level(rawValue: settings.log.level.rawValue) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "cairnd")
+        if settings.workers.niceness > 0 && setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Int32(settings.workers.niceness)) != 0 {
+            logger.warning("cannot lower CPU priority", metadata: ["niceness": "\(settings.workers.niceness)"])
+        }
+        BLAS.useSingleThread()
+        logger.notice("starting", metadata: [
+            "config": "\(source ?? "built-in defaults")", "catalog": "\(settings.catalog.path)",
+            "folders": "\(settings.watch.folders.joined(separator: ", "))",
+        ])
+
+        let store: Catalog
+        do {
+            store = try Catalog.openForWriting(path: settings.catalog.path)
+        } catch {
+            logger.critical("cannot open the catalog", metadata: ["reason": "\(error)"])
+            throw ExitCode(error.code == .newerSchema ? 65 : 74)
+        }
+        let gazetteer: Gazetteer = Gazetteer.libgeonames()
+        logger.info("places loaded", metadata: ["gazetteer": "\(gazetteer.version)", "cities": "\(gazetteer.cities.count)"])
+
+        let ingester = PhotoIngester(
+            catalog: store, gazetteer: gazetteer, maxCityDistanceKm: settings.places.maxCityDistanceKm,
+            maxPixels: settings.watch.maxPixels, logger: logger)
+        let index = LibraryIndexService(
+            roots: settings.watch.folders, ingester: ingester,
+            purgeRemovedAfterDays: settings.catalog.purgeRemovedAfterDays, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: index)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
+        logger.notice("stopped")
+    }
+}
