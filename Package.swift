@@ -82,7 +82,7 @@ let package = Package(
         // MARK: Tests.
         .target(
             name: "CairnTesting",
-            dependencies: ["CairnCatalog", "CairnConfig"],
+            dependencies: ["CairnCatalog", "CairnConfig", "CairnPlaces"],
             path: "Tests/CairnTesting"
         ),
         .testTarget(name: "CairnConfigTests", dependencies: ["CairnConfig", "CairnTesting"]),

@@ -191,3 +191,12 @@ extension Catalog {
         }
     }
 }
+
+extension Catalog {
+    /// The catalog id of the photo at `path`, or nil when it is not catalogued.
+    public func photoID(path: String) throws(CatalogError) -> Int64? {
+        try read { db in
+            try Int64.fetchOne(db, sql: "SELECT id FROM photos WHERE path = ?", arguments: [path])
+        }
+    }
+}

@@ -6,11 +6,29 @@ import Foundation
 public enum ExifReader {
     /// Reads the EXIF of a JPEG (or a bare `Exif\0\0` / TIFF block) held in memory.
     public static func read(_ bytes: UnsafeRawBufferPointer) -> ExifFacts {
-        guard let base = bytes.baseAddress, bytes.count > 0,
-            let data = exif_data_new_from_data(base.assumingMemoryBound(to: UInt8.self), UInt32(clamping: bytes.count))
-        else { return ExifFacts() }
+        let isJPEG = bytes.count > 2 && bytes[0] == 0xFF && bytes[1] == 0xD8
+        let exifBlock = JPEGSegments.exifBlock(in: bytes)
+        if isJPEG && exifBlock == nil {
+            var facts = ExifFacts()
+            XMPPacket.find(in: bytes).map { $0.fill(&facts) }
+            return facts
+        }
+        let block = exifBlock ?? bytes
+        guard let base = block.baseAddress, block.count > 0, let data = exif_data_new() else { return ExifFacts() }
         defer { exif_data_unref(data) }
-        return facts(of: data)
+        let log = CorruptionLog()
+        log.attach(to: data)
+        // Read what the file says: libexif's "follow the specification" fix-ups would drop or invent tags, and
+        // tags in an unusual directory (Make in the EXIF IFD) are still the camera's word.
+        exif_data_unset_option(data, EXIF_DATA_OPTION_FOLLOW_SPECIFICATION)
+        exif_data_unset_option(data, EXIF_DATA_OPTION_IGNORE_UNKNOWN_TAGS)
+        exif_data_load_data(data, base.assumingMemoryBound(to: UInt8.self), UInt32(clamping: block.count))
+        var facts = facts(of: data)
+        XMPPacket.find(in: bytes).map { $0.fill(&facts) }
+        if facts.latitude == nil && facts.locationIssue == nil, let problem = log.firstProblem {
+            facts.locationIssue = "EXIF block is damaged (\(problem)); no location read"
+        }
+        return facts
     }
 
     /// Reads the EXIF of the file at `path`. Throws only when the file cannot be read at all.
@@ -29,8 +47,8 @@ public enum ExifReader {
         let ifds = data.pointee.ifd
         let entries = ExifEntries(ifd0: ifds.0, exif: ifds.2, gps: ifds.3, order: order)
         var facts = ExifFacts()
-        facts.make = entries.ascii(0x010F, in: .ifd0)
-        facts.model = entries.ascii(0x0110, in: .ifd0)
+        facts.make = entries.ascii(0x010F, in: .ifd0) ?? entries.ascii(0x010F, in: .exif)
+        facts.model = entries.ascii(0x0110, in: .ifd0) ?? entries.ascii(0x0110, in: .exif)
         facts.orientation = entries.integer(0x0112, in: .ifd0).flatMap { (1...8).contains($0) ? $0 : nil }
         facts.pixelWidth = entries.integer(0xA002, in: .exif)
         facts.pixelHeight = entries.integer(0xA003, in: .exif)

@@ -53,8 +53,13 @@ struct ExifEntries {
     }
 
     /// The values of an (unsigned or signed) RATIONAL tag, converted exactly; a zero denominator gives nil.
+    /// Some writers store GPS degrees as text ("52 deg 31' 12.3\"" or "52.52"); its numbers are read too.
     func rationals(_ tag: UInt32, in directory: Directory) -> [Double?]? {
         guard let entry = entry(tag, in: directory), let data = entry.pointee.data else { return nil }
+        if entry.pointee.format == EXIF_FORMAT_ASCII, let text = ascii(tag, in: directory) {
+            let numbers = text.split { !($0.isNumber || $0 == ".") }.compactMap { Double($0) }
+            return numbers.isEmpty ? nil : numbers.map { Optional($0) }
+        }
         let count = Int(entry.pointee.components)
         guard Int(entry.pointee.size) >= count * 8 else { return nil }
         switch entry.pointee.format {

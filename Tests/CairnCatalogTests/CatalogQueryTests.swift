@@ -1,0 +1,122 @@
+import CairnCatalog
+import CairnTesting
+import Foundation
+import Testing
+
+@Suite struct CatalogQueryTests {
+    let folder = TemporaryDirectory()
+    let catalog: Catalog
+
+    init() throws {
+        catalog = try LibraryFixture.writeCatalog(at: folder.file("cairn.sqlite"))
+    }
+
+    @Test func albumsGroupCountryCityLandmarkWithCounts() throws {
+        let tree = try catalog.albums()
+        #expect(tree.countries.map(\.country) == ["Germany", "Italy"])
+        let germany = try #require(tree.countries.first)
+        #expect(germany.countryCode == "DE")
+        #expect(germany.photos == 5)
+        #expect(germany.cities.map(\.city) == ["Berlin", "Cologne"])
+        #expect(germany.cities.map(\.photos) == [3, 2])
+        let berlin = germany.cities[0]
+        #expect(berlin.landmarks.map(\.landmark) == ["Brandenburg Gate", "Berlin Cathedral"])
+        #expect(berlin.landmarks.map(\.photos) == [2, 1])
+        let rome = try #require(tree.countries.last?.cities.first)
+        #expect(rome.city == "Rome")
+        #expect(rome.landmarks.map(\.landmark) == ["Colosseum"])
+        #expect(tree.unplacedPhotos == 2)
+    }
+
+    @Test func albumsNarrowByCountryOrCity() throws {
+        #expect(try catalog.albums(country: "it").countries.map(\.country) == ["Italy"])
+        let cologne = try catalog.albums(city: "cologne")
+        #expect(cologne.countries.map(\.photos) == [2])
+        #expect(cologne.countries.first?.cities.map(\.city) == ["Cologne"])
+        #expect(try catalog.albums(country: "Narnia").countries.isEmpty)
+    }
+
+    @Test func photosFilterByPlaceTagLandmarkAndDate() throws {
+        #expect(try catalog.photos(matching: PhotoFilter(city: "Berlin")).count == 3)
+        #expect(try catalog.photos(matching: PhotoFilter(landmark: "colosseum")).count == 3)
+        #expect(try catalog.photos(matching: PhotoFilter(tag: "hen")).count == 1)
+        #expect(try catalog.photos(matching: PhotoFilter(tag: "hen", tagKind: "landmark")).isEmpty)
+        // Days 1–3 are the Colosseum photos, 4–5 the Brandenburg Gate.
+        let range = try catalog.photos(matching: PhotoFilter(from: "2024-05-03", to: "2024-05-04"))
+        #expect(range.map(\.takenAt) == ["2024-05-04T10:00:00", "2024-05-03T10:00:00"])
+        #expect(range.map(\.landmark) == ["Brandenburg Gate", "Colosseum"])
+        let all = try catalog.photos(matching: PhotoFilter())
+        #expect(all.count == 11)
+        #expect(all.last?.state == "damaged" || all.contains { $0.state == "damaged" })
+        #expect(try catalog.photos(matching: PhotoFilter(limit: 2)).count == 2)
+    }
+
+    @Test func photoDetailsHoldFactsPlaceTagsAndRecognition() throws {
+        let path = try LibraryFixture.photos(of: "colosseum", count: 1)[0].path
+        let photo = try catalog.photo(path: path)
+        #expect(photo.state == "indexed")
+        #expect(photo.facts?.latitude == 41.8902)
+        #expect(photo.places.map(\.city) == ["Rome"])
+        #expect(photo.places.first?.source == "exif")
+        #expect(photo.tags.map(\.label) == ["Colosseum"])
+        #expect(photo.recognition.map(\.state) == ["done"])
+        #expect((#expect(throws: CatalogError.self) { try catalog.photo(path: "/nope.jpg") })?.code == .notFound)
+    }
+
+    @Test func tagCountsAndStatus() throws {
+        let tags = try catalog.tagCounts()
+        #expect(tags.first.map { [$0.kind, $0.label, "\($0.photos)"] } == ["landmark", "Colosseum", "3"])
+        #expect(try catalog.tagCounts(kind: "scene").map(\.label) == ["hen", "tench"])
+        let status = try catalog.status()
+        #expect(status.totalPhotos == 11)
+        #expect(status.photos == ["indexed": 10, "damaged": 1, "pending": 0, "removed": 0])
+        // Each recognizer ran only on its own photos, so the rest are queued for it.
+        #expect(status.recognizers.map(\.id) == ["landmarks", "scene-tags"])
+        #expect(status.recognizers.map(\.done) == [8, 2])
+        #expect(status.recognizers.map(\.queued) == [2, 8])
+        #expect(status.queue == 10)
+        #expect(status.lastErrors.map(\.stage) == ["ingest"])
+    }
+
+    @Test func aNewRecognizerVersionMakesItsPhotosStale() throws {
+        try catalog.registerRecognizers([
+            RecognizerRecord(id: "landmarks", version: "fixture-2", enabled: true),
+            RecognizerRecord(id: "scene-tags", version: LibraryFixture.recognizerVersion, enabled: true),
+        ])
+        let status = try catalog.status()
+        #expect(status.recognizers.first { $0.id == "landmarks" }?.queued == 10)
+        #expect(status.recognizers.first { $0.id == "landmarks" }?.done == 0)
+    }
+
+    @Test func changedRemovedAndPurgedFiles() throws {
+        let file = FileIdentity(path: "/lib/a/x.jpg", device: 1, inode: 7, size: 10, mtimeNs: 5)
+        #expect(try catalog.notePhoto(file).needsIngest)
+        try catalog.storeFacts(PhotoFactsRecord(photoId: try catalog.notePhoto(file).photo.id!), place: nil, contentHash: "h")
+        #expect(try catalog.notePhoto(file).needsIngest == false)
+        var edited = file
+        edited.mtimeNs = 6
+        #expect(try catalog.notePhoto(edited).needsIngest)
+
+        try catalog.notePhoto(FileIdentity(path: "/lib/ab/y.jpg", device: 1, inode: 8, size: 1, mtimeNs: 1))
+        // Removing folder /lib/a does not touch /lib/ab.
+        #expect(try catalog.markRemoved(path: "/lib/a") == 1)
+        #expect(try catalog.activePaths(under: "/lib") == ["/lib/ab/y.jpg"])
+        #expect(try catalog.purgeRemoved(before: Date.distantPast) == 0)
+        #expect(try catalog.purgeRemoved(before: Date().addingTimeInterval(1)) == 1)
+    }
+
+    @Test func recognitionReplacesThatRecognizersTagsOnly() throws {
+        let path = try LibraryFixture.photos(of: "colosseum", count: 1)[0].path
+        let id = try #require(try catalog.photoID(path: path))
+        try catalog.storeRecognition(
+            photoId: id, recognizerId: "scene-tags", version: "fixture-1",
+            result: .success(RecognitionResult(tags: [(kind: "scene", label: "amphitheatre", score: 0.7)])))
+        try catalog.storeRecognition(
+            photoId: id, recognizerId: "landmarks", version: "fixture-1",
+            result: .failure(RecognitionFailure(reason: "pack missing")))
+        let photo = try catalog.photo(path: path)
+        #expect(photo.tags.map(\.label) == ["amphitheatre"])
+        #expect(photo.recognition.map(\.state) == ["failed", "done"])
+        #expect(try catalog.status().lastErrors.first?.reason == "pack missing")
+    }
+}

@@ -1,0 +1,115 @@
+import CairnConfig
+import CairnTesting
+import Testing
+
+@Suite struct ConfigurationLoaderTests {
+    @Test func shippedFileParsesWithEveryKey() throws {
+        let path = TestPaths.repositoryRoot.appendingPathComponent("Config/cairn.yaml").path
+        let configuration = try ConfigurationLoader.load(path: path)
+        #expect(configuration.watch.folders == ["/srv/photos"])
+        #expect(configuration.watch.maxPixels == 200_000_000)
+        #expect(configuration.catalog.path == "/var/lib/cairn/catalog.sqlite")
+        #expect(configuration.catalog.purgeRemovedAfterDays == 30)
+        #expect(configuration.log.level == .info)
+        #expect(configuration.places.gazetteer == "libgeonames")
+        #expect(configuration.places.maxCityDistanceKm == 30)
+        #expect(configuration.workers.threads == 0)
+        #expect(configuration.workers.niceness == 10)
+        #expect(configuration.recognizers.map(\.id) == ["scene-tags", "landmarks"])
+        #expect(configuration.recognizers[0].settings["min-score"] == .double(0.25))
+        #expect(configuration.recognizers[1].settings["pack"] == .string("/var/lib/cairn/landmarks.cairnpack"))
+    }
+
+    @Test func emptyFileGivesDefaults() throws {
+        #expect(try ConfigurationLoader.parse(yaml: "", source: "empty.yaml") == CairnConfiguration())
+        #expect(try ConfigurationLoader.parse(yaml: "# only a comment\n", source: "c.yaml") == CairnConfiguration())
+    }
+
+    @Test func valuesAreReadAndRelativePathsResolvedAgainstTheFile() throws {
+        let yaml = """
+            watch:
+              folders: [photos, /abs/pics]
+            catalog:
+              path: data/cairn.sqlite
+            log:
+              level: DEBUG
+            workers:
+              threads: 4
+              niceness: 19
+            recognizers:
+              landmarks:
+                enabled: false
+                geo-square-km: 2.5
+            """
+        let configuration = try ConfigurationLoader.parse(yaml: yaml, source: "c.yaml", baseDirectory: "/etc/cairn")
+        #expect(configuration.watch.folders == ["/etc/cairn/photos", "/abs/pics"])
+        #expect(configuration.catalog.path == "/etc/cairn/data/cairn.sqlite")
+        #expect(configuration.log.level == .debug)
+        #expect(configuration.workers == WorkersConfiguration(threads: 4, niceness: 19))
+        // Listed recognizers run first, in the order written; the others follow with their defaults.
+        #expect(configuration.recognizers.map(\.id) == ["landmarks", "scene-tags"])
+        #expect(configuration.recognizers[0].enabled == false)
+        #expect(configuration.recognizers[0].settings["geo-square-km"] == .double(2.5))
+        #expect(configuration.recognizers[0].settings["pack"] == .string("landmarks.cairnpack"))
+        #expect(configuration.recognizers[1].enabled)
+    }
+
+    struct Rejected: Sendable, CustomTestStringConvertible {
+        var yaml: String
+        var code: ConfigurationError.Code
+        var key: String?
+        var line: Int?
+        var messagePart: String
+        var testDescription: String { messagePart }
+    }
+
+    static let rejected: [Rejected] = [
+        Rejected(yaml: "watchh:\n  folders: []\n", code: .unknownKey, key: "watchh", line: 1,
+                 messagePart: "unknown key 'watchh'; valid keys here are: watch, catalog"),
+        Rejected(yaml: "log:\n  level: info\nwatch:\n  folder: /x\n", code: .unknownKey, key: "watch.folder", line: 4,
+                 messagePart: "unknown key 'watch.folder'"),
+        Rejected(yaml: "recognizers:\n  faces:\n    enabled: true\n", code: .unknownKey, key: "recognizers.faces",
+                 line: 2, messagePart: "valid keys here are: scene-tags, landmarks"),
+        Rejected(yaml: "recognizers:\n  scene-tags:\n    min-scor: 0.1\n", code: .unknownKey,
+                 key: "recognizers.scene-tags.min-scor", line: 3, messagePart: "min-score, max-tags"),
+        Rejected(yaml: "workers:\n  niceness: 25\n", code: .invalidValue, key: "workers.niceness", line: 2,
+                 messagePart: "'workers.niceness' must be a whole number from 0 to 19, got '25'"),
+        Rejected(yaml: "workers:\n  threads: many\n", code: .invalidValue, key: "workers.threads", line: 2,
+                 messagePart: "got 'many'"),
+        Rejected(yaml: "log:\n  level: loud\n", code: .invalidValue, key: "log.level", line: 2,
+                 messagePart: "'log.level' must be one of trace, debug, info"),
+        Rejected(yaml: "recognizers:\n  scene-tags:\n    min-score: 2\n", code: .invalidValue,
+                 key: "recognizers.scene-tags.min-score", line: 3, messagePart: "a number from 0.0 to 1.0"),
+        Rejected(yaml: "recognizers:\n  landmarks:\n    enabled: maybe\n", code: .invalidValue,
+                 key: "recognizers.landmarks.enabled", line: 3, messagePart: "must be true or false"),
+        Rejected(yaml: "watch:\n  folders: /one/folder\n", code: .invalidValue, key: "watch.folders", line: 2,
+                 messagePart: "must be a list of folders"),
+        Rejected(yaml: "watch: yes\n", code: .invalidValue, key: "watch", line: 1,
+                 messagePart: "a section of 'key: value' lines"),
+        Rejected(yaml: "log:\n  level: info\nlog:\n  level: debug\n", code: .syntax, key: nil, line: nil,
+                 messagePart: "duplicated key(s): 'log'"),
+        Rejected(yaml: "watch:\n  folders: [a, b\n", code: .syntax, key: nil, line: 3, messagePart: "not valid YAML"),
+    ]
+
+    @Test(arguments: rejected)
+    func badConfigurationIsRejectedNamingKeyAndLine(_ example: Rejected) throws {
+        let error = #expect(throws: ConfigurationError.self) {
+            try ConfigurationLoader.parse(yaml: example.yaml, source: "cairn.yaml")
+        }
+        #expect(error?.code == example.code)
+        #expect(error?.key == example.key)
+        #expect(error?.line == example.line)
+        #expect(error?.description.contains(example.messagePart) == true, "\(error?.description ?? "no error")")
+        if let line = example.line {
+            #expect(error?.description.hasPrefix("cairn.yaml:\(line): ") == true)
+        }
+    }
+
+    @Test func missingFileIsAnUnreadableError() {
+        let error = #expect(throws: ConfigurationError.self) {
+            try ConfigurationLoader.load(path: "/nonexistent/cairn.yaml")
+        }
+        #expect(error?.code == .unreadable)
+        #expect(error?.description.hasPrefix("/nonexistent/cairn.yaml: cannot read") == true)
+    }
+}
