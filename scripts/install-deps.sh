@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what Cairn needs to build and run on Debian 12: the C libraries it links (with their headers) and
+# pkg-config. Idempotent: apt runs only when something is missing. Needs root (or sudo) for apt.
+set -euo pipefail
+
+packages=(
+    pkg-config
+    libsqlite3-dev   # the catalog, through GRDB.swift
+    libexif-dev      # EXIF GPS, dates, camera
+    libjpeg-dev      # JPEG decoding with DCT scaling (libjpeg-turbo)
+    libopenblas-dev  # cblas_sgemm for the CNN and centroid search
+    libgeonames-dev  # Debian's offline GeoNames cities (15,000+ people) for reverse geocoding
+)
+
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "==> installing: ${missing[*]}"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if ! command -v swift >/dev/null 2>&1; then
+    echo "error: the Swift toolchain (6.0 or newer) is not on PATH; install it from swift.org and retry" >&2
+    exit 1
+fi

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs every test: installs the dependencies, builds the package with its tests and both executables, then
+# runs the unit, catalog, CLI and daemon end-to-end tests. The tests read real photos from ../shared/data.
+#
+#   bash scripts/test.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh
+
+if [ ! -d ../shared/data ]; then
+    echo "error: ../shared/data (the shared test photos) is missing beside this repository" >&2
+    exit 1
+fi
+
+echo "==> building (debug, with tests)"
+swift build --build-tests
+
+echo "==> running tests"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+swift test --skip-build 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+if [ "$status" -ne 0 ]; then
+    echo "tests failed (swift test exited $status)" >&2
+    exit "$status"
+fi
+count=$(grep -Eo 'Test run with [0-9]+ tests' "$log" | grep -Eo '[0-9]+' | tail -1)
+if [ -z "$count" ] || [ "$count" -eq 0 ]; then
+    echo "error: no tests ran" >&2
+    exit 1
+fi
+echo "swift test: $count passed, 0 failed"
