@@ -68,8 +68,8 @@ public struct LogConfiguration: Sendable, Equatable {
 }
 
 public struct PlacesConfiguration: Sendable, Equatable {
-    /// `libgeonames` (Debian's built-in GeoNames cities of 15,000+ people) or the path of a GeoNames dump
-    /// imported with `cairn places import`.
+    /// `libgeonames`: Debian's built-in GeoNames cities of 15,000+ people. (Imported GeoNames dumps will be
+    /// accepted once `cairn places import` exists.)
     public var gazetteer: String
     /// A photo farther than this from every city gets a country-only place (or none).
     public var maxCityDistanceKm: Double
@@ -81,7 +81,7 @@ public struct PlacesConfiguration: Sendable, Equatable {
 }
 
 public struct WorkersConfiguration: Sendable, Equatable {
-    /// Recognition threads; 0 means one per CPU core.
+    /// Recognition threads; 0 means one per CPU core. Used by the recognition service.
     public var threads: Int
     /// nice(2) value for the daemon, 0 (normal) to 19 (lowest priority).
     public var niceness: Int

@@ -76,7 +76,13 @@ public enum ConfigurationLoader {
             try reader.checkKeys(places, allowed: ["gazetteer", "max-city-distance-km"])
             if let node = places.value("gazetteer") {
                 let text = try reader.string(node, key: "places.gazetteer")
-                configuration.places.gazetteer = text == "libgeonames" ? text : reader.resolve(text)
+                // Imported GeoNames dumps come with `cairn places import`; until then only the built-in list.
+                guard text == "libgeonames" else {
+                    throw ConfigurationError.invalidValue(
+                        "places.gazetteer", line: node.mark?.line, source: source,
+                        expected: "libgeonames (imported gazetteers are not supported yet)", got: text)
+                }
+                configuration.places.gazetteer = text
             }
             if let node = places.value("max-city-distance-km") {
                 configuration.places.maxCityDistanceKm = try reader.double(

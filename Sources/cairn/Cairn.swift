@@ -5,6 +5,7 @@ struct Cairn: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cairn",
         abstract: "Browse and query Cairn's photo catalog.",
+        version: "0.1.0",
         discussion: """
             The catalog is found from --catalog FILE, else from the configuration (--config FILE, else \
             /etc/cairn/cairn.yaml when it exists, else ./cairn.sqlite). Browsing opens the catalog read-only, \

@@ -13,6 +13,7 @@ struct Cairnd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cairnd",
         abstract: "Cairn's photo-tagging daemon: catalogs photo folders into a SQLite catalog.",
+        version: "0.1.0",
         discussion: """
             cairnd walks the watched folders, reconciles the catalog with what is on disk, and stores each photo's \
             facts (EXIF date, camera, GPS position and its city and country). It runs until SIGTERM or SIGINT.
