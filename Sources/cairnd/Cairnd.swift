@@ -13,7 +13,6 @@ struct Cairnd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cairnd",
         abstract: "Cairn's photo-tagging daemon: catalogs photo folders into a SQLite catalog.",
-        version: "0.1.0",
         discussion: """
             cairnd walks the watched folders, reconciles the catalog with what is on disk, and stores each photo's \
             facts (EXIF date, camera, GPS position and its city and country). It runs until SIGTERM or SIGINT.
@@ -22,7 +21,8 @@ struct Cairnd: AsyncParsableCommand {
             built-in defaults. --watch and --catalog override the file for a quick start:
 
               cairnd --watch ~/Pictures --catalog ~/cairn.sqlite
-            """)
+            """,
+        version: "0.1.0")
 
     @Option(name: .long, help: ArgumentHelp("Configuration file (YAML).", valueName: "file"))
     var config: String?
