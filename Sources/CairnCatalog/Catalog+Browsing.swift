@@ -29,7 +29,7 @@ extension Catalog {
             }
             let problems = try Row.fetchAll(db, sql: """
                 SELECT path, 'ingest' AS stage, errorReason AS reason, updatedAt AS at
-                  FROM photos WHERE state = 'damaged'
+                  FROM photos WHERE state IN ('damaged', 'unsupported')
                 UNION ALL
                 SELECT p.path, x.recognizerId, x.error, x.updatedAt
                   FROM recognition x JOIN photos p ON p.id = x.photoId

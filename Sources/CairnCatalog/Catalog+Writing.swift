@@ -49,11 +49,11 @@ extension Catalog {
                 photo.updatedAt = now
                 if changed {
                     photo.contentHash = nil
-                    photo.state = .pending
-                    photo.errorReason = nil
-                } else if wasRemoved {
-                    photo.state = photo.errorReason == nil ? .indexed : .damaged
                 }
+                // A changed file, or one back from removal, has its cheap facts read again; its tags stay, and
+                // recognition reruns only if the recognizer's version differs.
+                photo.state = .pending
+                photo.errorReason = nil
                 try photo.update(db)
                 return (photo, photo.state == .pending)
             }
@@ -83,10 +83,19 @@ extension Catalog {
 
     /// Marks a photo damaged with the reason, keeping whatever was known about it.
     public func markDamaged(photoId: Int64, reason: String, now: Date = Date()) throws(CatalogError) {
+        try markFailed(photoId: photoId, state: .damaged, reason: reason, now: now)
+    }
+
+    /// Marks a photo as a format Cairn cannot decode, naming the format.
+    public func markUnsupported(photoId: Int64, reason: String, now: Date = Date()) throws(CatalogError) {
+        try markFailed(photoId: photoId, state: .unsupported, reason: reason, now: now)
+    }
+
+    private func markFailed(photoId: Int64, state: PhotoRecord.State, reason: String, now: Date) throws(CatalogError) {
         try write { db in
             try db.execute(
-                sql: "UPDATE photos SET state = 'damaged', errorReason = ?, updatedAt = ? WHERE id = ?",
-                arguments: [reason, now, photoId])
+                sql: "UPDATE photos SET state = ?, errorReason = ?, updatedAt = ? WHERE id = ?",
+                arguments: [state, reason, now, photoId])
         }
     }
 

@@ -14,9 +14,9 @@ enum CatalogSchema {
                 t.column("size", .integer).notNull()
                 t.column("mtimeNs", .integer).notNull()
                 t.column("contentHash", .text)
-                // pending → indexed, or damaged (with errorReason); removed when gone from disk.
+                // pending → indexed, damaged or unsupported (with errorReason); removed when gone from disk.
                 t.column("state", .text).notNull().defaults(to: "pending")
-                    .check { ["pending", "indexed", "damaged", "removed"].contains($0) }
+                    .check { ["pending", "indexed", "damaged", "unsupported", "removed"].contains($0) }
                 t.column("errorReason", .text)
                 t.column("addedAt", .datetime).notNull()
                 t.column("updatedAt", .datetime).notNull()

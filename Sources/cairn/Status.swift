@@ -21,7 +21,7 @@ struct Status: ParsableCommand {
             }
             print("Catalog: \(status.catalog)")
             print("Schema:  \(status.schema)")
-            let states = ["indexed", "pending", "damaged", "removed"].map { "\(status.photos[$0] ?? 0) \($0)" }
+            let states = ["indexed", "pending", "damaged", "unsupported", "removed"].map { "\(status.photos[$0] ?? 0) \($0)" }
             print("Photos:  \(status.totalPhotos) (\(states.joined(separator: ", ")))")
             print("Queue:   \(status.queue)")
             if status.recognizers.isEmpty {

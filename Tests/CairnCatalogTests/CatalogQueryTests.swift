@@ -69,7 +69,7 @@ import Testing
         #expect(try catalog.tagCounts(kind: "scene").map(\.label) == ["hen", "tench"])
         let status = try catalog.status()
         #expect(status.totalPhotos == 11)
-        #expect(status.photos == ["indexed": 10, "damaged": 1, "pending": 0, "removed": 0])
+        #expect(status.photos == ["indexed": 10, "damaged": 1, "unsupported": 0, "pending": 0, "removed": 0])
         // Each recognizer ran only on its own photos, so the rest are queued for it.
         #expect(status.recognizers.map(\.id) == ["landmarks", "scene-tags"])
         #expect(status.recognizers.map(\.done) == [8, 2])

@@ -70,7 +70,7 @@ import Testing
         let text = try cairn("status", "--catalog", catalogPath)
         #expect(text.status == 0)
         let lines = text.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.contains("Photos:  11 (10 indexed, 0 pending, 1 damaged, 0 removed)"))
+        #expect(lines.contains("Photos:  11 (10 indexed, 0 pending, 1 damaged, 0 unsupported, 0 removed)"))
         #expect(lines.contains("Queue:   10"))
         #expect(lines.contains("  landmarks fixture-1 [loaded]: 8 done, 0 failed, 2 queued"))
         #expect(lines.contains { $0.hasSuffix("issue_853_poc.jpg (ingest): corrupt JPEG: Unsupported marker type 0x04") })

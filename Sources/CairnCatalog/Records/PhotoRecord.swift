@@ -12,6 +12,8 @@ public struct PhotoRecord: Codable, Sendable, Equatable, FetchableRecord, Mutabl
         case indexed
         /// Unreadable or corrupt; `errorReason` says why.
         case damaged
+        /// A format Cairn cannot decode yet; `errorReason` names it.
+        case unsupported
         /// Gone from disk; kept with its tags until the grace period ends.
         case removed
     }
