@@ -33,6 +33,12 @@ let package = Package(
             linkerSettings: [.linkedLibrary("jpeg")]
         ),
         .systemLibrary(
+            name: "CHeif",
+            path: "Sources/CHeif",
+            pkgConfig: "libheif",
+            providers: [.apt(["libheif-dev"])]
+        ),
+        .systemLibrary(
             name: "COpenBLAS",
             path: "Sources/COpenBLAS",
             providers: [.apt(["libopenblas-dev"])]
@@ -46,18 +52,26 @@ let package = Package(
 
         // MARK: Leaf modules.
         .target(name: "CairnEXIF", dependencies: ["CExif"]),
-        .target(name: "CairnImaging", dependencies: ["CJPEG"]),
+        .target(name: "CairnImaging", dependencies: ["CJPEG", "CHeif"]),
         .target(name: "CairnPlaces", dependencies: ["CGeonames"]),
         .target(name: "CairnInference", dependencies: ["COpenBLAS"]),
         .target(name: "CairnCatalog", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "CairnConfig", dependencies: ["Yams"]),
         .target(name: "CairnRecognition", dependencies: ["CairnEXIF", "CairnPlaces"]),
 
+        .target(
+            name: "CairnIndexing",
+            dependencies: [
+                "CairnCatalog", "CairnEXIF", "CairnImaging", "CairnPlaces",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // MARK: The daemon's services and the executables.
         .target(
             name: "CairnDaemon",
             dependencies: [
-                "CairnCatalog", "CairnConfig", "CairnEXIF", "CairnImaging", "CairnPlaces", "CairnRecognition",
+                "CairnCatalog", "CairnConfig", "CairnIndexing", "CairnPlaces", "CairnRecognition",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -65,7 +79,7 @@ let package = Package(
         .executableTarget(
             name: "cairnd",
             dependencies: [
-                "CairnDaemon", "CairnConfig", "CairnCatalog", "CairnInference", "CairnPlaces",
+                "CairnDaemon", "CairnConfig", "CairnCatalog", "CairnIndexing", "CairnInference", "CairnPlaces",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

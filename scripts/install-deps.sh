@@ -10,6 +10,7 @@ packages=(
     libjpeg-dev      # JPEG decoding with DCT scaling (libjpeg-turbo)
     libopenblas-dev  # cblas_sgemm for the CNN and centroid search
     libgeonames-dev  # Debian's offline GeoNames cities (15,000+ people) for reverse geocoding
+    libheif-dev      # HEIC/HEIF and AVIF decoding (iPhone photos)
 )
 
 missing=()

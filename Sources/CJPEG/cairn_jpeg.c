@@ -5,12 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <jpeglib.h>
+#include <jerror.h>
 
 /* libjpeg's error manager longjmps back here; nothing of this leaves the C target. */
 typedef struct {
     struct jpeg_error_mgr base;
     jmp_buf escape;
     char *message;
+    int truncated;   /* libjpeg hit the end of the data before the image was complete */
 } cairn_error_mgr;
 
 static void cairn_error_exit(j_common_ptr cinfo) {
@@ -29,6 +31,9 @@ static void cairn_emit_message(j_common_ptr cinfo, int level) {
     }
     if (level < 0) {
         cinfo->err->num_warnings++;
+        if (cinfo->err->msg_code == JWRN_JPEG_EOF) {
+            err->truncated = 1;
+        }
     }
 }
 
@@ -48,6 +53,7 @@ cairn_jpeg_status cairn_jpeg_read_info(const uint8_t *data, size_t length, cairn
     err.base.error_exit = cairn_error_exit;
     err.base.emit_message = cairn_emit_message;
     err.message = info->message;
+    err.truncated = 0;
     if (setjmp(err.escape)) {
         jpeg_destroy_decompress(&cinfo);
         return CAIRN_JPEG_ERROR;
@@ -74,6 +80,7 @@ cairn_jpeg_status cairn_jpeg_decode_rgb(const uint8_t *data, size_t length, uint
     err.base.error_exit = cairn_error_exit;
     err.base.emit_message = cairn_emit_message;
     err.message = info->message;
+    err.truncated = 0;
     if (setjmp(err.escape)) {
         free(rgb);
         free(row);
@@ -131,9 +138,17 @@ cairn_jpeg_status cairn_jpeg_decode_rgb(const uint8_t *data, size_t length, uint
             memcpy(dst, row, (size_t)w * 3);
         }
     }
+    if (err.truncated) {
+        /* libjpeg filled the missing rows with grey; the photo is damaged, not just noisy. */
+        free(rgb);
+        free(row);
+        jpeg_destroy_decompress(&cinfo);
+        return CAIRN_JPEG_TRUNCATED;
+    }
     jpeg_finish_decompress(&cinfo);
     jpeg_destroy_decompress(&cinfo);
     free(row);
+    info->message[0] = '\0';
     info->width = w;
     info->height = h;
     *out_rgb = rgb;

@@ -18,6 +18,32 @@ public struct FileIdentity: Sendable, Equatable {
     }
 }
 
+/// The outcome of ingesting one photo, stored in one transaction by `Catalog.storeIngest`.
+public struct IngestRecord: Sendable, Equatable {
+    public var photoId: Int64
+    public var contentHash: String?
+    public var format: String?
+    /// `indexed`, `damaged` or `unsupported`.
+    public var state: PhotoRecord.State
+    /// Why the photo is damaged or unsupported.
+    public var reason: String?
+    public var facts: PhotoFactsRecord?
+    public var place: PhotoPlaceRecord?
+
+    public init(
+        photoId: Int64, contentHash: String? = nil, format: String? = nil, state: PhotoRecord.State,
+        reason: String? = nil, facts: PhotoFactsRecord? = nil, place: PhotoPlaceRecord? = nil
+    ) {
+        self.photoId = photoId
+        self.contentHash = contentHash
+        self.format = format
+        self.state = state
+        self.reason = reason
+        self.facts = facts
+        self.place = place
+    }
+}
+
 /// What a recognizer observed about one photo, ready to store.
 public struct RecognitionResult: Sendable {
     public var tags: [(kind: String, label: String, score: Double)]
@@ -65,20 +91,33 @@ extension Catalog {
         }
     }
 
-    /// Stores a photo's facts and EXIF place, and marks it indexed, in one transaction.
+    /// Stores what ingest learnt about a photo — its state, reason, hash, format, facts and EXIF place — in one
+    /// transaction, so a crash never leaves half a photo.
+    public func storeIngest(_ record: IngestRecord, now: Date = Date()) throws(CatalogError) {
+        try write { db in
+            if let facts = record.facts {
+                try facts.upsert(db)
+            }
+            try PhotoPlaceRecord
+                .filter(PhotoPlaceRecord.Columns.photoId == record.photoId && PhotoPlaceRecord.Columns.source == "exif")
+                .deleteAll(db)
+            try record.place?.insert(db)
+            try db.execute(
+                sql: """
+                    UPDATE photos SET state = ?, errorReason = ?, contentHash = ?, format = ?, updatedAt = ?
+                    WHERE id = ?
+                    """,
+                arguments: [record.state, record.reason, record.contentHash, record.format, now, record.photoId])
+        }
+    }
+
+    /// Stores a photo's facts and EXIF place and marks it indexed (for tests and tools that build catalogs).
     public func storeFacts(
         _ facts: PhotoFactsRecord, place: PhotoPlaceRecord?, contentHash: String?, now: Date = Date()
     ) throws(CatalogError) {
-        try write { db in
-            try facts.upsert(db)
-            try PhotoPlaceRecord
-                .filter(PhotoPlaceRecord.Columns.photoId == facts.photoId && PhotoPlaceRecord.Columns.source == "exif")
-                .deleteAll(db)
-            try place?.insert(db)
-            try db.execute(
-                sql: "UPDATE photos SET state = 'indexed', errorReason = NULL, contentHash = ?, updatedAt = ? WHERE id = ?",
-                arguments: [contentHash, now, facts.photoId])
-        }
+        try storeIngest(
+            IngestRecord(photoId: facts.photoId, contentHash: contentHash, state: .indexed, facts: facts, place: place),
+            now: now)
     }
 
     /// Marks a photo damaged with the reason, keeping whatever was known about it.

@@ -14,6 +14,7 @@ enum CatalogSchema {
                 t.column("size", .integer).notNull()
                 t.column("mtimeNs", .integer).notNull()
                 t.column("contentHash", .text)
+                t.column("format", .text)  // jpeg, heif, avif, png, tiff, webp, as sniffed from the bytes
                 // pending → indexed, damaged or unsupported (with errorReason); removed when gone from disk.
                 t.column("state", .text).notNull().defaults(to: "pending")
                     .check { ["pending", "indexed", "damaged", "unsupported", "removed"].contains($0) }
@@ -38,6 +39,7 @@ enum CatalogSchema {
                 t.column("latitude", .double)
                 t.column("longitude", .double)
                 t.column("altitude", .double)
+                t.column("gpsTimestamp", .text)  // UTC time of the GPS fix, "YYYY-MM-DDTHH:MM:SSZ"
                 t.column("locationIssue", .text)  // why GPS tags present in the file were not used
             }
             try db.create(index: "photo_facts_on_takenAt", on: "photo_facts", columns: ["takenAt"])

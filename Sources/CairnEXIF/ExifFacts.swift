@@ -7,6 +7,8 @@ public struct ExifFacts: Sendable, Equatable {
     public var altitude: Double?
     /// Why GPS tags present in the file were not taken as a location, such as "latitude 213.6 is out of range".
     public var locationIssue: String?
+    /// GPSDateStamp + GPSTimeStamp, the satellite's UTC time of the fix, as `YYYY-MM-DDTHH:MM:SSZ`.
+    public var gpsTimestamp: String?
     /// DateTimeOriginal as `YYYY-MM-DDTHH:MM:SS` local time.
     public var takenAt: String?
     /// OffsetTimeOriginal, `+HH:MM`, when recorded.

@@ -4,17 +4,23 @@ import Foundation
 /// Reads EXIF facts with libexif from a JPEG file or a raw EXIF block. Broken EXIF never throws: what can be
 /// read is returned, and invalid GPS becomes "no location" with the reason in `locationIssue`.
 public enum ExifReader {
-    /// Reads the EXIF of a JPEG (or a bare `Exif\0\0` / TIFF block) held in memory.
+    /// Reads the EXIF of a photo held in memory: JPEG, TIFF/DNG, HEIC/HEIF/AVIF, PNG, WebP or Exiv2 `.exv`.
     public static func read(_ bytes: UnsafeRawBufferPointer) -> ExifFacts {
-        let isJPEG = bytes.count > 2 && bytes[0] == 0xFF && bytes[1] == 0xD8
-        let exifBlock = JPEGSegments.exifBlock(in: bytes)
-        if isJPEG && exifBlock == nil {
-            var facts = ExifFacts()
-            XMPPacket.find(in: bytes).map { $0.fill(&facts) }
-            return facts
+        var facts = ExifFacts()
+        if let found = ExifLocator.find(in: bytes) {
+            if found.tiff.count > 65_000, let compact = TIFFDirectory.compacted(found.tiff) {
+                facts = compact.withUnsafeBytes { read(tiff: $0) }
+            } else {
+                facts = read(tiff: found.tiff)
+            }
         }
-        let block = exifBlock ?? bytes
-        guard let base = block.baseAddress, block.count > 0, let data = exif_data_new() else { return ExifFacts() }
+        XMPPacket.find(in: bytes).map { $0.fill(&facts) }
+        return facts
+    }
+
+    /// Reads a TIFF-structured EXIF block (starting at "II*\0" or "MM\0*").
+    static func read(tiff: UnsafeRawBufferPointer) -> ExifFacts {
+        guard let data = exif_data_new() else { return ExifFacts() }
         defer { exif_data_unref(data) }
         let log = CorruptionLog()
         log.attach(to: data)
@@ -22,11 +28,16 @@ public enum ExifReader {
         // tags in an unusual directory (Make in the EXIF IFD) are still the camera's word.
         exif_data_unset_option(data, EXIF_DATA_OPTION_FOLLOW_SPECIFICATION)
         exif_data_unset_option(data, EXIF_DATA_OPTION_IGNORE_UNKNOWN_TAGS)
-        exif_data_load_data(data, base.assumingMemoryBound(to: UInt8.self), UInt32(clamping: block.count))
+        // libexif wants the APP1 payload: "Exif\0\0" then the TIFF block.
+        var block = [UInt8](repeating: 0, count: 6 + tiff.count)
+        block[0...5] = [0x45, 0x78, 0x69, 0x66, 0, 0]
+        block.withUnsafeMutableBytes { UnsafeMutableRawBufferPointer(rebasing: $0[6...]).copyMemory(from: tiff) }
+        exif_data_load_data(data, block, UInt32(clamping: block.count))
         var facts = facts(of: data)
-        XMPPacket.find(in: bytes).map { $0.fill(&facts) }
-        if facts.latitude == nil && facts.locationIssue == nil, let problem = log.firstProblem {
-            facts.locationIssue = "EXIF block is damaged (\(problem)); no location read"
+        if facts.latitude == nil && facts.locationIssue == nil, let problem = log.firstProblem,
+            TIFFDirectory.hasGPSPointer(tiff)
+        {
+            facts.locationIssue = "EXIF block is damaged (\(problem)); GPS not read"
         }
         return facts
     }
@@ -55,6 +66,7 @@ public enum ExifReader {
         facts.takenAt = entries.ascii(0x9003, in: .exif).flatMap(Self.isoDateTime)
         facts.takenAtOffset = entries.ascii(0x9011, in: .exif).flatMap(Self.offset)
         GPSDecoder(entries: entries).apply(to: &facts)
+        facts.gpsTimestamp = GPSDecoder(entries: entries).timestamp()
         return facts
     }
 

@@ -65,6 +65,8 @@ public struct ImagingError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let tooLarge = Code(name: "tooLarge")
         public static let outOfMemory = Code(name: "outOfMemory")
         public static let unreadable = Code(name: "unreadable")
+        public static let truncated = Code(name: "truncated")
+        public static let unsupported = Code(name: "unsupported")
     }
 
     public var code: Code
@@ -83,6 +85,8 @@ public struct ImagingError: Error, Sendable, Equatable, CustomStringConvertible 
         switch status {
         case CAIRN_JPEG_TOO_LARGE:
             self.init(code: .tooLarge, message: "image refused: \(text)")
+        case CAIRN_JPEG_TRUNCATED:
+            self.init(code: .truncated, message: "truncated JPEG: \(text.isEmpty ? "the data ends early" : text)")
         case CAIRN_JPEG_NO_MEMORY:
             self.init(code: .outOfMemory, message: "out of memory while decoding")
         default:

@@ -2,6 +2,7 @@ import ArgumentParser
 import CairnCatalog
 import CairnConfig
 import CairnDaemon
+import CairnIndexing
 import CairnInference
 import CairnPlaces
 import Foundation
@@ -87,8 +88,9 @@ struct Cairnd: AsyncParsableCommand {
             catalog: store, gazetteer: gazetteer, maxCityDistanceKm: settings.places.maxCityDistanceKm,
             maxPixels: settings.watch.maxPixels, logger: logger)
         let index = LibraryIndexService(
-            roots: settings.watch.folders, ingester: ingester,
-            purgeRemovedAfterDays: settings.catalog.purgeRemovedAfterDays, logger: logger)
+            roots: settings.watch.folders,
+            indexer: LibraryIndexer(ingester: ingester, purgeRemovedAfterDays: settings.catalog.purgeRemovedAfterDays),
+            logger: logger)
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: index)],

@@ -10,7 +10,8 @@ typedef enum {
     CAIRN_JPEG_OK = 0,
     CAIRN_JPEG_ERROR = 1,          /* libjpeg rejected the data; see message */
     CAIRN_JPEG_TOO_LARGE = 2,      /* declared size exceeds the caller's pixel limit */
-    CAIRN_JPEG_NO_MEMORY = 3
+    CAIRN_JPEG_NO_MEMORY = 3,
+    CAIRN_JPEG_TRUNCATED = 4       /* the data ended before the image did; see message */
 } cairn_jpeg_status;
 
 typedef struct {

@@ -25,13 +25,16 @@ public struct PhotoFactsRecord: Codable, Sendable, Equatable, FetchableRecord, P
     public var longitude: Double?
     /// Metres above sea level.
     public var altitude: Double?
+    /// UTC time of the GPS fix, `YYYY-MM-DDTHH:MM:SSZ`.
+    public var gpsTimestamp: String?
     /// Why GPS tags in the file were not used as a location ("latitude 213.6 is out of range").
     public var locationIssue: String?
 
     public init(
         photoId: Int64, takenAt: String? = nil, takenAtOffset: String? = nil, cameraMake: String? = nil,
         cameraModel: String? = nil, orientation: Int? = nil, width: Int? = nil, height: Int? = nil,
-        latitude: Double? = nil, longitude: Double? = nil, altitude: Double? = nil, locationIssue: String? = nil
+        latitude: Double? = nil, longitude: Double? = nil, altitude: Double? = nil, gpsTimestamp: String? = nil,
+        locationIssue: String? = nil
     ) {
         self.photoId = photoId
         self.takenAt = takenAt
@@ -44,6 +47,7 @@ public struct PhotoFactsRecord: Codable, Sendable, Equatable, FetchableRecord, P
         self.latitude = latitude
         self.longitude = longitude
         self.altitude = altitude
+        self.gpsTimestamp = gpsTimestamp
         self.locationIssue = locationIssue
     }
 }

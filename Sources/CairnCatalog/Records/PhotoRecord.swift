@@ -34,6 +34,8 @@ public struct PhotoRecord: Codable, Sendable, Equatable, FetchableRecord, Mutabl
     public var size: Int64
     public var mtimeNs: Int64
     public var contentHash: String?
+    /// The file format sniffed from its bytes (`jpeg`, `heif`, …); nil until ingest read it.
+    public var format: String?
     public var state: State
     public var errorReason: String?
     public var addedAt: Date
@@ -42,7 +44,7 @@ public struct PhotoRecord: Codable, Sendable, Equatable, FetchableRecord, Mutabl
 
     public init(
         id: Int64? = nil, path: String, device: Int64, inode: Int64, size: Int64, mtimeNs: Int64,
-        contentHash: String? = nil, state: State = .pending, errorReason: String? = nil,
+        contentHash: String? = nil, format: String? = nil, state: State = .pending, errorReason: String? = nil,
         addedAt: Date = Date(), updatedAt: Date = Date(), removedAt: Date? = nil
     ) {
         self.id = id
@@ -52,6 +54,7 @@ public struct PhotoRecord: Codable, Sendable, Equatable, FetchableRecord, Mutabl
         self.size = size
         self.mtimeNs = mtimeNs
         self.contentHash = contentHash
+        self.format = format
         self.state = state
         self.errorReason = errorReason
         self.addedAt = addedAt

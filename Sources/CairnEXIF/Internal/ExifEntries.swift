@@ -115,6 +115,16 @@ struct GPSDecoder {
         }
     }
 
+    /// GPSDateStamp ("2019:05:04") and GPSTimeStamp (hours, minutes, seconds as rationals) as a UTC time.
+    func timestamp() -> String? {
+        guard let date = entries.ascii(0x001D, in: .gps), let time = entries.rationals(0x0007, in: .gps),
+            time.count == 3, let h = time[0], let m = time[1], let s = time[2],
+            (0..<24).contains(h), (0..<60).contains(m), (0..<61).contains(s),
+            let day = ExifReader.isoDateTime(date + " 00:00:00")?.prefix(10)
+        else { return nil }
+        return String(format: "%@T%02d:%02d:%02dZ", String(day), Int(h), Int(m), Int(s))
+    }
+
     /// Degrees, minutes, seconds (any may be missing beyond degrees) → decimal degrees.
     private func degrees(_ tag: UInt32) -> Double? {
         guard let parts = entries.rationals(tag, in: .gps), let d = parts.first ?? nil else { return nil }

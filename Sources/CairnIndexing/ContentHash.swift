@@ -1,7 +1,7 @@
 /// A stable 64-bit content fingerprint (FNV-1a over 8-byte words plus the length), used to recognise a file
 /// that was renamed or moved while the daemon was stopped. Not a cryptographic hash.
-enum ContentHash {
-    static func of(_ bytes: UnsafeRawBufferPointer) -> String {
+public enum ContentHash {
+    public static func of(_ bytes: UnsafeRawBufferPointer) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         let prime: UInt64 = 0x0000_0100_0000_01B3
         let words = bytes.count / 8

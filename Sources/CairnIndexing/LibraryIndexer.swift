@@ -1,0 +1,94 @@
+import CairnCatalog
+import Foundation
+import Logging
+
+/// What one indexing pass did.
+public struct IndexSummary: Sendable, Equatable {
+    public var seen = 0
+    public var indexed = 0
+    public var unchanged = 0
+    public var removed = 0
+    public var purged = 0
+    /// Damaged and unreadable files with their reasons.
+    public var damaged: [(path: String, reason: String)] = []
+    /// Files of formats Cairn cannot decode, with the format.
+    public var unsupported: [(path: String, reason: String)] = []
+    /// Folders that could not be read (missing roots included).
+    public var unreadableFolders: [(path: String, reason: String)] = []
+    public var seconds: Double = 0
+
+    public init() {}
+
+    public static func == (a: IndexSummary, b: IndexSummary) -> Bool {
+        a.seen == b.seen && a.indexed == b.indexed && a.unchanged == b.unchanged && a.removed == b.removed
+            && a.damaged.map(\.path) == b.damaged.map(\.path) && a.unsupported.map(\.path) == b.unsupported.map(\.path)
+    }
+}
+
+/// Progress of an indexing pass, reported after every file.
+public struct IndexProgress: Sendable {
+    public var done: Int
+    public var total: Int
+    public var elapsed: Double
+}
+
+/// One full pass over some folders: walk, ingest what is new or changed, mark what vanished as removed, purge
+/// what was removed long ago. Used by the daemon at start-up and by `cairn index`.
+public struct LibraryIndexer: Sendable {
+    public var ingester: PhotoIngester
+    public var purgeRemovedAfterDays: Int
+
+    public init(ingester: PhotoIngester, purgeRemovedAfterDays: Int) {
+        self.ingester = ingester
+        self.purgeRemovedAfterDays = purgeRemovedAfterDays
+    }
+
+    /// Indexes `roots`. `shouldStop` is polled between files; `progress` hears after each one.
+    public func index(
+        roots: [String], shouldStop: () -> Bool = { false }, progress: (IndexProgress) -> Void = { _ in }
+    ) throws(CatalogError) -> IndexSummary {
+        let started = Date()
+        var summary = IndexSummary()
+        var walks: [(root: String, files: [FileIdentity])] = []
+        for root in roots {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: root, isDirectory: &isFolder), isFolder.boolValue else {
+                summary.unreadableFolders.append((root, "missing or not a folder"))
+                continue
+            }
+            let files = PhotoFiles.walk(root: root) { folder, reason in
+                summary.unreadableFolders.append((folder, reason))
+            }
+            walks.append((root, files))
+        }
+        let total = walks.reduce(0) { $0 + $1.files.count }
+        for (root, files) in walks {
+            var onDisk = Set<String>()
+            for file in files {
+                if shouldStop() {
+                    summary.seconds = Date().timeIntervalSince(started)
+                    return summary
+                }
+                onDisk.insert(file.path)
+                summary.seen += 1
+                switch try ingester.ingest(file) {
+                case .indexed: summary.indexed += 1
+                case .unchanged: summary.unchanged += 1
+                case .damaged(let reason): summary.damaged.append((file.path, reason))
+                case .unsupported(let reason): summary.unsupported.append((file.path, reason))
+                }
+                progress(IndexProgress(done: summary.seen, total: total, elapsed: Date().timeIntervalSince(started)))
+            }
+            // Only a folder that was fully read may declare its missing photos gone.
+            let unreadable = summary.unreadableFolders.map { $0.path.hasSuffix("/") ? $0.path : $0.path + "/" }
+            for path in try ingester.catalog.activePaths(under: root)
+            where !onDisk.contains(path) && !unreadable.contains(where: { path.hasPrefix($0) }) {
+                summary.removed += try ingester.catalog.markRemoved(path: path)
+            }
+        }
+        summary.purged = try ingester.catalog.purgeRemoved(
+            before: Date().addingTimeInterval(-Double(purgeRemovedAfterDays) * 86_400))
+        summary.seconds = Date().timeIntervalSince(started)
+        return summary
+    }
+}
