@@ -88,7 +88,8 @@ let package = Package(
         .executableTarget(
             name: "cairn",
             dependencies: [
-                "CairnCatalog", "CairnConfig",
+                "CairnCatalog", "CairnConfig", "CairnIndexing", "CairnPlaces",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -85,8 +85,8 @@ extension Catalog {
                 return AlbumTree.Country(country: name, countryCode: row["countryCode"], photos: row["n"], cities: cities)
             }
             let unplaced = try Int.fetchOne(db, sql: """
-                SELECT COUNT(*) FROM photos p WHERE p.state IN ('indexed', 'pending')
-                AND NOT EXISTS (SELECT 1 FROM photo_places pp WHERE pp.photoId = p.id)
+                SELECT COUNT(*) FROM photos p WHERE p.state IN ('indexed', 'pending', 'unsupported')
+                AND NOT EXISTS (SELECT 1 FROM photo_places pp WHERE pp.photoId = p.id AND pp.country IS NOT NULL)
                 """) ?? 0
             return AlbumTree(countries: countries, unplacedPhotos: unplaced)
         }

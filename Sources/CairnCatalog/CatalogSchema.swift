@@ -85,13 +85,34 @@ enum CatalogSchema {
                 t.primaryKey(["photoId", "recognizerId"])
             }
 
-            // One place per photo for albums: the EXIF place when there is one, else the landmark's.
+            // A GeoNames dump imported with `cairn places import`, used instead of libgeonames when configured.
+            try db.create(table: "gazetteer_cities") { t in
+                t.primaryKey("geonameId", .integer)
+                t.column("name", .text).notNull()
+                t.column("adminRegion", .text)
+                t.column("countryCode", .text).notNull()
+                t.column("country", .text).notNull()
+                t.column("latitude", .double).notNull()
+                t.column("longitude", .double).notNull()
+                t.column("population", .integer).notNull()
+            }
+            try db.create(table: "gazetteer_imports") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("source", .text).notNull()  // the file imported
+                t.column("version", .text).notNull()  // "geonames:<file name>:<content hash>"
+                t.column("cities", .integer).notNull()
+                t.column("importedAt", .datetime).notNull()
+            }
+
+            // One place per photo for albums: the EXIF place when there is one, else the landmark's. (An EXIF row
+            // without a country records that the gazetteer found nothing near the GPS position.)
             try db.execute(sql: """
                 CREATE VIEW photo_place AS
                 SELECT pp.* FROM photo_places pp
                 JOIN photos p ON p.id = pp.photoId AND p.state <> 'removed'
-                WHERE pp.source = 'exif'
-                   OR NOT EXISTS (SELECT 1 FROM photo_places e WHERE e.photoId = pp.photoId AND e.source = 'exif')
+                WHERE pp.country IS NOT NULL AND (pp.source = 'exif' OR NOT EXISTS (
+                    SELECT 1 FROM photo_places e
+                    WHERE e.photoId = pp.photoId AND e.source = 'exif' AND e.country IS NOT NULL))
                 """)
             // Album membership: country ▸ city ▸ landmark (landmark NULL for photos of a city without one).
             try db.execute(sql: """

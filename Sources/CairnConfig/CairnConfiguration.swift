@@ -68,8 +68,8 @@ public struct LogConfiguration: Sendable, Equatable {
 }
 
 public struct PlacesConfiguration: Sendable, Equatable {
-    /// `libgeonames`: Debian's built-in GeoNames cities of 15,000+ people. (Imported GeoNames dumps will be
-    /// accepted once `cairn places import` exists.)
+    /// `libgeonames` (Debian's built-in GeoNames cities of 15,000+ people) or `imported` (the GeoNames dump last
+    /// loaded into the catalog with `cairn places import`).
     public var gazetteer: String
     /// A photo farther than this from every city gets a country-only place (or none).
     public var maxCityDistanceKm: Double

@@ -76,11 +76,10 @@ public enum ConfigurationLoader {
             try reader.checkKeys(places, allowed: ["gazetteer", "max-city-distance-km"])
             if let node = places.value("gazetteer") {
                 let text = try reader.string(node, key: "places.gazetteer")
-                // Imported GeoNames dumps come with `cairn places import`; until then only the built-in list.
-                guard text == "libgeonames" else {
+                guard text == "libgeonames" || text == "imported" else {
                     throw ConfigurationError.invalidValue(
                         "places.gazetteer", line: node.mark?.line, source: source,
-                        expected: "libgeonames (imported gazetteers are not supported yet)", got: text)
+                        expected: "libgeonames or imported", got: text)
                 }
                 configuration.places.gazetteer = text
             }

@@ -19,6 +19,12 @@ public struct LibraryIndexService: Service {
 
     public func run() async throws {
         try reconcile()
+        let renamed = try PlaceRenamer(ingester: indexer.ingester).run {
+            Task.isCancelled || Task.isShuttingDownGracefully
+        }
+        if renamed > 0 {
+            logger.notice("places renamed", metadata: ["photos": "\(renamed)", "gazetteer": "\(indexer.ingester.gazetteer.version)"])
+        }
         // Nothing else to do until watching lands: wait for SIGTERM/SIGINT.
         try? await gracefulShutdown()
         logger.info("index service stopped")

@@ -37,6 +37,8 @@ public struct ImageDecoder: Sendable {
             return try HEIFDecoder(maxPixels: maxPixels).info(bytes)
         case .other(let name):
             throw ImagingError(code: .unsupported, message: "unsupported format: \(name)")
+        case .unknown(let reason):
+            throw ImagingError(code: .corrupt, message: reason)
         }
     }
 
@@ -53,6 +55,8 @@ public struct ImageDecoder: Sendable {
             return try HEIFDecoder(maxPixels: maxPixels).decode(bytes)
         case .other(let name):
             throw ImagingError(code: .unsupported, message: "unsupported format: \(name)")
+        case .unknown(let reason):
+            throw ImagingError(code: .corrupt, message: reason)
         }
     }
 
@@ -72,10 +76,13 @@ public struct ImageDecoder: Sendable {
 enum ImageKind: Equatable {
     case jpeg
     case heif
+    /// A real image format Cairn does not decode.
     case other(String)
+    /// Not an image at all (empty, truncated to nothing, or garbage under a photo's name).
+    case unknown(String)
 
     static func sniff(_ bytes: UnsafeRawBufferPointer) -> ImageKind {
-        guard bytes.count >= 12 else { return .other(bytes.isEmpty ? "empty file" : "too short to be an image") }
+        guard bytes.count >= 12 else { return .unknown(bytes.isEmpty ? "the file is empty" : "the file is too short to be an image") }
         if bytes[0] == 0xFF && bytes[1] == 0xD8 { return .jpeg }
         if Array(bytes[4..<8]) == Array("ftyp".utf8) {
             let brand = String(decoding: bytes[8..<12], as: UTF8.self)
@@ -88,6 +95,11 @@ enum ImageKind: Equatable {
         if bytes[0] == 0x49 && bytes[1] == 0x49 || bytes[0] == 0x4D && bytes[1] == 0x4D { return .other("TIFF/raw") }
         if Array(bytes[0..<4]) == Array("RIFF".utf8) { return .other("WebP") }
         if Array(bytes[0..<3]) == Array("GIF".utf8) { return .other("GIF") }
-        return .other("not a known image format")
+        if bytes[0] == 0x42 && bytes[1] == 0x4D { return .other("BMP") }
+        if bytes[0] == 0xFF && bytes[1] == 0x01 && Array(bytes[2..<7]) == Array("Exiv2".utf8) {
+            return .other("Exiv2 metadata sidecar (no image)")
+        }
+        let head = bytes.prefix(4).map { String(format: "0x%02x", $0) }.joined(separator: " ")
+        return .unknown("not an image Cairn recognises (the file starts with \(head))")
     }
 }

@@ -3,10 +3,16 @@ import Foundation
 
 /// Which files are photos, and walking folders for them.
 public enum PhotoFiles {
-    /// Extensions Cairn catalogs (lower-cased).
-    public static let extensions: Set<String> = ["jpg", "jpeg", "jpe", "heic", "heif", "png", "tif", "tiff", "dng"]
+    /// Extensions Cairn catalogs (lower-cased): the formats it decodes (JPEG, HEIC/HEIF, AVIF) and other photo
+    /// formats, which are recorded as unsupported rather than ignored.
+    public static let extensions: Set<String> = [
+        "jpg", "jpeg", "jpe", "jfif", "heic", "heif", "hif", "avif",
+        "png", "tif", "tiff", "webp", "gif", "bmp",
+        "dng", "cr2", "cr3", "crw", "nef", "nrw", "arw", "srf", "sr2", "orf", "rw2", "raf", "pef", "srw", "x3f", "3fr",
+    ]
 
-    /// Whether `name` is a photo worth cataloguing: a known extension, not hidden, not a partial or temporary file.
+    /// Whether `name` is a photo worth cataloguing: a known extension, not hidden, not a partial or temporary file
+    /// (`.*`, `~*`, `*~`, `*.part`, `*.tmp`, `*.crdownload`, rsync's `.name.XXXXXX` — all caught by these rules).
     public static func isPhoto(name: String) -> Bool {
         if name.hasPrefix(".") || name.hasPrefix("~") || name.hasSuffix("~") { return false }
         guard let dot = name.lastIndex(of: ".") else { return false }

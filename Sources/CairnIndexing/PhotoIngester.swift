@@ -83,13 +83,18 @@ public struct PhotoIngester: Sendable {
             record.state = error.code == .unsupported ? .unsupported : .damaged
             record.reason = error.message
         }
-        if let latitude = exif.latitude, let longitude = exif.longitude,
-            let place = gazetteer.place(latitude: latitude, longitude: longitude, maxCityDistanceKm: maxCityDistanceKm)
-        {
-            record.place = PhotoPlaceRecord(
-                photoId: photoId, source: .exif, countryCode: place.countryCode, country: place.country,
-                adminRegion: place.adminRegion, city: place.city, gazetteerVersion: gazetteer.version)
+        if let latitude = exif.latitude, let longitude = exif.longitude {
+            record.place = placeRecord(photoId: photoId, latitude: latitude, longitude: longitude)
         }
         return record
+    }
+
+    /// The EXIF place of a position; a row without names when no city or country is near, so the photo is not
+    /// looked up again until the gazetteer changes.
+    public func placeRecord(photoId: Int64, latitude: Double, longitude: Double) -> PhotoPlaceRecord {
+        let place = gazetteer.place(latitude: latitude, longitude: longitude, maxCityDistanceKm: maxCityDistanceKm)
+        return PhotoPlaceRecord(
+            photoId: photoId, source: .exif, countryCode: place?.countryCode, country: place?.country,
+            adminRegion: place?.adminRegion, city: place?.city, gazetteerVersion: gazetteer.version)
     }
 }

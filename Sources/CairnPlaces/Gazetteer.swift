@@ -10,6 +10,19 @@ public struct City: Sendable, Equatable {
     public var latitude: Double
     public var longitude: Double
     public var population: Int
+
+    public init(
+        name: String, adminRegion: String?, country: String, countryCode: String, latitude: Double, longitude: Double,
+        population: Int
+    ) {
+        self.name = name
+        self.adminRegion = adminRegion
+        self.country = country
+        self.countryCode = countryCode
+        self.latitude = latitude
+        self.longitude = longitude
+        self.population = population
+    }
 }
 
 /// The result of reverse geocoding one position.

@@ -38,7 +38,8 @@ struct Photo: ParsableCommand {
             }
             for place in photo.places {
                 let parts = [place.city, place.region, place.country].compactMap { $0 }.joined(separator: ", ")
-                print("Place:    \(parts) (from \(place.source), \(place.gazetteer))")
+                let named = parts.isEmpty ? "no city or country near the GPS position" : parts
+                print("Place:    \(named) (from \(place.source), \(place.gazetteer))")
             }
             for tag in photo.tags {
                 print("Tag:      \(tag.kind) \(tag.label) \(String(format: "%.2f", tag.score)) (\(tag.recognizer))")

@@ -81,7 +81,13 @@ struct Cairnd: AsyncParsableCommand {
             logger.critical("cannot open the catalog", metadata: ["reason": "\(error)"])
             throw ExitCode(error.code == .newerSchema ? 65 : 74)
         }
-        let gazetteer: Gazetteer = Gazetteer.libgeonames()
+        let gazetteer: Gazetteer
+        do {
+            gazetteer = try GazetteerLoader.load(settings.places.gazetteer, catalog: store)
+        } catch {
+            logger.critical("cannot load the gazetteer", metadata: ["reason": "\(error)"])
+            throw ExitCode(78)
+        }
         logger.info("places loaded", metadata: ["gazetteer": "\(gazetteer.version)", "cities": "\(gazetteer.cities.count)"])
 
         let ingester = PhotoIngester(

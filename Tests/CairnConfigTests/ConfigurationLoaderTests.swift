@@ -89,7 +89,7 @@ import Testing
         Rejected(yaml: "log:\n  level: info\nlog:\n  level: debug\n", code: .syntax, key: nil, line: nil,
                  messagePart: "duplicated key(s): 'log'"),
         Rejected(yaml: "places:\n  gazetteer: cities500.txt\n", code: .invalidValue, key: "places.gazetteer", line: 2,
-                 messagePart: "must be libgeonames (imported gazetteers are not supported yet), got 'cities500.txt'"),
+                 messagePart: "must be libgeonames or imported, got 'cities500.txt'"),
         Rejected(yaml: "watch:\n  folders: [a, b\n", code: .syntax, key: nil, line: 3, messagePart: "not valid YAML"),
     ]
 

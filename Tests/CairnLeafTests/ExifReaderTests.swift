@@ -45,13 +45,15 @@ struct GroundTruth: Sendable, CustomTestStringConvertible {
 }
 
 @Suite struct ExifReaderTests {
-    static let jpegRows = GroundTruth.all()
+    static let rows = GroundTruth.all()
 
     @Test func groundTruthIsPresent() {
-        #expect(Self.jpegRows.count >= 60, "expected the shared EXIF ground truth beside the repo")
+        // The whole file, every format: JPEG, HEIC, AVIF, TIFF, DNG, PNG, WebP and Exiv2 sidecars.
+        #expect(Self.rows.count == 94, "expected the shared EXIF ground truth beside the repo")
+        #expect(Self.rows.filter { $0.validCoordinate != nil }.count == 88)
     }
 
-    @Test(arguments: jpegRows.filter { $0.validCoordinate != nil })
+    @Test(arguments: rows.filter { $0.validCoordinate != nil })
     func coordinatesAgreeWithExiftool(_ row: GroundTruth) throws {
         let facts = try ExifReader.read(path: TestPaths.data("exif/\(row.path)").path)
         let (lat, lon) = row.validCoordinate!
@@ -62,14 +64,14 @@ struct GroundTruth: Sendable, CustomTestStringConvertible {
         #expect(facts.locationIssue == nil)
     }
 
-    @Test(arguments: jpegRows.filter { $0.validCoordinate == nil })
+    @Test(arguments: rows.filter { $0.validCoordinate == nil })
     func invalidGPSIsNoLocationWithAReason(_ row: GroundTruth) throws {
         let facts = try ExifReader.read(path: TestPaths.data("exif/\(row.path)").path)
         #expect(facts.latitude == nil && facts.longitude == nil)
         #expect(facts.locationIssue != nil)
     }
 
-    @Test(arguments: jpegRows.filter { $0.dateTimeOriginal != "-" && !$0.dateTimeOriginal.isEmpty })
+    @Test(arguments: rows.filter { $0.dateTimeOriginal != "-" && !$0.dateTimeOriginal.isEmpty })
     func dateCameraAndOrientationAgreeWithExiftool(_ row: GroundTruth) throws {
         let facts = try ExifReader.read(path: TestPaths.data("exif/\(row.path)").path)
         if facts.locationIssue?.hasPrefix("EXIF block is damaged") == true {
@@ -100,5 +102,39 @@ struct GroundTruth: Sendable, CustomTestStringConvertible {
         let facts = try ExifReader.read(path: TestPaths.data("distractors-dev/n01440764_tench.jpg").path)
         #expect(facts.isEmpty)
         #expect(throws: ExifError.self) { try ExifReader.read(path: "/nonexistent.jpg") }
+    }
+}
+
+@Suite struct ExifContainerTests {
+    @Test func gpsTimeIsReadAsUTC() throws {
+        let google = try ExifReader.read(path: TestPaths.data("exif/exiftool__exiftool/t/images/Google.jpg").path)
+        #expect(google.gpsTimestamp == "2023-10-06T20:52:10Z")
+        let kodak = try ExifReader.read(path: TestPaths.data("exif/Exiv2__exiv2/test/data/pr_1994_poc2.jpg").path)
+        #expect(kodak.gpsTimestamp == "2012-10-31T13:52:34Z")
+    }
+
+    @Test(arguments: [
+        ("Exiv2__exiv2/test/data/Stonehenge.heic", PhotoFormat.heif),
+        ("Exiv2__exiv2/test/data/avif_metadata2.avif", .avif),
+        ("Exiv2__exiv2/test/data/IMG_1361.dng", .tiff),
+        ("MikeKovarik__exifr/test/fixtures/png/png_with_exif_and_gps.png", .png),
+        ("Exiv2__exiv2/test/data/exiv2-bug1199.webp", .webp),
+        ("Exiv2__exiv2/test/data/Stonehenge.exv", .exv),
+    ])
+    func containersAreRecognisedAndTheirEXIFRead(_ file: String, _ format: PhotoFormat) throws {
+        let data = try Data(contentsOf: TestPaths.data("exif/\(file)"))
+        #expect(data.withUnsafeBytes { PhotoFormat.sniff($0) } == format)
+        #expect(data.withUnsafeBytes { ExifReader.read($0) }.latitude != nil)
+    }
+
+    @Test func gpsInNoFileIsNoIssue() throws {
+        // ExifTool's sample: libexif finds its EXIF damaged, but it has no GPS directory, so no location issue.
+        let facts = try ExifReader.read(path: TestPaths.data("exif/exiftool__exiftool/t/images/ExifTool.jpg").path)
+        #expect(facts.latitude == nil)
+        #expect(facts.locationIssue == nil)
+        // Canon's has a GPS directory that libexif cannot read: that is reported.
+        let canon = try ExifReader.read(path: TestPaths.data("exif/exiftool__exiftool/t/images/Canon1DmkIII.jpg").path)
+        #expect(canon.locationIssue?.hasPrefix("EXIF block is damaged (") == true)
+        #expect(canon.make == "Canon")
     }
 }

@@ -1,0 +1,54 @@
+import CairnCatalog
+import CairnPlaces
+
+/// Picks the gazetteer the configuration names: Debian's libgeonames, or the GeoNames dump imported into the
+/// catalog with `cairn places import`.
+public enum GazetteerLoader {
+    public static func load(_ name: String, catalog: Catalog) throws -> Gazetteer {
+        switch name {
+        case "libgeonames":
+            return Gazetteer.libgeonames()
+        case "imported":
+            guard let (version, rows) = try catalog.importedGazetteer() else {
+                throw PlacesError(message: """
+                    places.gazetteer is 'imported' but no GeoNames dump has been imported into \(catalog.path); \
+                    run: cairn places import FILE
+                    """)
+            }
+            let cities = rows.map {
+                City(
+                    name: $0.name, adminRegion: $0.adminRegion, country: $0.country, countryCode: $0.countryCode,
+                    latitude: $0.latitude, longitude: $0.longitude, population: $0.population)
+            }
+            return Gazetteer(cities: cities, version: version)
+        default:
+            throw PlacesError(message: "places.gazetteer '\(name)' is neither libgeonames nor imported")
+        }
+    }
+}
+
+/// Re-names the places of photos that another gazetteer named (after an import, or a change of
+/// `places.max-city-distance-km`'s gazetteer), in batches; the daemon runs it in the background.
+public struct PlaceRenamer: Sendable {
+    public var ingester: PhotoIngester
+
+    public init(ingester: PhotoIngester) {
+        self.ingester = ingester
+    }
+
+    /// Renames until no photo is left or `shouldStop` says so; returns how many photos it renamed.
+    public func run(shouldStop: () -> Bool = { false }) throws(CatalogError) -> Int {
+        var renamed = 0
+        let version = ingester.gazetteer.version
+        while !shouldStop() {
+            let batch = try ingester.catalog.photosNeedingPlaces(gazetteerVersion: version)
+            if batch.isEmpty { break }
+            let places = batch.map {
+                (photoId: $0.photoId, place: Optional(ingester.placeRecord(photoId: $0.photoId, latitude: $0.latitude, longitude: $0.longitude)))
+            }
+            try ingester.catalog.storePlaces(places, gazetteerVersion: version)
+            renamed += batch.count
+        }
+        return renamed
+    }
+}

@@ -1,0 +1,102 @@
+import ArgumentParser
+import CairnCatalog
+import CairnConfig
+import CairnIndexing
+import Foundation
+
+struct Index: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Index photo folders into the catalog without the daemon.",
+        discussion: """
+            For a first import or a cron job. Reads each new or changed photo's facts (EXIF date, camera, GPS and \
+            its place) and checks that it decodes; files already catalogued and unchanged are only stat'ed. Photos \
+            that vanished from these folders are marked removed. Shows a progress line on a terminal and a summary \
+            at the end. Safe to run while cairnd runs; Ctrl-C stops after the current photo.
+            """)
+
+    @OptionGroup var catalogOptions: CatalogOptions
+    @OptionGroup var output: OutputOptions
+
+    @Argument(help: ArgumentHelp("Folders to index.", valueName: "dir"))
+    var folders: [String]
+
+    @Option(help: "How many damaged or unsupported files to list in the text summary.")
+    var show = 10
+
+    func validate() throws {
+        if folders.isEmpty { throw ValidationError("name at least one folder to index") }
+    }
+
+    func run() throws {
+        try reporting(json: output.json) { () throws(CLIError) in
+            let context = try WritingContext(catalogOptions)
+            let indexer = LibraryIndexer(
+                ingester: try context.ingester(), purgeRemovedAfterDays: context.settings.catalog.purgeRemovedAfterDays)
+            let interrupt = InterruptFlag()
+            let line = ProgressLine()
+            let roots = folders.map(ConfigurationLoader.absolute)
+            let summary = try query { () throws(CatalogError) in
+                try indexer.index(roots: roots, shouldStop: { interrupt.isRaised }) { progress in
+                    let rate = Double(progress.done) / max(progress.elapsed, 0.001)
+                    let eta = Double(progress.total - progress.done) / max(rate, 0.001)
+                    line.update(
+                        "\(progress.done)/\(progress.total) photos  \(String(format: "%.1f", rate))/s  ETA \(formatDuration(eta))",
+                        force: progress.done == progress.total)
+                }
+            }
+            line.finish()
+            let renamed = try query { () throws(CatalogError) in
+                try PlaceRenamer(ingester: indexer.ingester).run { interrupt.isRaised }
+            }
+            if output.json {
+                printJSON(IndexReport(summary, renamed: renamed, interrupted: interrupt.isRaised))
+            } else {
+                printSummary(summary, renamed: renamed, interrupted: interrupt.isRaised)
+            }
+            if !summary.unreadableFolders.isEmpty && summary.seen == 0 {
+                throw CLIError(code: "folders", message: "no folder could be read", exitCode: 66)
+            }
+        }
+    }
+
+    private func printSummary(_ summary: IndexSummary, renamed: Int, interrupted: Bool) {
+        let rate = Double(summary.seen) / max(summary.seconds, 0.001)
+        print("\(interrupted ? "Interrupted after" : "Indexed") \(plural(summary.seen, "photo")) in "
+            + "\(String(format: "%.1f", summary.seconds)) s (\(String(format: "%.1f", rate)) photos/s): "
+            + "\(summary.indexed) indexed, \(summary.unchanged) unchanged, \(summary.damaged.count) damaged, "
+            + "\(summary.unsupported.count) unsupported, \(summary.removed) removed")
+        if renamed > 0 { print("Places named again with the current gazetteer: \(plural(renamed, "photo"))") }
+        for (title, list) in [("Damaged", summary.damaged), ("Unsupported", summary.unsupported),
+                              ("Unreadable folders", summary.unreadableFolders)] where !list.isEmpty {
+            print("\(title):")
+            for (path, reason) in list.prefix(show) { print("  \(path): \(reason)") }
+            if list.count > show { print("  … and \(list.count - show) more (cairn status shows the latest)") }
+        }
+    }
+}
+
+/// `cairn index --json` output.
+struct IndexReport: Encodable {
+    struct Problem: Encodable {
+        var path: String
+        var reason: String
+    }
+
+    var seen, indexed, unchanged, removed, renamedPlaces: Int
+    var seconds: Double
+    var interrupted: Bool
+    var damaged, unsupported, unreadableFolders: [Problem]
+
+    init(_ s: IndexSummary, renamed: Int, interrupted: Bool) {
+        seen = s.seen
+        indexed = s.indexed
+        unchanged = s.unchanged
+        removed = s.removed
+        renamedPlaces = renamed
+        seconds = s.seconds
+        self.interrupted = interrupted
+        damaged = s.damaged.map { Problem(path: $0.path, reason: $0.reason) }
+        unsupported = s.unsupported.map { Problem(path: $0.path, reason: $0.reason) }
+        unreadableFolders = s.unreadableFolders.map { Problem(path: $0.path, reason: $0.reason) }
+    }
+}
