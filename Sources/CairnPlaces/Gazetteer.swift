@@ -69,21 +69,30 @@ public struct Gazetteer: Sendable {
         return Gazetteer(cities: cities, version: "libgeonames/\(count)")
     }
 
-    /// The nearest city within `maxCityDistanceKm`; else, when a city lies within `countryDistanceKm`, only its
-    /// country; else nil. Never names a city farther than `maxCityDistanceKm`.
+    /// The city a position belongs to, among those within `maxCityDistanceKm`: the one nearest relative to its
+    /// size, so a point 4 km from the centre of Paris is Paris, not the suburb whose centre is 3.6 km away. Else,
+    /// when a city lies within `countryDistanceKm`, only that city's country; else nil. Never names a city
+    /// farther than `maxCityDistanceKm`.
     public func place(
         latitude: Double, longitude: Double, maxCityDistanceKm: Double, countryDistanceKm: Double = 150
     ) -> Place? {
-        let radius = max(maxCityDistanceKm, countryDistanceKm)
-        guard let (i, distance) = index.nearest(latitude: latitude, longitude: longitude, withinKm: radius) else {
-            return nil
-        }
-        let city = cities[i]
-        if distance <= maxCityDistanceKm {
+        let candidates = index.within(latitude: latitude, longitude: longitude, radiusKm: maxCityDistanceKm)
+        if let (i, distance) = candidates.min(by: { score($0) < score($1) }) {
+            let city = cities[i]
             return Place(
                 city: city.name, adminRegion: city.adminRegion, country: city.country,
                 countryCode: city.countryCode, distanceKm: distance)
         }
+        guard let (i, _) = index.nearest(latitude: latitude, longitude: longitude, withinKm: countryDistanceKm) else {
+            return nil
+        }
+        let city = cities[i]
         return Place(city: nil, adminRegion: nil, country: city.country, countryCode: city.countryCode, distanceKm: nil)
+    }
+
+    /// Distance in units of the city's reach: a city of P people is taken to reach 0.5 + 0.005·√P km
+    /// (7.7 km for Paris' 2.1 million, 2 km for Lund's 90,000, 0.6 km for a village of 500).
+    private func score(_ candidate: (Int, Double)) -> Double {
+        candidate.1 / (0.5 + 0.005 * Double(cities[candidate.0].population).squareRoot())
     }
 }

@@ -1,5 +1,7 @@
+import CairnEXIF
 import CairnPlaces
 import CairnTesting
+import Foundation
 import Testing
 
 @Suite struct GazetteerTests {
@@ -36,6 +38,62 @@ import Testing
                     #expect((place.distanceKm ?? 99) <= 25)
                 }
             }
+        }
+    }
+}
+
+@Suite struct KnownPlacesTests {
+    @Test(arguments: [
+        ("Eiffel Tower", 48.85837, 2.29448, "Paris", "France"),
+        ("Berlin Cathedral", 52.5191, 13.401, "Berlin", "Germany"),
+        ("Colosseum", 41.8902, 12.4922, "Rome", "Italy"),
+        ("Golden Gate Bridge", 37.8199, -122.4783, "San Francisco", "United States of America"),
+    ])
+    func landmarksAreNamedByTheirCity(_ name: String, _ lat: Double, _ lon: Double, _ city: String, _ country: String) {
+        let place = GazetteerTests.gazetteer.place(latitude: lat, longitude: lon, maxCityDistanceKm: 30)
+        #expect(place?.city == city, "\(name)")
+        #expect(place?.country == country, "\(name)")
+    }
+
+    @Test func openSfMLundStreetPhotosAreInLund() throws {
+        let folder = TestPaths.data("exif/mapillary__OpenSfM/data/lund/images")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".jpg") }
+        #expect(files.count >= 29)
+        for file in files {
+            let facts = try ExifReader.read(path: folder.appendingPathComponent(file).path)
+            let place = GazetteerTests.gazetteer.place(
+                latitude: try #require(facts.latitude), longitude: try #require(facts.longitude), maxCityDistanceKm: 30)
+            #expect(place?.city == "Lund", "\(file)")
+            #expect(place?.countryCode == "SE")
+        }
+    }
+}
+
+@Suite struct GeoNamesDumpTests {
+    @Test func readsPopulatedPlacesWithRegionsAndSkipsMalformedLines() throws {
+        let folder = TemporaryDirectory()
+        let dump = try folder.write(Array(GeoNamesSample.cities.utf8), to: "cities500.txt")
+        let admin1 = try folder.write(Array(GeoNamesSample.admin1.utf8), to: "admin1CodesASCII.txt")
+        let result = try GeoNamesDump.read(
+            path: dump, countryNames: GazetteerTests.gazetteer.countryNames,
+            admin1Names: try GeoNamesDump.readAdmin1Names(path: admin1))
+        #expect(result.cities.map(\.city.name) == ["Amesbury", "Salisbury"])
+        #expect(result.skippedLines == 2)
+        #expect(result.cities[0].city.adminRegion == "England")
+        #expect(result.cities[0].city.country == "United Kingdom")
+        #expect(result.version.hasPrefix("geonames:cities500.txt:"))
+
+        // Stonehenge is 3 km from Amesbury: the finer gazetteer names it, the built-in one says Salisbury.
+        let fine = Gazetteer(cities: result.cities.map(\.city), version: result.version)
+        #expect(fine.place(latitude: 51.17828, longitude: -1.82664, maxCityDistanceKm: 30)?.city == "Amesbury")
+        #expect(GazetteerTests.gazetteer.place(latitude: 51.17828, longitude: -1.82664, maxCityDistanceKm: 30)?.city == "Salisbury")
+    }
+
+    @Test func aFileWithoutPlacesIsRefused() throws {
+        let folder = TemporaryDirectory()
+        let path = try folder.write(Array("just some text\nnot geonames\n".utf8), to: "notes.txt")
+        #expect(throws: PlacesError.self) {
+            try GeoNamesDump.read(path: path, countryNames: [:])
         }
     }
 }

@@ -17,21 +17,26 @@ struct GridIndex: Sendable {
     }
 
     func nearest(latitude: Double, longitude: Double, withinKm radius: Double) -> (Int, Double)? {
+        within(latitude: latitude, longitude: longitude, radiusKm: radius).min { $0.1 < $1.1 }
+    }
+
+    /// Every point within `radius` km, with its distance.
+    func within(latitude: Double, longitude: Double, radiusKm radius: Double) -> [(Int, Double)] {
         let latitudeSpan = Int((radius / 111.0).rounded(.up))
         let cosine = max(cos(min(abs(latitude) + Double(latitudeSpan), 89.9) * .pi / 180), 0.01)
         let longitudeSpan = min(Int((radius / (111.0 * cosine)).rounded(.up)), 180)
         let row = Self.row(latitude), column = Self.column(longitude)
-        var best: (Int, Double)?
+        var found: [(Int, Double)] = []
         for r in (row - latitudeSpan)...(row + latitudeSpan) where (0..<180).contains(r) {
             for c in (column - longitudeSpan)...(column + longitudeSpan) {
                 let wrapped = ((c % 360) + 360) % 360
                 for i in cells[Self.key(r, wrapped)] ?? [] {
                     let d = Self.haversineKm(latitude, longitude, latitudes[i], longitudes[i])
-                    if d <= radius && d < (best?.1 ?? .infinity) { best = (i, d) }
+                    if d <= radius { found.append((i, d)) }
                 }
             }
         }
-        return best
+        return found
     }
 
     static func row(_ latitude: Double) -> Int { min(max(Int((latitude + 90).rounded(.down)), 0), 179) }
