@@ -96,6 +96,11 @@ enum ImageKind: Equatable {
         if Array(bytes[0..<4]) == Array("RIFF".utf8) { return .other("WebP") }
         if Array(bytes[0..<3]) == Array("GIF".utf8) { return .other("GIF") }
         if bytes[0] == 0x42 && bytes[1] == 0x4D { return .other("BMP") }
+        if bytes[0] == 0xFF && bytes[1] == 0x0A || Array(bytes[4..<8]) == Array("JXL ".utf8) { return .other("JPEG XL") }
+        if Array(bytes[4..<8]) == Array("jP  ".utf8) || Array(bytes[0..<4]) == [0xFF, 0x4F, 0xFF, 0x51] {
+            return .other("JPEG 2000")
+        }
+        if Array(bytes[0..<4]) == Array("8BPS".utf8) { return .other("Photoshop")  }
         if bytes[0] == 0xFF && bytes[1] == 0x01 && Array(bytes[2..<7]) == Array("Exiv2".utf8) {
             return .other("Exiv2 metadata sidecar (no image)")
         }

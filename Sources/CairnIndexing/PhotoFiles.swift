@@ -6,9 +6,9 @@ public enum PhotoFiles {
     /// Extensions Cairn catalogs (lower-cased): the formats it decodes (JPEG, HEIC/HEIF, AVIF) and other photo
     /// formats, which are recorded as unsupported rather than ignored.
     public static let extensions: Set<String> = [
-        "jpg", "jpeg", "jpe", "jfif", "heic", "heif", "hif", "avif",
-        "png", "tif", "tiff", "webp", "gif", "bmp",
-        "dng", "cr2", "cr3", "crw", "nef", "nrw", "arw", "srf", "sr2", "orf", "rw2", "raf", "pef", "srw", "x3f", "3fr",
+        "jpg", "jpeg", "jpe", "jfif", "mpo", "heic", "heif", "hif", "avif",
+        "png", "tif", "tiff", "webp", "gif", "bmp", "jxl", "jp2", "psd",
+        "dng", "cr2", "cr3", "crw", "nef", "nrw", "arw", "srf", "sr2", "orf", "rw2", "raf", "pef", "srw", "x3f", "3fr", "raw",
     ]
 
     /// Whether `name` is a photo worth cataloguing: a known extension, not hidden, not a partial or temporary file

@@ -1,0 +1,102 @@
+import CairnCatalog
+import CairnTesting
+import Foundation
+import Testing
+
+/// Runs the built `cairn index` and `cairn places import` on real photos and checks the catalog and the output.
+@Suite struct IndexCommandTests {
+    let folder = TemporaryDirectory("cairn-index")
+    var catalogPath: String { folder.file("cairn.sqlite") }
+
+    func cairn(_ arguments: [String]) throws -> ProcessResult {
+        try ProcessRunner.run(TestPaths.executable("cairn"), arguments, timeout: 300)
+    }
+
+    @Test func indexingTheSharedExifSuiteGivesItsCities() throws {
+        let result = try cairn(["index", TestPaths.data("exif").path, "--catalog", catalogPath, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let seen = try #require(report["seen"] as? Int)
+        #expect(seen > 700)
+        #expect(report["indexed"] as? Int ?? 0 > 300)
+        #expect((report["damaged"] as? [[String: String]])?.allSatisfy { !($0["reason"] ?? "").isEmpty } == true)
+        #expect((report["unsupported"] as? [Any])?.count ?? 0 > 100)
+        // No progress line when stderr is not a terminal.
+        #expect(result.stderr.isEmpty)
+
+        let albums = try cairn(["albums", "--catalog", catalogPath])
+        for city in ["Lund, Skåne County", "Berlin, Berlin", "Madrid, Madrid", "Salisbury, England", "Beijing"] {
+            #expect(albums.stdout.contains(city), "no album for \(city)")
+        }
+        // HEIC photos get places and dates too.
+        let heic = try cairn(["photo", TestPaths.data("exif/Exiv2__exiv2/test/data/Stonehenge.heic").path, "--catalog", catalogPath])
+        #expect(heic.stdout.contains("Place:    Salisbury, England, United Kingdom"))
+        #expect(heic.stdout.contains("State:    indexed"))
+    }
+
+    @Test func reindexingAnUnchangedFolderOnlyStatsIt() throws {
+        let photos = folder.file("photos")
+        try folder.copy(TestPaths.data("exif/mapillary__OpenSfM/data/berlin/images/01.jpg"), to: "photos/01.jpg")
+        try folder.copy(TestPaths.data("exif/mapillary__OpenSfM/data/berlin/images/02.jpg"), to: "photos/02.jpg")
+        try folder.copy(TestPaths.data("exif/MikeKovarik__exifr/test/fixtures/png/png_with_exif_and_gps.png"), to: "photos/scan.png")
+        let data = try Data(contentsOf: TestPaths.data("exif/mapillary__OpenSfM/data/lund/images/01.jpg"))
+        try folder.write(Array(data.prefix(data.count / 2)), to: "photos/half-uploaded.jpg")
+
+        let first = try cairn(["index", photos, "--catalog", catalogPath])
+        #expect(first.status == 0, "\(first.stderr)")
+        let lines = first.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("Indexed 4 photos in ") == true)
+        #expect(lines.first?.hasSuffix(": 2 indexed, 0 unchanged, 1 damaged, 1 unsupported, 0 removed") == true)
+        #expect(lines.contains("  \(folder.file("photos/half-uploaded.jpg")): truncated JPEG: the end-of-image marker is missing"))
+        #expect(lines.contains("  \(folder.file("photos/scan.png")): unsupported format: PNG"))
+
+        let second = try cairn(["index", photos, "--catalog", catalogPath])
+        #expect(second.stdout.hasPrefix("Indexed 4 photos in "))
+        #expect(second.stdout.contains(": 0 indexed, 4 unchanged, 0 damaged, 0 unsupported, 0 removed"))
+
+        // The PNG is not decodable but its GPS still places it.
+        let png = try cairn(["photo", folder.file("photos/scan.png"), "--catalog", catalogPath, "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(png.stdout.utf8)) as? [String: Any])
+        #expect(object["state"] as? String == "unsupported")
+        #expect((object["places"] as? [[String: Any]])?.first?["country"] as? String == "Czech Republic")
+
+        try FileManager.default.removeItem(atPath: folder.file("photos/02.jpg"))
+        let third = try cairn(["index", photos, "--catalog", catalogPath])
+        #expect(third.stdout.contains(": 0 indexed, 3 unchanged, 0 damaged, 0 unsupported, 1 removed"))
+    }
+
+    @Test func importedGeoNamesDumpGivesFinerPlacesAfterReindexing() throws {
+        let photos = folder.file("photos")
+        try folder.copy(TestPaths.data("exif/Exiv2__exiv2/test/data/Stonehenge.heic"), to: "photos/stonehenge.heic")
+        #expect(try cairn(["index", photos, "--catalog", catalogPath]).status == 0)
+        let before = try Catalog.openReadOnly(path: catalogPath).photo(path: folder.file("photos/stonehenge.heic"))
+        #expect(before.places.first?.city == "Salisbury")
+
+        let dump = try folder.write(Array(GeoNamesSample.cities.utf8), to: "cities500.txt")
+        let admin1 = try folder.write(Array(GeoNamesSample.admin1.utf8), to: "admin1CodesASCII.txt")
+        let imported = try cairn(["places", "import", dump, "--admin1", admin1, "--catalog", catalogPath])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stdout.hasPrefix("Imported 2 places from \(dump) (2 malformed lines skipped) as geonames:cities500.txt:"))
+        #expect(imported.stdout.contains("set `places.gazetteer: imported`"))
+
+        let config = folder.file("cairn.yaml")
+        try "catalog:\n  path: cairn.sqlite\nplaces:\n  gazetteer: imported\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let reindex = try cairn(["index", photos, "--config", config])
+        #expect(reindex.status == 0, "\(reindex.stderr)")
+        #expect(reindex.stdout.contains("Places named again with the current gazetteer: 1 photo"))
+        let after = try Catalog.openReadOnly(path: catalogPath).photo(path: folder.file("photos/stonehenge.heic"))
+        #expect(after.places.first?.city == "Amesbury")
+        #expect(after.places.first?.region == "England")
+        #expect(after.places.first?.gazetteer.hasPrefix("geonames:cities500.txt:") == true)
+    }
+
+    @Test func importingSomethingElseFailsClearly() throws {
+        let notes = try folder.write(Array("hello\n".utf8), to: "notes.txt")
+        let result = try cairn(["places", "import", notes, "--catalog", catalogPath])
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("no populated places found; is this a GeoNames dump"))
+        let missing = try cairn(["index", folder.file("nope"), "--catalog", catalogPath])
+        #expect(missing.status == 66)
+        #expect(missing.stdout.contains("Unreadable folders:\n  \(folder.file("nope")): missing or not a folder"))
+    }
+}
