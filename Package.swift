@@ -94,6 +94,14 @@ let package = Package(
             ]
         ),
 
+        .executableTarget(
+            name: "cairn-bench",
+            dependencies: [
+                "CairnEXIF", "CairnImaging", "CairnIndexing",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
         // MARK: Tests.
         .target(
             name: "CairnTesting",

@@ -173,6 +173,7 @@ extension Catalog {
                 }
             return PhotoDetails(
                 path: photo.path, state: photo.state.rawValue, errorReason: photo.errorReason, size: photo.size,
+                format: photo.format,
                 contentHash: photo.contentHash, addedAt: photo.addedAt, removedAt: photo.removedAt, facts: facts,
                 places: places, tags: tags, recognition: recognition)
         }

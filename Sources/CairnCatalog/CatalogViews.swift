@@ -125,6 +125,7 @@ public struct PhotoDetails: Codable, Sendable, Equatable {
     public var state: String
     public var errorReason: String?
     public var size: Int64
+    public var format: String?
     public var contentHash: String?
     public var addedAt: Date
     public var removedAt: Date?

@@ -23,7 +23,7 @@ struct Photo: ParsableCommand {
             }
             print("Path:     \(photo.path)")
             print("State:    \(photo.state)\(photo.errorReason.map { " (\($0))" } ?? "")")
-            print("Size:     \(photo.size) bytes")
+            print("Size:     \(photo.size) bytes\(photo.format.map { ", \($0)" } ?? "")")
             if let hash = photo.contentHash { print("Hash:     \(hash)") }
             if let facts = photo.facts {
                 if let taken = facts.takenAt { print("Taken:    \(taken)\(facts.takenAtOffset ?? "")") }
@@ -34,6 +34,7 @@ struct Photo: ParsableCommand {
                 if let lat = facts.latitude, let lon = facts.longitude {
                     print("GPS:      \(lat), \(lon)\(facts.altitude.map { ", \($0) m" } ?? "")")
                 }
+                if let time = facts.gpsTimestamp { print("GPS time: \(time)") }
                 if let issue = facts.locationIssue { print("GPS note: \(issue)") }
             }
             for place in photo.places {

@@ -50,7 +50,18 @@ import Testing
         #expect(lines.contains("  \(folder.file("photos/half-uploaded.jpg")): truncated JPEG: the end-of-image marker is missing"))
         #expect(lines.contains("  \(folder.file("photos/scan.png")): unsupported format: PNG"))
 
+        // Same size and modification time: the file is only stat'ed, never read again (its new bytes go unseen).
+        let path = folder.file("photos/01.jpg")
+        var before = stat()
+        stat(path, &before)
+        let hashBefore = try Catalog.openReadOnly(path: catalogPath).photo(path: path).contentHash
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[bytes.count / 2] ^= 0xFF
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        var times = [before.st_atim, before.st_mtim]
+        #expect(utimensat(AT_FDCWD, path, &times, 0) == 0)
         let second = try cairn(["index", photos, "--catalog", catalogPath])
+        #expect(try Catalog.openReadOnly(path: catalogPath).photo(path: path).contentHash == hashBefore)
         #expect(second.stdout.hasPrefix("Indexed 4 photos in "))
         #expect(second.stdout.contains(": 0 indexed, 4 unchanged, 0 damaged, 0 unsupported, 0 removed"))
 

@@ -50,6 +50,22 @@ enum ExifLocator {
         return nil
     }
 
+    /// Where a JPEG's image data starts (its start-of-scan marker): metadata segments all come before it.
+    static func jpegHeaderEnd(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        var offset = 2
+        while offset + 4 <= bytes.count {
+            guard bytes[offset] == 0xFF else { return offset }
+            let marker = bytes[offset + 1]
+            if marker == 0xFF || marker == 0xD8 || (0xD0...0xD7).contains(marker) || marker == 0x01 {
+                offset += marker == 0xFF ? 1 : 2
+                continue
+            }
+            if marker == 0xDA || marker == 0xD9 { return offset }
+            offset += 2 + (Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3]))
+        }
+        return min(offset, bytes.count)
+    }
+
     // MARK: HEIF / AVIF (ISO base media file format)
 
     /// The `Exif` item of the primary `meta` box: `iinf` names the item, `iloc` says where its bytes are.

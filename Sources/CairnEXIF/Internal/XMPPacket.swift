@@ -5,14 +5,33 @@ import Foundation
 struct XMPPacket {
     var text: String
 
-    /// The `<x:xmpmeta …>` packet inside `bytes`, if any (searched in the first 1 MiB).
+    /// The `<x:xmpmeta …>` packet inside `bytes`, if any. In a JPEG only the APP segments before the image data
+    /// are searched; in other containers the first 256 KiB.
     static func find(in bytes: UnsafeRawBufferPointer) -> XMPPacket? {
-        let window = UnsafeRawBufferPointer(rebasing: bytes[0..<min(bytes.count, 1 << 20)])
-        guard let start = window.firstRange(of: Array("<x:xmpmeta".utf8)),
-            let end = UnsafeRawBufferPointer(rebasing: window[start.lowerBound...]).firstRange(of: Array("</x:xmpmeta>".utf8))
+        var limit = min(bytes.count, 256 * 1024)
+        if PhotoFormat.sniff(bytes) == .jpeg, let end = ExifLocator.jpegHeaderEnd(bytes) { limit = end }
+        let window = UnsafeRawBufferPointer(rebasing: bytes[0..<limit])
+        guard let start = Self.search(window, "<x:xmpmeta"),
+            let length = Self.search(UnsafeRawBufferPointer(rebasing: window[start...]), "</x:xmpmeta>")
         else { return nil }
-        let slice = window[start.lowerBound..<(start.lowerBound + end.upperBound)]
+        let slice = window[start..<(start + length + 12)]
         return XMPPacket(text: String(decoding: slice, as: UTF8.self))
+    }
+
+    /// Offset of `needle` in `haystack`: memchr to each candidate first byte, then memcmp (this runs on every
+    /// photo, so it must not be a byte-by-byte generic search).
+    private static func search(_ haystack: UnsafeRawBufferPointer, _ needle: String) -> Int? {
+        let pattern = Array(needle.utf8)
+        guard let base = haystack.baseAddress, haystack.count >= pattern.count else { return nil }
+        var offset = 0
+        let last = haystack.count - pattern.count
+        while offset <= last {
+            guard let hit = memchr(base + offset, Int32(pattern[0]), last - offset + 1) else { return nil }
+            let at = base.distance(to: UnsafeRawPointer(hit))
+            if memcmp(base + at, pattern, pattern.count) == 0 { return at }
+            offset = at + 1
+        }
+        return nil
     }
 
     /// The value of property `name` (such as `exif:GPSLatitude`), written as an attribute or an element.
