@@ -74,6 +74,7 @@ let package = Package(
                 "CairnCatalog", "CairnConfig", "CairnIndexing", "CairnPlaces", "CairnRecognition",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(

@@ -104,6 +104,13 @@ enum CatalogSchema {
                 t.column("importedAt", .datetime).notNull()
             }
 
+            // What the running daemon reports about itself (watch coverage, reload outcome), for `cairn status`.
+            try db.create(table: "daemon_status") { t in
+                t.primaryKey("key", .text)
+                t.column("value", .text).notNull()
+                t.column("updatedAt", .datetime).notNull()
+            }
+
             // One place per photo for albums: the EXIF place when there is one, else the landmark's. (An EXIF row
             // without a country records that the gazetteer found nothing near the GPS position.)
             try db.execute(sql: """

@@ -36,10 +36,14 @@ public struct WatchConfiguration: Sendable, Equatable {
     public var folders: [String]
     /// Largest image, in pixels, that Cairn will decode; bigger files are recorded as refused.
     public var maxPixels: Int
+    /// Minutes between rescans of folders inotify cannot watch (the kernel's watch budget is spent) and checks
+    /// for watched folders that went away.
+    public var rescanMinutes: Int
 
-    public init(folders: [String] = [], maxPixels: Int = 200_000_000) {
+    public init(folders: [String] = [], maxPixels: Int = 200_000_000, rescanMinutes: Int = 10) {
         self.folders = folders
         self.maxPixels = maxPixels
+        self.rescanMinutes = rescanMinutes
     }
 }
 

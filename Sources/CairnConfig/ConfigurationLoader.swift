@@ -41,12 +41,15 @@ public enum ConfigurationLoader {
         try reader.checkKeys(top, allowed: ["watch", "catalog", "log", "places", "workers", "recognizers"])
 
         if let watch = try top.value("watch").map({ node throws(ConfigurationError) in try reader.mapping(node, key: "watch") }) {
-            try reader.checkKeys(watch, allowed: ["folders", "max-pixels"])
+            try reader.checkKeys(watch, allowed: ["folders", "max-pixels", "rescan-minutes"])
             if let folders = watch.value("folders") {
                 configuration.watch.folders = try reader.pathList(folders, key: "watch.folders")
             }
             if let node = watch.value("max-pixels") {
                 configuration.watch.maxPixels = try reader.int(node, key: "watch.max-pixels", in: 1...4_000_000_000)
+            }
+            if let node = watch.value("rescan-minutes") {
+                configuration.watch.rescanMinutes = try reader.int(node, key: "watch.rescan-minutes", in: 1...1440)
             }
         }
         if let catalog = try top.value("catalog").map({ node throws(ConfigurationError) in try reader.mapping(node, key: "catalog") }) {

@@ -8,6 +8,8 @@ public struct IndexSummary: Sendable, Equatable {
     public var indexed = 0
     public var unchanged = 0
     public var removed = 0
+    /// Photos found under a new path (renamed or moved while nobody watched), matched by device+inode or content.
+    public var moved = 0
     public var purged = 0
     /// Damaged and unreadable files with their reasons.
     public var damaged: [(path: String, reason: String)] = []
@@ -63,14 +65,20 @@ public struct LibraryIndexer: Sendable {
         }
         let total = walks.reduce(0) { $0 + $1.files.count }
         for (root, files) in walks {
-            var onDisk = Set<String>()
+            let known = try ingester.catalog.activePhotos(under: root)
+            let knownPaths = Set(known.map(\.path))
+            let onDisk = Set(files.map(\.path))
+            var missing = known.filter { !onDisk.contains($0.path) }
             for file in files {
                 if shouldStop() {
                     summary.seconds = Date().timeIntervalSince(started)
                     return summary
                 }
-                onDisk.insert(file.path)
                 summary.seen += 1
+                if !knownPaths.contains(file.path), let from = try earlierPath(of: file, missing: &missing) {
+                    try ingester.catalog.movePhoto(from: from, to: file.path)
+                    summary.moved += 1
+                }
                 switch try ingester.ingest(file) {
                 case .indexed: summary.indexed += 1
                 case .unchanged: summary.unchanged += 1
@@ -81,14 +89,33 @@ public struct LibraryIndexer: Sendable {
             }
             // Only a folder that was fully read may declare its missing photos gone.
             let unreadable = summary.unreadableFolders.map { $0.path.hasSuffix("/") ? $0.path : $0.path + "/" }
-            for path in try ingester.catalog.activePaths(under: root)
-            where !onDisk.contains(path) && !unreadable.contains(where: { path.hasPrefix($0) }) {
-                summary.removed += try ingester.catalog.markRemoved(path: path)
+            for photo in missing where !unreadable.contains(where: { photo.path.hasPrefix($0) }) {
+                summary.removed += try ingester.catalog.markRemoved(path: photo.path)
             }
         }
         summary.purged = try ingester.catalog.purgeRemoved(
             before: Date().addingTimeInterval(-Double(purgeRemovedAfterDays) * 86_400))
         summary.seconds = Date().timeIntervalSince(started)
         return summary
+    }
+
+    /// The catalogued path a new file had before it was renamed or moved: a missing photo with the same
+    /// device+inode, size and mtime (a rename), else a missing or removed photo with the same size and content
+    /// hash (a copy, or a move across file systems). Removes a match from `missing`.
+    private func earlierPath(of file: FileIdentity, missing: inout [PhotoRecord]) throws(CatalogError) -> String? {
+        if let i = missing.firstIndex(where: {
+            $0.device == file.device && $0.inode == file.inode && $0.size == file.size && $0.mtimeNs == file.mtimeNs
+        }) {
+            return missing.remove(at: i).path
+        }
+        let candidates = missing.filter { $0.size == file.size && $0.contentHash != nil }
+            + (try ingester.catalog.removedPhotos(size: file.size)).filter { $0.contentHash != nil }
+        guard !candidates.isEmpty,
+            let data = try? Data(contentsOf: URL(fileURLWithPath: file.path), options: .mappedIfSafe)
+        else { return nil }
+        let hash = data.withUnsafeBytes { ContentHash.of($0) }
+        guard let match = candidates.first(where: { $0.contentHash == hash }) else { return nil }
+        missing.removeAll { $0.id == match.id }
+        return match.path
     }
 }

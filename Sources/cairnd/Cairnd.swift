@@ -38,40 +38,28 @@ struct Cairnd: AsyncParsableCommand {
     var logLevel: String?
 
     func run() async throws {
-        var settings: CairnConfiguration
-        let source: String?
+        let settings: CairnConfiguration
         do {
-            (settings, source) = try ConfigurationLoader.resolve(path: config)
-        } catch {
+            settings = try loadSettings()
+        } catch let error as ConfigurationError {
             FileHandle.standardError.write(Data("cairnd: \(error)\n".utf8))
             throw ExitCode(78)
-        }
-        if !watch.isEmpty { settings.watch.folders = watch.map(ConfigurationLoader.absolute) }
-        if let catalog { settings.catalog.path = ConfigurationLoader.absolute(catalog) }
-        if let logLevel {
-            guard let level = LogConfiguration.Level(rawValue: logLevel.lowercased()) else {
-                throw ValidationError("--log-level must be one of \(LogConfiguration.Level.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            settings.log.level = level
         }
         guard !settings.watch.folders.isEmpty else {
             throw ValidationError("no folders to watch: pass --watch DIR or set watch.folders in the configuration")
         }
-
-        let level = Logger.Level(rawValue: settings.log.level.rawValue) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        let levelBox = LogLevelBox(Logger.Level(rawValue: settings.log.level.rawValue) ?? .info)
+        LoggingSystem.bootstrap { label in ReloadableLogHandler(label: label, box: levelBox) }
         let logger = Logger(label: "cairnd")
-        if settings.workers.niceness > 0 && setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Int32(settings.workers.niceness)) != 0 {
+        if settings.workers.niceness > 0
+            && setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Int32(settings.workers.niceness)) != 0
+        {
             logger.warning("cannot lower CPU priority", metadata: ["niceness": "\(settings.workers.niceness)"])
         }
         BLAS.useSingleThread()
         logger.notice("starting", metadata: [
-            "config": "\(source ?? "built-in defaults")", "catalog": "\(settings.catalog.path)",
-            "folders": "\(settings.watch.folders.joined(separator: ", "))",
+            "config": "\(config ?? (FileManager.default.fileExists(atPath: ConfigurationLoader.systemPath) ? ConfigurationLoader.systemPath : "built-in defaults"))",
+            "catalog": "\(settings.catalog.path)", "folders": "\(settings.watch.folders.joined(separator: ", "))",
         ])
 
         let store: Catalog
@@ -93,16 +81,32 @@ struct Cairnd: AsyncParsableCommand {
         let ingester = PhotoIngester(
             catalog: store, gazetteer: gazetteer, maxCityDistanceKm: settings.places.maxCityDistanceKm,
             maxPixels: settings.watch.maxPixels, logger: logger)
-        let index = LibraryIndexService(
-            roots: settings.watch.folders,
+        let options = self
+        let service = WatchService(
+            settings: settings,
             indexer: LibraryIndexer(ingester: ingester, purgeRemovedAfterDays: settings.catalog.purgeRemovedAfterDays),
-            logger: logger)
+            notifier: SystemdNotifier(environment: ProcessInfo.processInfo.environment), logger: logger,
+            reloadConfiguration: { try options.loadSettings() }, logLevel: levelBox)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: index)],
+                services: [.init(service: service)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
         logger.notice("stopped")
+    }
+
+    /// The configuration file (or defaults) with the command line's overrides; used at start and on SIGHUP.
+    func loadSettings() throws -> CairnConfiguration {
+        var settings = try ConfigurationLoader.resolve(path: config).0
+        if !watch.isEmpty { settings.watch.folders = watch.map(ConfigurationLoader.absolute) }
+        if let catalog { settings.catalog.path = ConfigurationLoader.absolute(catalog) }
+        if let logLevel {
+            guard let level = LogConfiguration.Level(rawValue: logLevel.lowercased()) else {
+                throw ValidationError("--log-level must be one of \(LogConfiguration.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            settings.log.level = level
+        }
+        return settings
     }
 }

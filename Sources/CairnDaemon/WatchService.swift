@@ -1,0 +1,256 @@
+import CairnCatalog
+import CairnConfig
+import CairnIndexing
+import Foundation
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// The daemon's main service: installs inotify watches on the configured folders, tells systemd it is ready,
+/// reconciles the catalog with the disk, then applies file events as they come. Around that: watchdog pings while
+/// the pipeline is alive, periodic rescans of folders that could not be watched, and SIGHUP reloads (folders added
+/// or removed, log level).
+public final class WatchService: Service, @unchecked Sendable {
+    /// Re-reads the configuration for a reload (the executable knows the file and the command-line overrides).
+    public typealias ConfigurationSource = @Sendable () throws -> CairnConfiguration
+
+    private let handler: WatchEventHandler
+    private let notifier: SystemdNotifier
+    private let logger: Logger
+    private let reloadConfiguration: ConfigurationSource?
+    private let logLevel: LogLevelBox?
+    private let lock = NSLock()
+    private var settings: CairnConfiguration
+    private var lastProgress = Date()
+    private var busy = false
+
+    private var catalog: Catalog { handler.indexer.ingester.catalog }
+
+    public init(
+        settings: CairnConfiguration, indexer: LibraryIndexer, notifier: SystemdNotifier, logger: Logger,
+        reloadConfiguration: ConfigurationSource? = nil, logLevel: LogLevelBox? = nil
+    ) {
+        self.settings = settings
+        self.handler = WatchEventHandler(indexer: indexer, logger: logger)
+        self.notifier = notifier
+        self.logger = logger
+        self.reloadConfiguration = reloadConfiguration
+        self.logLevel = logLevel
+    }
+
+    private var roots: [String] { lock.withLock { settings.watch.folders } }
+
+    public func run() async throws {
+        // Trap SIGHUP before announcing readiness, so an early reload cannot kill the daemon.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        let watch = try FolderWatch()
+        for root in roots { install(root, in: watch) }
+        watch.start()
+        try report(watch, state: "starting")
+        notifier.notify("READY=1\nSTATUS=\(statusLine(watch, phase: "Reconciling the catalog with the disk"))")
+        logger.notice("watching", metadata: [
+            "folders": "\(roots.count)", "watches": "\(watch.watchCount)",
+            "watch.budget": "\(FolderWatch.maxUserWatches.map(String.init) ?? "unknown")",
+        ])
+
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await self.reconcileThenFollow(watch) }
+                    group.addTask { await self.housekeeping(watch) }
+                    group.addTask { try await self.reloads(hangups, watch) }
+                    // The first child to end (on shutdown, or with a catalog error) ends the others.
+                    try await group.next()
+                    group.cancelAll()
+                }
+            }
+        } catch is CancellationError {
+            // Graceful shutdown cancelled the children.
+        }
+        notifier.notify("STOPPING=1\nSTATUS=Stopping")
+        watch.stop()
+        try? catalog.setDaemonStatus(["state": "stopped"])
+        logger.info("watch service stopped")
+    }
+
+    // MARK: The pipeline
+
+    private func reconcileThenFollow(_ watch: FolderWatch) async throws {
+        setBusy(true)
+        var lastStatus = Date.distantPast
+        let summary = try handler.indexer.index(
+            roots: roots, shouldStop: { Task.isCancelled },
+            progress: { progress in
+                self.touch()
+                guard Date().timeIntervalSince(lastStatus) >= 2 else { return }
+                lastStatus = Date()
+                self.notifier.notify("STATUS=Indexing \(progress.done)/\(progress.total)")
+            })
+        for (folder, reason) in summary.unreadableFolders {
+            logger.error("cannot read folder", metadata: ["folder": "\(folder)", "reason": "\(reason)"])
+        }
+        logger.notice("library reconciled", metadata: [
+            "seen": "\(summary.seen)", "indexed": "\(summary.indexed)", "unchanged": "\(summary.unchanged)",
+            "moved": "\(summary.moved)", "damaged": "\(summary.damaged.count)",
+            "unsupported": "\(summary.unsupported.count)", "removed": "\(summary.removed)",
+            "purged": "\(summary.purged)", "seconds": "\(String(format: "%.1f", summary.seconds))",
+        ])
+        let renamed = try PlaceRenamer(ingester: handler.indexer.ingester).run { Task.isCancelled }
+        if renamed > 0 {
+            logger.notice("places renamed", metadata: ["photos": "\(renamed)", "gazetteer": "\(handler.indexer.ingester.gazetteer.version)"])
+        }
+        setBusy(false)
+        try report(watch, state: "watching")
+        notifier.notify("STATUS=\(statusLine(watch, phase: "Watching"))")
+
+        for await event in watch.events {
+            setBusy(true)
+            do {
+                try handler.handle(event, roots: roots)
+            } catch {
+                // The catalog failed (disk full, locked too long): log it and keep watching.
+                logger.error("cannot record a file event", metadata: ["event": "\(event)", "reason": "\(error)"])
+            }
+            setBusy(false)
+        }
+    }
+
+    /// Watchdog pings, periodic rescans of unwatched folders, and checks for roots that went away.
+    private func housekeeping(_ watch: FolderWatch) async {
+        let rescanEvery = Double(lock.withLock { settings.watch.rescanMinutes } * 60)
+        var lastRescan = Date()
+        var lastRootCheck = Date()
+        let tick: Duration = notifier.watchdogInterval.map { min($0, .seconds(5)) } ?? .seconds(5)
+        while !Task.isCancelled {
+            try? await Task.sleep(for: tick)
+            if Task.isCancelled { return }
+            if notifier.watchdogInterval != nil {
+                if isAlive(watch) {
+                    notifier.notify("WATCHDOG=1")
+                } else {
+                    logger.critical("pipeline stalled; not pinging the watchdog so systemd restarts cairnd")
+                }
+            }
+            if Date().timeIntervalSince(lastRootCheck) >= min(60, rescanEvery) {
+                lastRootCheck = Date()
+                for root in roots where FileManager.default.fileExists(atPath: root) && !watch.isWatching(root) {
+                    logger.notice("watched folder is back; watching and rescanning it", metadata: ["folder": "\(root)"])
+                    install(root, in: watch)
+                    try? handler.handle(.folderAppeared(root), roots: roots)
+                }
+            }
+            if Date().timeIntervalSince(lastRescan) >= rescanEvery {
+                lastRescan = Date()
+                let unwatched = watch.unwatchedFolders
+                if !unwatched.isEmpty {
+                    logger.info("rescanning folders without a watch", metadata: ["folders": "\(unwatched.count)"])
+                    _ = try? handler.indexer.index(roots: unwatched)
+                }
+            }
+            try? report(watch, state: nil)
+        }
+    }
+
+    // MARK: Reload
+
+    private func reloads(_ hangups: UnixSignalsSequence, _ watch: FolderWatch) async throws {
+        for await _ in hangups {
+            notifier.notify("RELOADING=1\nSTATUS=Reloading the configuration")
+            logger.notice("SIGHUP: reloading the configuration")
+            guard let reloadConfiguration else {
+                notifier.notify("READY=1")
+                continue
+            }
+            do {
+                let new = try reloadConfiguration()
+                let old = lock.withLock { settings }
+                logLevel?.level = Logger.Level(rawValue: new.log.level.rawValue) ?? .info
+                let added = new.watch.folders.filter { !old.watch.folders.contains($0) }
+                let removed = old.watch.folders.filter { !new.watch.folders.contains($0) }
+                for root in removed {
+                    watch.removeRoot(root)
+                    try catalog.markRemoved(path: root)
+                }
+                lock.withLock {
+                    settings.watch.folders = new.watch.folders
+                    settings.log = new.log
+                }
+                for root in added {
+                    install(root, in: watch)
+                    try handler.handle(.folderAppeared(root), roots: new.watch.folders)
+                }
+                for (key, changed) in [
+                    ("catalog.path", old.catalog != new.catalog), ("places", old.places != new.places),
+                    ("workers", old.workers != new.workers),
+                ] where changed {
+                    logger.warning("\(key) changed: restart cairnd to apply it")
+                }
+                let outcome = "reloaded: \(added.count) folders added, \(removed.count) removed, log level \(new.log.level.rawValue)"
+                try? catalog.setDaemonStatus(["reload": outcome, "reloadedAt": ISO8601DateFormatter().string(from: Date())])
+                logger.notice("configuration reloaded", metadata: [
+                    "added": "\(added.joined(separator: ", "))", "removed": "\(removed.joined(separator: ", "))",
+                    "log.level": "\(new.log.level.rawValue)",
+                ])
+                try report(watch, state: nil)
+                notifier.notify("READY=1\nSTATUS=\(statusLine(watch, phase: "Watching"))")
+            } catch {
+                let message = "reload failed, keeping the previous configuration: \(error)"
+                logger.error("\(message)")
+                try? catalog.setDaemonStatus(["reload": message, "reloadedAt": ISO8601DateFormatter().string(from: Date())])
+                notifier.notify("READY=1\nSTATUS=Reload failed: \(error)")
+            }
+        }
+    }
+
+    // MARK: Helpers
+
+    private func install(_ root: String, in watch: FolderWatch) {
+        guard FileManager.default.fileExists(atPath: root) else {
+            logger.error("watched folder is missing; cairnd checks for it every minute", metadata: ["folder": "\(root)"])
+            return
+        }
+        let failed = watch.addRoot(root)
+        if failed > 0 {
+            logger.warning(
+                "inotify watch budget spent: some folders are rescanned periodically instead of watched; raise fs.inotify.max_user_watches (systemd/cairn-inotify.conf)",
+                metadata: ["folder": "\(root)", "unwatched": "\(failed)"])
+        }
+    }
+
+    private func setBusy(_ value: Bool) {
+        lock.withLock {
+            busy = value
+            lastProgress = Date()
+        }
+    }
+
+    private func touch() {
+        lock.withLock { lastProgress = Date() }
+    }
+
+    /// Alive: the inotify reader loops, and the pipeline is idle or made progress within the last minute.
+    private func isAlive(_ watch: FolderWatch) -> Bool {
+        let (busy, last) = lock.withLock { (self.busy, lastProgress) }
+        return watch.secondsSinceHeartbeat < 5 && (!busy || Date().timeIntervalSince(last) < 60)
+    }
+
+    private func statusLine(_ watch: FolderWatch, phase: String) -> String {
+        let status = try? catalog.status(errorLimit: 0)
+        let photos = status.map { ", \($0.totalPhotos) photos, queue \($0.queue)" } ?? ""
+        return "\(phase): \(roots.count) folders, \(watch.watchCount) watches\(photos)"
+    }
+
+    private func report(_ watch: FolderWatch, state: String?) throws {
+        var values = [
+            "pid": "\(getpid())",
+            "folders": roots.joined(separator: "\n"),
+            "watches": "\(watch.watchCount)",
+            "unwatchedFolders": "\(watch.unwatchedFolders.count)",
+            "watchBudget": FolderWatch.maxUserWatches.map(String.init) ?? "unknown",
+            "heartbeatAt": ISO8601DateFormatter().string(from: Date()),
+        ]
+        if let state { values["state"] = state }
+        if state == "starting" { values["startedAt"] = ISO8601DateFormatter().string(from: Date()) }
+        try catalog.setDaemonStatus(values)
+    }
+}
