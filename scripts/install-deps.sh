@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
     pkg-config
+    procps           # /bin/kill, which the systemd unit's ExecReload uses
     libsqlite3-dev   # the catalog, through GRDB.swift
     libexif-dev      # EXIF GPS, dates, camera
     libjpeg-dev      # JPEG decoding with DCT scaling (libjpeg-turbo)

@@ -51,7 +51,10 @@ struct Cairnd: AsyncParsableCommand {
         let levelBox = LogLevelBox(Logger.Level(rawValue: settings.log.level.rawValue) ?? .info)
         LoggingSystem.bootstrap { label in ReloadableLogHandler(label: label, box: levelBox) }
         let logger = Logger(label: "cairnd")
-        if settings.workers.niceness > 0
+        // Only lower the priority (systemd's Nice= may already have); raising it needs privileges.
+        errno = 0
+        let current = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+        if settings.workers.niceness > current
             && setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Int32(settings.workers.niceness)) != 0
         {
             logger.warning("cannot lower CPU priority", metadata: ["niceness": "\(settings.workers.niceness)"])

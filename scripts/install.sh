@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs Cairn as a system service: cairnd and cairn in /usr/local/bin, the unit in /etc/systemd/system, the
+# inotify limits in /etc/sysctl.d, the default configuration in /etc/cairn/cairn.yaml (an existing one is kept)
+# and the README in /usr/local/share/doc/cairn. Then, on a running systemd, reloads it and applies the limits.
+#
+#   bash scripts/install.sh                          # build (release) and install
+#   DESTDIR=/tmp/root BINDIR=.build/debug bash scripts/install.sh --no-build   # stage into a folder (tests)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+destdir="${DESTDIR:-}"
+bindir="${BINDIR:-.build/release}"
+if [ "${1:-}" != "--no-build" ]; then
+    bash scripts/install-deps.sh
+    swift build -c release --product cairnd
+    swift build -c release --product cairn
+fi
+
+install -D -m 0755 "$bindir/cairnd" "$destdir/usr/local/bin/cairnd"
+install -D -m 0755 "$bindir/cairn" "$destdir/usr/local/bin/cairn"
+install -D -m 0644 systemd/cairnd.service "$destdir/etc/systemd/system/cairnd.service"
+install -D -m 0644 systemd/cairn-inotify.conf "$destdir/etc/sysctl.d/60-cairn-inotify.conf"
+install -D -m 0644 README.md "$destdir/usr/local/share/doc/cairn/README.md"
+if [ ! -e "$destdir/etc/cairn/cairn.yaml" ]; then
+    install -D -m 0644 Config/cairn.yaml "$destdir/etc/cairn/cairn.yaml"
+else
+    echo "keeping the existing $destdir/etc/cairn/cairn.yaml (the shipped one is Config/cairn.yaml)"
+fi
+
+if [ -z "$destdir" ] && [ -d /run/systemd/system ]; then
+    sysctl --system >/dev/null || echo "warning: could not apply /etc/sysctl.d/60-cairn-inotify.conf" >&2
+    systemctl daemon-reload
+    echo "installed; edit /etc/cairn/cairn.yaml (watch.folders), then: systemctl enable --now cairnd"
+else
+    echo "installed into ${destdir:-/}"
+fi
