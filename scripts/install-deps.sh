@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
     pkg-config
     procps           # /bin/kill, which the systemd unit's ExecReload uses
+    systemd          # systemd-analyze, which the tests run on the unit
     libsqlite3-dev   # the catalog, through GRDB.swift
     libexif-dev      # EXIF GPS, dates, camera
     libjpeg-dev      # JPEG decoding with DCT scaling (libjpeg-turbo)

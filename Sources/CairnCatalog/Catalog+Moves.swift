@@ -68,10 +68,6 @@ extension Catalog {
 
     /// What the daemon last reported about itself.
     public func daemonStatus() throws(CatalogError) -> [String: String] {
-        try read { db in
-            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT key, value FROM daemon_status").map {
-                ($0["key"] as String, $0["value"] as String)
-            })
-        }
+        try status(errorLimit: 0).daemon
     }
 }

@@ -17,6 +17,7 @@ public struct WatchEventHandler: Sendable {
 
     /// Handles `event`; `roots` are the watched folders (for a rescan after an overflow).
     public func handle(_ event: WatchEvent, roots: [String]) throws(CatalogError) {
+        logger.debug("file event", metadata: ["event": "\(event)"])
         switch event {
         case .fileWritten(let path):
             try ingest(path)

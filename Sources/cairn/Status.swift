@@ -1,5 +1,6 @@
 import ArgumentParser
 import CairnCatalog
+import Foundation
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,7 +15,8 @@ struct Status: ParsableCommand {
     func run() throws {
         try reporting(json: output.json) { () throws(CLIError) in
             let catalog = try catalogOptions.openCatalog()
-            let status = try query { () throws(CatalogError) in try catalog.status(errorLimit: errors) }
+            var status = try query { () throws(CatalogError) in try catalog.status(errorLimit: errors) }
+            if !status.daemon.isEmpty { status.daemon["running"] = "\(daemonRunning(status.daemon))" }
             if output.json {
                 printJSON(status)
                 return
@@ -24,6 +26,7 @@ struct Status: ParsableCommand {
             let states = ["indexed", "pending", "damaged", "unsupported", "removed"].map { "\(status.photos[$0] ?? 0) \($0)" }
             print("Photos:  \(status.totalPhotos) (\(states.joined(separator: ", ")))")
             print("Queue:   \(status.queue)")
+            printDaemon(status.daemon)
             if status.recognizers.isEmpty {
                 print("Recognizers: none registered yet")
             } else {
@@ -43,4 +46,25 @@ struct Status: ParsableCommand {
             }
         }
     }
+
+    private func printDaemon(_ daemon: [String: String]) {
+        guard !daemon.isEmpty else {
+            print("Daemon:  never ran on this catalog")
+            return
+        }
+        let running = daemon["running"] == "true"
+        let pid = daemon["pid"] ?? "?"
+        print("Daemon:  \(running ? "running (pid \(pid)), \(daemon["state"] ?? "?")" : "not running") since \(daemon["startedAt"] ?? "?")")
+        let folders = (daemon["folders"] ?? "").split(separator: "\n")
+        let unwatched = Int(daemon["unwatchedFolders"] ?? "0") ?? 0
+        print("Watch:   \(plural(folders.count, "folder")) with \(daemon["watches"] ?? "?") inotify watches (budget \(daemon["watchBudget"] ?? "?"))"
+            + (unwatched > 0 ? "; \(unwatched) folders without a watch, rescanned periodically" : "; every folder watched"))
+        if let reload = daemon["reload"] { print("Reload:  \(reload) (\(daemon["reloadedAt"] ?? "?"))") }
+    }
+}
+
+/// Whether the daemon that wrote the status still runs: its pid is alive and it did not record a stop.
+func daemonRunning(_ daemon: [String: String]) -> Bool {
+    guard daemon["state"] != "stopped", let pid = daemon["pid"].flatMap({ Int32($0) }) else { return false }
+    return kill(pid, 0) == 0 || errno == EPERM
 }

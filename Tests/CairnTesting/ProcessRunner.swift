@@ -10,11 +10,15 @@ public struct ProcessResult: Sendable {
 public enum ProcessRunner {
     /// Runs `executable` with `arguments` to completion (killed after `timeout` seconds).
     public static func run(
-        _ executable: URL, _ arguments: [String], currentDirectory: String? = nil, timeout: TimeInterval = 60
+        _ executable: URL, _ arguments: [String], currentDirectory: String? = nil, timeout: TimeInterval = 60,
+        environment: [String: String] = [:]
     ) throws -> ProcessResult {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
@@ -48,9 +52,12 @@ public final class RunningProcess: @unchecked Sendable {
     private let errData = LockedData()
     private let pipe = Pipe()
 
-    public init(_ executable: URL, _ arguments: [String]) throws {
+    public init(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws {
         process.executableURL = executable
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardOutput = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
         process.standardError = pipe
@@ -73,6 +80,16 @@ public final class RunningProcess: @unchecked Sendable {
             usleep(20_000)
         }
         return false
+    }
+
+    /// How many times `text` appears in stderr so far.
+    public func count(_ text: String) -> Int {
+        stderr.components(separatedBy: text).count - 1
+    }
+
+    /// Sends `signal` without waiting.
+    public func send(_ signal: Int32) {
+        kill(process.processIdentifier, signal)
     }
 
     /// Sends `signal` and waits for exit; returns the exit status.
