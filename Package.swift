@@ -98,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "cairn-bench",
             dependencies: [
-                "CairnEXIF", "CairnImaging", "CairnIndexing",
+                "CairnCatalog", "CairnEXIF", "CairnImaging", "CairnIndexing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -39,11 +39,15 @@ public struct WatchConfiguration: Sendable, Equatable {
     /// Minutes between rescans of folders inotify cannot watch (the kernel's watch budget is spent) and checks
     /// for watched folders that went away.
     public var rescanMinutes: Int
+    /// At most this many inotify watches (one per folder); 0 means as many as the kernel allows. Leaves watch
+    /// budget to other programs; folders beyond it are rescanned every `rescanMinutes`.
+    public var maxWatches: Int
 
-    public init(folders: [String] = [], maxPixels: Int = 200_000_000, rescanMinutes: Int = 10) {
+    public init(folders: [String] = [], maxPixels: Int = 200_000_000, rescanMinutes: Int = 10, maxWatches: Int = 0) {
         self.folders = folders
         self.maxPixels = maxPixels
         self.rescanMinutes = rescanMinutes
+        self.maxWatches = maxWatches
     }
 }
 

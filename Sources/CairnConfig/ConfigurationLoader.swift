@@ -41,7 +41,7 @@ public enum ConfigurationLoader {
         try reader.checkKeys(top, allowed: ["watch", "catalog", "log", "places", "workers", "recognizers"])
 
         if let watch = try top.value("watch").map({ node throws(ConfigurationError) in try reader.mapping(node, key: "watch") }) {
-            try reader.checkKeys(watch, allowed: ["folders", "max-pixels", "rescan-minutes"])
+            try reader.checkKeys(watch, allowed: ["folders", "max-pixels", "rescan-minutes", "max-watches"])
             if let folders = watch.value("folders") {
                 configuration.watch.folders = try reader.pathList(folders, key: "watch.folders")
             }
@@ -50,6 +50,9 @@ public enum ConfigurationLoader {
             }
             if let node = watch.value("rescan-minutes") {
                 configuration.watch.rescanMinutes = try reader.int(node, key: "watch.rescan-minutes", in: 1...1440)
+            }
+            if let node = watch.value("max-watches") {
+                configuration.watch.maxWatches = try reader.int(node, key: "watch.max-watches", in: 0...100_000_000)
             }
         }
         if let catalog = try top.value("catalog").map({ node throws(ConfigurationError) in try reader.mapping(node, key: "catalog") }) {

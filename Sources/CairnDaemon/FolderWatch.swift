@@ -49,8 +49,12 @@ public final class FolderWatch: @unchecked Sendable {
         IN_ONLYDIR | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_DELETE_SELF
             | IN_MOVE_SELF)
 
+    /// At most this many watches (0: as many as the kernel allows); beyond it folders count as unwatched.
+    private let maxWatches: Int
+
     /// Opens an inotify instance. `bufferLimit` bounds the events waiting for the consumer.
-    public init(bufferLimit: Int = 20_000) throws {
+    public init(bufferLimit: Int = 20_000, maxWatches: Int = 0) throws {
+        self.maxWatches = maxWatches
         let fd = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
         guard fd >= 0 else { throw WatchError.system("inotify_init1", errno) }
         self.fd = fd
@@ -125,8 +129,12 @@ public final class FolderWatch: @unchecked Sendable {
         var failed = 0
         var pending = [root]
         while let folder = pending.popLast() {
-            let wd = inotify_add_watch(fd, folder, Self.folderMask)
-            if wd < 0 {
+            let full = maxWatches > 0 && lock.withLock { descriptors.count >= maxWatches && descriptors[folder] == nil }
+            let wd = full ? -1 : inotify_add_watch(fd, folder, Self.folderMask)
+            if full {
+                lock.withLock { _ = unwatched.insert(folder) }
+                failed += 1
+            } else if wd < 0 {
                 let code = errno
                 if code == ENOSPC {
                     lock.withLock { _ = unwatched.insert(folder) }

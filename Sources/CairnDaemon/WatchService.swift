@@ -43,7 +43,7 @@ public final class WatchService: Service, @unchecked Sendable {
     public func run() async throws {
         // Trap SIGHUP before announcing readiness, so an early reload cannot kill the daemon.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
-        let watch = try FolderWatch()
+        let watch = try FolderWatch(maxWatches: lock.withLock { settings.watch.maxWatches })
         for root in roots { install(root, in: watch) }
         watch.start()
         try report(watch, state: "starting")

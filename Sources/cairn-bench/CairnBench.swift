@@ -9,7 +9,7 @@ struct CairnBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cairn-bench",
         abstract: "Measures Cairn's per-photo costs; prints figures, asserts nothing.",
-        subcommands: [Facts.self])
+        subcommands: [Facts.self, Latency.self])
 
     struct Facts: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -9,6 +9,7 @@ import Testing
         #expect(configuration.watch.folders == ["/srv/photos"])
         #expect(configuration.watch.maxPixels == 200_000_000)
         #expect(configuration.watch.rescanMinutes == 10)
+        #expect(configuration.watch.maxWatches == 0)
         #expect(configuration.catalog.path == "/var/lib/cairn/catalog.sqlite")
         #expect(configuration.catalog.purgeRemovedAfterDays == 30)
         #expect(configuration.log.level == .info)
@@ -68,7 +69,7 @@ import Testing
         Rejected(yaml: "watchh:\n  folders: []\n", code: .unknownKey, key: "watchh", line: 1,
                  messagePart: "unknown key 'watchh'; valid keys here are: watch, catalog"),
         Rejected(yaml: "log:\n  level: info\nwatch:\n  folder: /x\n", code: .unknownKey, key: "watch.folder", line: 4,
-                 messagePart: "unknown key 'watch.folder'; valid keys here are: folders, max-pixels, rescan-minutes"),
+                 messagePart: "unknown key 'watch.folder'; valid keys here are: folders, max-pixels, rescan-minutes, max-watches"),
         Rejected(yaml: "recognizers:\n  faces:\n    enabled: true\n", code: .unknownKey, key: "recognizers.faces",
                  line: 2, messagePart: "valid keys here are: scene-tags, landmarks"),
         Rejected(yaml: "recognizers:\n  scene-tags:\n    min-scor: 0.1\n", code: .unknownKey,

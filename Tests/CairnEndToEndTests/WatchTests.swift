@@ -233,6 +233,30 @@ import Testing
         #expect(waitUntil(timeout: 2) { notify.saw("STOPPING=1") })
     }
 
+    @Test func foldersBeyondTheWatchBudgetAreRescannedPeriodically() throws {
+        for name in ["a", "b", "c"] {
+            try FileManager.default.createDirectory(atPath: folder.file("photos/\(name)"), withIntermediateDirectories: true)
+        }
+        let config = folder.file("cairn.yaml")
+        try "watch:\n  folders: [photos]\n  max-watches: 2\n  rescan-minutes: 1\ncatalog:\n  path: cairn.sqlite\n"
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let daemon = try RunningProcess(TestPaths.executable("cairnd"), ["--config", config])
+        #expect(daemon.waitForLog("library reconciled"), "\(daemon.stderr)")
+        #expect(daemon.stderr.contains("inotify watch budget spent"))
+        let status = try ProcessRunner.run(TestPaths.executable("cairn"), ["status", "--catalog", catalogPath, "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        let report = try #require(object["daemon"] as? [String: String])
+        #expect(report["watches"] == "2")
+        #expect(report["unwatchedFolders"] == "2")
+        #expect(report["running"] == "true")
+
+        // Photos land in every subfolder; the unwatched ones are found by the next periodic rescan.
+        let photos = try ["a", "b", "c"].map { try folder.copy(Self.small, to: "photos/\($0)/new.jpg") }
+        #expect(waitUntil(timeout: 90) { photos.allSatisfy { state($0) == "indexed" } }, "\(daemon.stderr.suffix(1500))")
+        #expect(daemon.stderr.contains("rescanning folders without a watch"))
+        #expect(daemon.stop() == 0)
+    }
+
     @Test func shippedUnitPassesSystemdAnalyzeVerify() throws {
         let stage = TemporaryDirectory("cairn-root")
         let install = try ProcessRunner.run(
