@@ -98,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "cairn-bench",
             dependencies: [
-                "CairnCatalog", "CairnEXIF", "CairnImaging", "CairnIndexing",
+                "CairnCatalog", "CairnEXIF", "CairnImaging", "CairnIndexing", "CairnInference",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
