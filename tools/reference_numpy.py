@@ -261,14 +261,18 @@ def write_fixture(path, meta, photos):
         lines.append(f"  {dump(key)}: {dump(value)},")
     lines.append('  "photos": [')
     for index, photo in enumerate(photos):
-        fields = [f"    {dump(key)}: {dump(value)}" for key, value in photo.items()]
-        lines.append("   {\n" + ",\n".join(fields) + "\n   }" + ("," if index + 1 < len(photos) else ""))
+        fields = [f"      {dump(key)}: {dump(value)}" for key, value in photo.items()]
+        lines.append("    {\n" + ",\n".join(fields) + "\n    }" + ("," if index + 1 < len(photos) else ""))
     lines.append("  ]")
     lines.append("}")
     text = "\n".join(lines) + "\n"
     json.loads(text)  # must round-trip
     with open(path, "w") as f:
         f.write(text)
+
+
+def class_label(index, names):
+    return f"{index} {names[index]}" if names else str(index)
 
 
 def load_class_names(path):
@@ -304,6 +308,8 @@ def main():
         if placeholder not in args.input_command:
             parser.error(f"--input-command must contain {placeholder}")
 
+    if not os.path.isfile(args.weights):
+        parser.error(f"no weights at {args.weights} (pass --weights)")
     tensors = load_safetensors(args.weights)
     net = Net(tensors)
     names = load_class_names(args.classes)
@@ -315,7 +321,10 @@ def main():
         photo_path = os.path.abspath(os.path.join(args.data, rel))
         if not os.path.isfile(photo_path):
             sys.exit(f"no such photo: {photo_path}")
-        raw = make_input(args.input_command, photo_path)
+        try:
+            raw = make_input(args.input_command, photo_path)
+        except RuntimeError as error:
+            sys.exit(f"{rel}: {error}")
         rgb = np.frombuffer(raw, dtype=np.uint8).reshape(INPUT_SIZE, INPUT_SIZE, 3)
 
         start = time.perf_counter()
@@ -337,8 +346,7 @@ def main():
 
         probs = np.exp(logits - logits.max())
         probs /= probs.sum()
-        label = lambda i: f"{i} {names[i]}" if names else str(i)
-        summary = ", ".join(f"{label(i)} ({probs[i]:.1%})" for i in top5)
+        summary = ", ".join(f"{class_label(i, names)} ({probs[i]:.1%})" for i in top5)
         print(f"{rel}: {elapsed * 1000:.0f} ms, {net.macs / 1e9:.4f} G MACs: {summary}", file=sys.stderr)
 
     meta = {

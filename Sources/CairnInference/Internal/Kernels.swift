@@ -71,7 +71,7 @@ func depthwise(
                     for kx in kxStart..<kxEnd {
                         let a = UnsafeRawPointer(inRow + (x0 + kx) * c).loadUnaligned(as: SIMD8<Float>.self)
                         let b = UnsafeRawPointer(wRow + kx * c).loadUnaligned(as: SIMD8<Float>.self)
-                        sum = sum.addingProduct(a, b)
+                        sum += a * b  // not addingProduct: without FMA in the target it becomes a libm call per lane
                     }
                 }
                 UnsafeMutableRawPointer(out + v * 8).storeBytes(
