@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 
 photos="${1:-./photos}"
 bash scripts/install-deps.sh
+bash scripts/fetch-model.sh
 
 echo "==> building (release)"
 swift build -c release --product cairnd

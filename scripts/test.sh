@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
+bash scripts/fetch-model.sh
 
 if [ ! -d ../shared/data ]; then
     echo "error: ../shared/data (the shared test photos) is missing beside this repository" >&2

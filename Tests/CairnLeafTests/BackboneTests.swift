@@ -1,0 +1,104 @@
+import CairnImaging
+import CairnInference
+import CairnTesting
+import Foundation
+import Testing
+
+/// The Swift backbone against NumPy's float64 reference (tools/reference_numpy.py) on real photos.
+@Suite struct BackboneTests {
+    struct Reference: Decodable {
+        struct Photo: Decodable {
+            var photo: String
+            var input_sha256: String
+            var top5: [Int]
+            var logits: [Float]
+            var features: [Float]
+        }
+        var weights_sha256: String
+        var photos: [Photo]
+    }
+
+    static let modelPath = TestPaths.repositoryRoot.appendingPathComponent("models/efficientnet-lite0.safetensors").path
+    static let model: EfficientNetLite0? = try? EfficientNetLite0(path: modelPath)
+    static let reference: Reference? = {
+        let url = TestPaths.repositoryRoot.appendingPathComponent("Tests/Fixtures/backbone-reference.json")
+        return (try? Data(contentsOf: url)).flatMap { try? JSONDecoder().decode(Reference.self, from: $0) }
+    }()
+
+    static func sha256(_ bytes: [UInt8]) throws -> String {
+        let folder = TemporaryDirectory()
+        let path = try folder.write(bytes, to: "input.rgb")
+        let result = try ProcessRunner.run(URL(fileURLWithPath: "/usr/bin/sha256sum"), [path])
+        return String(result.stdout.prefix(64))
+    }
+
+    /// The photo as `cairn-bench preprocess` prepared it for the reference: decoded, upright, squashed to 224².
+    static func input(_ relative: String) throws -> [UInt8] {
+        let data = try Data(contentsOf: TestPaths.data(relative))
+        let image = try data.withUnsafeBytes { try ImageDecoder().decode($0, minShortSide: 224) }
+        return image.networkInput(framing: .squash)
+    }
+
+    @Test func modelAndFixturesArePresent() throws {
+        #expect(Self.model != nil, "run scripts/fetch-model.sh")
+        #expect(Self.reference?.photos.count ?? 0 >= 8)
+    }
+
+    @Test(arguments: reference?.photos.map(\.photo) ?? [])
+    func matchesTheIndependentReference(_ photo: String) throws {
+        let model = try #require(Self.model)
+        let expected = try #require(Self.reference?.photos.first { $0.photo == photo })
+        let bytes = try Self.input(photo)
+        #expect(try Self.sha256(bytes) == expected.input_sha256, "preprocessing changed; regenerate the fixture")
+        let output = BackboneSession(model: model).run([BackboneInput.normalised(bytes)])[0]
+        let maxDifference = zip(output.logits, expected.logits).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(maxDifference <= 1e-3, "max |logit difference| \(maxDifference)")
+        let dot = zip(output.features, expected.features).reduce(0) { $0 + Double($1.0) * Double($1.1) }
+        let norms = (output.features.reduce(0) { $0 + Double($1 * $1) } * expected.features.reduce(0) { $0 + Double($1 * $1) }).squareRoot()
+        #expect(dot / norms >= 0.99999, "feature cosine \(dot / norms)")
+        let top5 = output.logits.enumerated().sorted { $0.element > $1.element }.prefix(5).map(\.offset)
+        #expect(top5 == expected.top5)
+    }
+
+    @Test func batchesGiveTheSameAnswersAsSingleImages() throws {
+        let model = try #require(Self.model)
+        let photos = ["distractors-dev/n03063599_coffee_mug.jpg", "distractors-dev/n02123597_Siamese_cat.jpg",
+                      "landmarks-dev/taj_mahal/06fca5aa601f.jpg"]
+        let inputs = try photos.map { BackboneInput.normalised(try Self.input($0)) }
+        let session = BackboneSession(model: model, batchSize: 4)
+        let batched = session.run(inputs)
+        for (i, input) in inputs.enumerated() {
+            let single = BackboneSession(model: model).run([input])[0]
+            let difference = zip(single.logits, batched[i].logits).map { abs($0 - $1) }.max() ?? .infinity
+            #expect(difference < 1e-4)
+        }
+        // The session is reusable: a second run on the same arena gives the same result.
+        #expect(session.run(inputs)[1].logits == batched[1].logits)
+    }
+
+    @Test func sanityOnRealPhotos() throws {
+        let model = try #require(Self.model)
+        let session = BackboneSession(model: model)
+        func top(_ photo: String) throws -> Int {
+            let logits = session.run([BackboneInput.normalised(try Self.input(photo))])[0].logits
+            return logits.indices.max { logits[$0] < logits[$1] }!
+        }
+        #expect([504, 967, 968].contains(try top("distractors-dev/n03063599_coffee_mug.jpg")))  // coffee mug, espresso, cup
+        #expect((281...285).contains(try top("distractors-dev/n02123597_Siamese_cat.jpg")))  // a domestic cat class
+    }
+
+    @Test func missingTruncatedOrForeignModelFilesAreRefused() throws {
+        let folder = TemporaryDirectory()
+        let missing = #expect(throws: ModelError.self) { try EfficientNetLite0(path: folder.file("none.safetensors")) }
+        #expect(missing?.message == "model file is missing; run scripts/fetch-model.sh")
+
+        let whole = try Data(contentsOf: URL(fileURLWithPath: Self.modelPath))
+        let truncated = try folder.write(Array(whole.prefix(whole.count / 2)), to: "truncated.safetensors")
+        let cut = #expect(throws: ModelError.self) { try EfficientNetLite0(path: truncated) }
+        #expect(cut?.message.hasPrefix("file is truncated: tensor ") == true)
+
+        let photo = try folder.copy(TestPaths.data("distractors-dev/n01440764_tench.jpg"), to: "photo.safetensors")
+        let foreign = #expect(throws: ModelError.self) { try EfficientNetLite0(path: photo) }
+        #expect(foreign?.message.hasPrefix("not a safetensors file") == true)
+    }
+}
