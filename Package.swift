@@ -57,12 +57,18 @@ let package = Package(
         .target(name: "CairnInference", dependencies: ["COpenBLAS"]),
         .target(name: "CairnCatalog", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "CairnConfig", dependencies: ["Yams"]),
-        .target(name: "CairnRecognition", dependencies: ["CairnEXIF", "CairnPlaces"]),
+        .target(name: "CairnRecognition"),
+
+        // MARK: Built-in recognizer plugins: each depends on the contract only.
+        .target(
+            name: "SceneTagger", dependencies: ["CairnRecognition"], path: "Plugins/SceneTagger",
+            exclude: ["imagenet_classes.txt"]),
 
         .target(
             name: "CairnIndexing",
             dependencies: [
-                "CairnCatalog", "CairnEXIF", "CairnImaging", "CairnPlaces",
+                "CairnCatalog", "CairnConfig", "CairnEXIF", "CairnImaging", "CairnInference", "CairnPlaces",
+                "CairnRecognition", "SceneTagger",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -71,7 +77,8 @@ let package = Package(
         .target(
             name: "CairnDaemon",
             dependencies: [
-                "CairnCatalog", "CairnConfig", "CairnIndexing", "CairnPlaces", "CairnRecognition",
+                "CairnCatalog", "CairnConfig", "CairnIndexing", "CairnPlaces", "CairnRecognition", "CairnImaging",
+                "CairnInference", "SceneTagger",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -81,6 +88,7 @@ let package = Package(
             name: "cairnd",
             dependencies: [
                 "CairnDaemon", "CairnConfig", "CairnCatalog", "CairnIndexing", "CairnInference", "CairnPlaces",
+                "CairnImaging", "CairnRecognition", "SceneTagger",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -111,6 +119,7 @@ let package = Package(
         ),
         .testTarget(name: "CairnConfigTests", dependencies: ["CairnConfig", "CairnTesting"]),
         .testTarget(name: "CairnCatalogTests", dependencies: ["CairnCatalog", "CairnTesting"]),
+        .testTarget(name: "SceneTaggerTests", dependencies: ["SceneTagger", "CairnRecognition"]),
         .testTarget(
             name: "CairnLeafTests",
             dependencies: ["CairnEXIF", "CairnImaging", "CairnPlaces", "CairnInference", "CairnTesting"]

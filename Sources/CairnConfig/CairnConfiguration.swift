@@ -13,6 +13,8 @@ public struct CairnConfiguration: Sendable, Equatable {
     public var workers: WorkersConfiguration
     /// Built-in recognizer plugins, in the order they run.
     public var recognizers: [RecognizerConfiguration]
+    /// The backbone CNN every photo goes through once for the recognizers.
+    public var backbone: BackboneConfiguration
 
     public init(
         watch: WatchConfiguration = .init(),
@@ -20,8 +22,10 @@ public struct CairnConfiguration: Sendable, Equatable {
         log: LogConfiguration = .init(),
         places: PlacesConfiguration = .init(),
         workers: WorkersConfiguration = .init(),
-        recognizers: [RecognizerConfiguration] = RecognizerConfiguration.defaults
+        recognizers: [RecognizerConfiguration] = RecognizerConfiguration.defaults,
+        backbone: BackboneConfiguration = .init()
     ) {
+        self.backbone = backbone
         self.watch = watch
         self.catalog = catalog
         self.log = log
@@ -85,6 +89,18 @@ public struct PlacesConfiguration: Sendable, Equatable {
     public init(gazetteer: String = "libgeonames", maxCityDistanceKm: Double = 30) {
         self.gazetteer = gazetteer
         self.maxCityDistanceKm = maxCityDistanceKm
+    }
+}
+
+public struct BackboneConfiguration: Sendable, Equatable {
+    /// The converted EfficientNet-Lite0 weights (scripts/fetch-model.sh writes models/efficientnet-lite0.safetensors).
+    public var model: String
+    /// How a photo becomes the square input: `squash` (the whole photo) or `center-crop`.
+    public var framing: String
+
+    public init(model: String = "models/efficientnet-lite0.safetensors", framing: String = "squash") {
+        self.model = model
+        self.framing = framing
     }
 }
 

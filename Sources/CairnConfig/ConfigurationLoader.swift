@@ -38,7 +38,7 @@ public enum ConfigurationLoader {
         guard let root, root.null == nil else { return configuration }
         let reader = ConfigReader(source: source, baseDirectory: baseDirectory)
         let top = try reader.mapping(root, key: "")
-        try reader.checkKeys(top, allowed: ["watch", "catalog", "log", "places", "workers", "recognizers"])
+        try reader.checkKeys(top, allowed: ["watch", "catalog", "log", "places", "workers", "backbone", "recognizers"])
 
         if let watch = try top.value("watch").map({ node throws(ConfigurationError) in try reader.mapping(node, key: "watch") }) {
             try reader.checkKeys(watch, allowed: ["folders", "max-pixels", "rescan-minutes", "max-watches"])
@@ -101,6 +101,20 @@ public enum ConfigurationLoader {
             }
             if let node = workers.value("niceness") {
                 configuration.workers.niceness = try reader.int(node, key: "workers.niceness", in: 0...19)
+            }
+        }
+        if let backbone = try top.value("backbone").map({ node throws(ConfigurationError) in try reader.mapping(node, key: "backbone") }) {
+            try reader.checkKeys(backbone, allowed: ["model", "framing"])
+            if let node = backbone.value("model") {
+                configuration.backbone.model = try reader.path(node, key: "backbone.model")
+            }
+            if let node = backbone.value("framing") {
+                let text = try reader.string(node, key: "backbone.framing")
+                guard ["squash", "center-crop"].contains(text) else {
+                    throw ConfigurationError.invalidValue(
+                        "backbone.framing", line: node.mark?.line, source: source, expected: "squash or center-crop", got: text)
+                }
+                configuration.backbone.framing = text
             }
         }
         if let node = top.value("recognizers") {

@@ -173,8 +173,8 @@ public struct BackboneOutput: Sendable {
 }
 
 /// Runs the model on batches of up to `batchSize` images with buffers allocated once. Not thread-safe: give each
-/// worker its own session.
-public final class BackboneSession {
+/// worker its own session (it is Sendable only so a worker task can own it).
+public final class BackboneSession: @unchecked Sendable {
     public let model: EfficientNetLite0
     public let batchSize: Int
     private var current: [Float]

@@ -1,17 +1,49 @@
-import CairnEXIF
-import CairnPlaces
+/// The contract between Cairn and its recognizer plugins. It depends on nothing else of Cairn's, so a plugin
+/// depends only on this module (and on imaging/inference if it computes its own pixels).
 
-/// What Cairn already knows about one photo when recognizers run. Later issues add the decoded pixels and the
-/// backbone's shared outputs (computed lazily, once per photo).
-public struct PhotoAnalysis: Sendable {
+/// What is already known about a photo when recognizers run.
+public struct PhotoFacts: Sendable, Equatable {
     public var path: String
-    public var exif: ExifFacts
-    public var place: Place?
+    /// Local time `YYYY-MM-DDTHH:MM:SS`, if the camera recorded it.
+    public var takenAt: String?
+    public var latitude: Double?
+    public var longitude: Double?
+    public var city: String?
+    public var country: String?
+    public var countryCode: String?
 
-    public init(path: String, exif: ExifFacts, place: Place?) {
+    public init(
+        path: String, takenAt: String? = nil, latitude: Double? = nil, longitude: Double? = nil, city: String? = nil,
+        country: String? = nil, countryCode: String? = nil
+    ) {
         self.path = path
-        self.exif = exif
-        self.place = place
+        self.takenAt = takenAt
+        self.latitude = latitude
+        self.longitude = longitude
+        self.city = city
+        self.country = country
+        self.countryCode = countryCode
+    }
+}
+
+/// The backbone CNN's outputs for one photo, computed at most once and only if a recognizer asks.
+public protocol BackboneProvider: Sendable {
+    /// Global-average-pooled features (1280 values for EfficientNet-Lite0).
+    func features() throws -> [Float]
+    /// ImageNet-1k logits (1000 values).
+    func logits() throws -> [Float]
+    /// The backbone's identity, part of every recognizer version that uses it.
+    var backboneVersion: String { get }
+}
+
+/// One photo as recognizers see it.
+public struct PhotoAnalysis: Sendable {
+    public var facts: PhotoFacts
+    public var backbone: any BackboneProvider
+
+    public init(facts: PhotoFacts, backbone: any BackboneProvider) {
+        self.facts = facts
+        self.backbone = backbone
     }
 }
 
@@ -19,14 +51,15 @@ public struct PhotoAnalysis: Sendable {
 public enum Observation: Sendable, Equatable {
     /// A tag such as a scene label, with a score in 0…1.
     case tag(kind: String, label: String, score: Double)
-    /// A recognised landmark with where it is.
+    /// A recognised landmark, and where it is.
     case landmark(key: String, name: String, city: String, country: String, score: Double)
 }
 
 /// A recognizer plugin: turns one photo's analysis into observations. Its `version` (code version plus the hash
-/// of every model or pack file it loaded) is stored with its results; a new version makes old results stale.
+/// of every model or pack file it loaded, plus settings that change results) is stored with its results; a new
+/// version makes old results stale, so they are computed again.
 public protocol Recognizer: Sendable {
     var id: String { get }
     var version: String { get }
-    func recognize(_ photo: PhotoAnalysis) async throws -> [Observation]
+    func recognize(_ photo: PhotoAnalysis) throws -> [Observation]
 }

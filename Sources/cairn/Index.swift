@@ -3,6 +3,7 @@ import CairnCatalog
 import CairnConfig
 import CairnIndexing
 import Foundation
+import Logging
 
 struct Index: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,6 +23,9 @@ struct Index: ParsableCommand {
 
     @Option(help: "How many damaged or unsupported files to list in the text summary.")
     var show = 10
+
+    @Flag(help: "Read facts and places only; run no recognizer.")
+    var factsOnly = false
 
     func validate() throws {
         if folders.isEmpty { throw ValidationError("name at least one folder to index") }
@@ -48,15 +52,46 @@ struct Index: ParsableCommand {
             let renamed = try query { () throws(CatalogError) in
                 try PlaceRenamer(ingester: indexer.ingester).run { interrupt.isRaised }
             }
+            let recognised = factsOnly || interrupt.isRaised ? nil : try recognise(context, interrupt: interrupt, line: line)
             if output.json {
-                printJSON(IndexReport(summary, renamed: renamed, interrupted: interrupt.isRaised))
+                printJSON(IndexReport(summary, renamed: renamed, interrupted: interrupt.isRaised, recognised: recognised))
             } else {
                 printSummary(summary, renamed: renamed, interrupted: interrupt.isRaised)
+                if let recognised { print(recognised.text) }
             }
             if !summary.unreadableFolders.isEmpty && summary.seen == 0 {
                 throw CLIError(code: "folders", message: "no folder could be read", exitCode: 66)
             }
         }
+    }
+
+    /// Runs the enabled recognizers on every photo of the catalog they have not seen at their current version.
+    private func recognise(_ context: WritingContext, interrupt: InterruptFlag, line: ProgressLine) throws(CLIError) -> RecognitionReport {
+        let pipeline = RecognitionPipeline(
+            settings: context.settings, catalog: context.catalog,
+            logger: Logger(label: "cairn", factory: { _ in SwiftLogNoOpLogHandler() }))
+        try query { () throws(CatalogError) in try pipeline.register() }
+        var report = RecognitionReport(
+            recognizers: pipeline.recognizers.map(\.id), unavailable: pipeline.unavailable.map { "\($0.id): \($0.reason)" })
+        guard !pipeline.recognizers.isEmpty else { return report }
+        let workers = max(1, context.settings.workers.threads > 0 ? context.settings.workers.threads : ProcessInfo.processInfo.activeProcessorCount)
+        let sessions = (0..<workers).map { _ in pipeline.makeSession() }
+        let started = Date()
+        while !interrupt.isRaised {
+            let work = try query { () throws(CatalogError) in try context.catalog.pendingRecognition(limit: workers * 8) }
+            if work.isEmpty { break }
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                for item in stride(from: worker, to: work.count, by: workers).map({ work[$0] }) {
+                    pipeline.recognize(item, session: sessions[worker])
+                }
+            }
+            report.photos += work.count
+            let rate = Double(report.photos) / max(Date().timeIntervalSince(started), 0.001)
+            line.update("recognising: \(report.photos) photos  \(String(format: "%.1f", rate))/s")
+        }
+        line.finish()
+        report.seconds = Date().timeIntervalSince(started)
+        return report
     }
 
     private func printSummary(_ summary: IndexSummary, renamed: Int, interrupted: Bool) {
@@ -87,7 +122,10 @@ struct IndexReport: Encodable {
     var interrupted: Bool
     var damaged, unsupported, unreadableFolders: [Problem]
 
-    init(_ s: IndexSummary, renamed: Int, interrupted: Bool) {
+    var recognition: RecognitionReport?
+
+    init(_ s: IndexSummary, renamed: Int, interrupted: Bool, recognised: RecognitionReport?) {
+        recognition = recognised
         seen = s.seen
         indexed = s.indexed
         unchanged = s.unchanged
@@ -98,5 +136,22 @@ struct IndexReport: Encodable {
         damaged = s.damaged.map { Problem(path: $0.path, reason: $0.reason) }
         unsupported = s.unsupported.map { Problem(path: $0.path, reason: $0.reason) }
         unreadableFolders = s.unreadableFolders.map { Problem(path: $0.path, reason: $0.reason) }
+    }
+}
+
+/// What `cairn index` recognised after reading facts.
+struct RecognitionReport: Encodable {
+    var recognizers: [String]
+    var unavailable: [String]
+    var photos = 0
+    var seconds = 0.0
+
+    var text: String {
+        var lines: [String] = []
+        if !recognizers.isEmpty {
+            lines.append("Recognised \(plural(photos, "photo")) with \(recognizers.joined(separator: ", ")) in \(String(format: "%.1f", seconds)) s")
+        }
+        for problem in unavailable { lines.append("Not run: \(problem)") }
+        return lines.joined(separator: "\n")
     }
 }

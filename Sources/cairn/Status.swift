@@ -32,7 +32,7 @@ struct Status: ParsableCommand {
             } else {
                 print("Recognizers:")
                 for r in status.recognizers {
-                    let state = r.enabled ? (r.status ?? "enabled") : "disabled"
+                    let state = r.enabled ? (r.status ?? "enabled") : "off: \(r.status ?? "disabled")"
                     print("  \(r.id) \(r.version) [\(state)]: \(r.done) done, \(r.failed) failed, \(r.queued) queued")
                 }
             }

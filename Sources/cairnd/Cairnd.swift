@@ -2,11 +2,14 @@ import ArgumentParser
 import CairnCatalog
 import CairnConfig
 import CairnDaemon
+import CairnImaging
 import CairnIndexing
 import CairnInference
 import CairnPlaces
 import Foundation
+import CairnRecognition
 import Logging
+import SceneTagger
 import ServiceLifecycle
 
 @main
@@ -36,6 +39,9 @@ struct Cairnd: AsyncParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
     var logLevel: String?
+
+    @Flag(name: .long, help: "Catalog facts and places only; run no recognizer.")
+    var factsOnly = false
 
     func run() async throws {
         let settings: CairnConfiguration
@@ -90,9 +96,13 @@ struct Cairnd: AsyncParsableCommand {
             indexer: LibraryIndexer(ingester: ingester, purgeRemovedAfterDays: settings.catalog.purgeRemovedAfterDays),
             notifier: SystemdNotifier(environment: ProcessInfo.processInfo.environment), logger: logger,
             reloadConfiguration: { try options.loadSettings() }, logLevel: levelBox)
+        let pipeline = RecognitionPipeline(settings: settings, catalog: store, logger: logger)
+        if let model = pipeline.model { logger.info("backbone loaded", metadata: ["model": "\(model.version)"]) }
+        let workers = settings.workers.threads > 0 ? settings.workers.threads : ProcessInfo.processInfo.activeProcessorCount
+        let recognition = RecognitionService(pipeline: pipeline, workers: workers, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: service)],
+                services: [.init(service: service), .init(service: recognition)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
@@ -104,6 +114,7 @@ struct Cairnd: AsyncParsableCommand {
         var settings = try ConfigurationLoader.resolve(path: config).0
         if !watch.isEmpty { settings.watch.folders = watch.map(ConfigurationLoader.absolute) }
         if let catalog { settings.catalog.path = ConfigurationLoader.absolute(catalog) }
+        if factsOnly { settings.recognizers = settings.recognizers.map { var r = $0; r.enabled = false; return r } }
         if let logLevel {
             guard let level = LogConfiguration.Level(rawValue: logLevel.lowercased()) else {
                 throw ValidationError("--log-level must be one of \(LogConfiguration.Level.allCases.map(\.rawValue).joined(separator: ", "))")

@@ -18,6 +18,7 @@ import Testing
         #expect(configuration.workers.threads == 0)
         #expect(configuration.workers.niceness == 10)
         #expect(configuration.recognizers.map(\.id) == ["scene-tags", "landmarks"])
+        #expect(configuration.backbone == BackboneConfiguration(model: "/var/lib/cairn/efficientnet-lite0.safetensors", framing: "squash"))
         #expect(configuration.recognizers[0].settings["min-score"] == .double(0.25))
         #expect(configuration.recognizers[1].settings["pack"] == .string("/var/lib/cairn/landmarks.cairnpack"))
     }
@@ -67,7 +68,7 @@ import Testing
 
     static let rejected: [Rejected] = [
         Rejected(yaml: "watchh:\n  folders: []\n", code: .unknownKey, key: "watchh", line: 1,
-                 messagePart: "unknown key 'watchh'; valid keys here are: watch, catalog"),
+                 messagePart: "unknown key 'watchh'; valid keys here are: watch, catalog, log, places, workers, backbone, recognizers"),
         Rejected(yaml: "log:\n  level: info\nwatch:\n  folder: /x\n", code: .unknownKey, key: "watch.folder", line: 4,
                  messagePart: "unknown key 'watch.folder'; valid keys here are: folders, max-pixels, rescan-minutes, max-watches"),
         Rejected(yaml: "recognizers:\n  faces:\n    enabled: true\n", code: .unknownKey, key: "recognizers.faces",

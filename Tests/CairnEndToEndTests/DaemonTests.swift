@@ -28,7 +28,7 @@ import Testing
     }
 
     func startDaemon(_ extra: [String] = []) throws -> RunningProcess {
-        try RunningProcess(TestPaths.executable("cairnd"), ["--watch", photos, "--catalog", catalogPath] + extra)
+        try RunningProcess(TestPaths.executable("cairnd"), ["--watch", photos, "--catalog", catalogPath, "--facts-only"] + extra)
     }
 
     func cairn(_ arguments: [String]) throws -> ProcessResult {
@@ -119,7 +119,7 @@ import Testing
             log:
               level: debug
             """.write(toFile: config, atomically: true, encoding: .utf8)
-        let daemon = try RunningProcess(TestPaths.executable("cairnd"), ["--config", config])
+        let daemon = try RunningProcess(TestPaths.executable("cairnd"), ["--config", config, "--facts-only"])
         #expect(daemon.waitForLog("library reconciled"), "\(daemon.stderr)")
         #expect(daemon.stop() == 0)
         #expect(daemon.stderr.contains("debug"))

@@ -8,8 +8,10 @@ import Testing
     let folder = TemporaryDirectory("cairn-index")
     var catalogPath: String { folder.file("cairn.sqlite") }
 
+    /// Runs `cairn`; `index` reads facts only here (recognition has its own tests).
     func cairn(_ arguments: [String]) throws -> ProcessResult {
-        try ProcessRunner.run(TestPaths.executable("cairn"), arguments, timeout: 300)
+        let arguments = arguments.first == "index" ? arguments + ["--facts-only"] : arguments
+        return try ProcessRunner.run(TestPaths.executable("cairn"), arguments, timeout: 300)
     }
 
     @Test func indexingTheSharedExifSuiteGivesItsCities() throws {

@@ -18,7 +18,8 @@ import Testing
 
     func start(_ extra: [String] = [], environment: [String: String] = [:]) throws -> RunningProcess {
         let daemon = try RunningProcess(
-            TestPaths.executable("cairnd"), ["--watch", root, "--catalog", catalogPath] + extra, environment: environment)
+            TestPaths.executable("cairnd"), ["--watch", root, "--catalog", catalogPath, "--facts-only"] + extra,
+            environment: environment)
         #expect(daemon.waitForLog("library reconciled"), "\(daemon.stderr)")
         return daemon
     }
@@ -175,7 +176,7 @@ import Testing
 
     @Test func killedDuringIngestThenRestartedLeavesACompleteConsistentCatalog() throws {
         for i in 0..<1_500 { try folder.copy(Self.small, to: "photos/batch/\(i).jpg") }
-        let daemon = try RunningProcess(TestPaths.executable("cairnd"), ["--watch", root, "--catalog", catalogPath])
+        let daemon = try RunningProcess(TestPaths.executable("cairnd"), ["--watch", root, "--catalog", catalogPath, "--facts-only"])
         #expect(waitUntil { (try? catalog().status().photos["indexed"] ?? 0) ?? 0 > 100 })
         daemon.send(SIGKILL)
         _ = daemon.stop()
@@ -201,7 +202,7 @@ import Testing
         try "watch:\n  folders: [photos]\ncatalog:\n  path: cairn.sqlite\n".write(toFile: config, atomically: true, encoding: .utf8)
         let notify = try NotifySocket(path: folder.file("notify.sock"))
         let daemon = try RunningProcess(
-            TestPaths.executable("cairnd"), ["--config", config],
+            TestPaths.executable("cairnd"), ["--config", config, "--facts-only"],
             environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "2000000"])
         #expect(daemon.waitForLog("library reconciled"), "\(daemon.stderr)")
         #expect(waitUntil { notify.saw("READY=1") })
@@ -240,7 +241,7 @@ import Testing
         let config = folder.file("cairn.yaml")
         try "watch:\n  folders: [photos]\n  max-watches: 2\n  rescan-minutes: 1\ncatalog:\n  path: cairn.sqlite\n"
             .write(toFile: config, atomically: true, encoding: .utf8)
-        let daemon = try RunningProcess(TestPaths.executable("cairnd"), ["--config", config])
+        let daemon = try RunningProcess(TestPaths.executable("cairnd"), ["--config", config, "--facts-only"])
         #expect(daemon.waitForLog("library reconciled"), "\(daemon.stderr)")
         #expect(daemon.stderr.contains("inotify watch budget spent"))
         let status = try ProcessRunner.run(TestPaths.executable("cairn"), ["status", "--catalog", catalogPath, "--json"])

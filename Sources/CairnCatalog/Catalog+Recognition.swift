@@ -1,0 +1,46 @@
+import Foundation
+import GRDB
+
+/// A photo some enabled recognizer has not yet run on at its current version.
+public struct RecognitionWork: Sendable, Equatable {
+    public var photoId: Int64
+    public var path: String
+    public var orientation: Int?
+    public var takenAt: String?
+    public var latitude: Double?
+    public var longitude: Double?
+    public var city: String?
+    public var country: String?
+    public var countryCode: String?
+    /// The ids of the recognizers whose results for this photo are missing or stale.
+    public var staleRecognizers: [String]
+}
+
+extension Catalog {
+    /// Up to `limit` indexed photos that an enabled recognizer still has to run on (the catalog is the queue:
+    /// a photo is due when its recognition row is missing or carries another version). Oldest photos first.
+    public func pendingRecognition(limit: Int) throws(CatalogError) -> [RecognitionWork] {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT p.id, p.path, f.orientation, f.takenAt, f.latitude, f.longitude,
+                       pl.city, pl.country, pl.countryCode,
+                       (SELECT group_concat(r.id, char(10)) FROM recognizers r
+                        WHERE r.enabled AND NOT EXISTS (
+                          SELECT 1 FROM recognition x
+                          WHERE x.photoId = p.id AND x.recognizerId = r.id AND x.recognizerVersion = r.version)) AS stale
+                FROM photos p
+                LEFT JOIN photo_facts f ON f.photoId = p.id
+                LEFT JOIN photo_place pl ON pl.photoId = p.id
+                WHERE p.state = 'indexed' AND stale IS NOT NULL
+                ORDER BY p.id LIMIT ?
+                """, arguments: [limit])
+            return rows.map { row in
+                RecognitionWork(
+                    photoId: row["id"], path: row["path"], orientation: row["orientation"], takenAt: row["takenAt"],
+                    latitude: row["latitude"], longitude: row["longitude"], city: row["city"], country: row["country"],
+                    countryCode: row["countryCode"],
+                    staleRecognizers: (row["stale"] as String).split(separator: "\n").map(String.init))
+            }
+        }
+    }
+}

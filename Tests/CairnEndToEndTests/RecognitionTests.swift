@@ -1,0 +1,83 @@
+import CairnCatalog
+import CairnTesting
+import Foundation
+import GRDB
+import Testing
+
+/// The real daemon and CLI recognising real photos with the real backbone (models/efficientnet-lite0.safetensors,
+/// from scripts/fetch-model.sh).
+@Suite(.serialized) struct RecognitionTests {
+    let folder = TemporaryDirectory("cairn-recognition")
+    var catalogPath: String { folder.file("cairn.sqlite") }
+    static let model = TestPaths.repositoryRoot.appendingPathComponent("models/efficientnet-lite0.safetensors").path
+
+    func library() throws -> (mug: String, cat: String) {
+        (try folder.copy(TestPaths.data("distractors-dev/n03063599_coffee_mug.jpg"), to: "photos/kitchen/mug.jpg"),
+         try folder.copy(TestPaths.data("distractors-dev/n02123597_Siamese_cat.jpg"), to: "photos/pets/cat.jpg"))
+    }
+
+    func config(model: String) throws -> String {
+        let path = folder.file("cairn.yaml")
+        try "watch:\n  folders: [photos]\ncatalog:\n  path: cairn.sqlite\nbackbone:\n  model: \(model)\nworkers:\n  threads: 1\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func catalog() throws -> Catalog { try Catalog.openReadOnly(path: catalogPath) }
+
+    @Test func daemonTagsScenesOnceAndTheCLIFindsThem() throws {
+        let (mug, cat) = try library()
+        let configPath = try config(model: Self.model)
+        var daemon = try RunningProcess(TestPaths.executable("cairnd"), ["--config", configPath])
+        #expect(waitUntil(timeout: 120) {
+            (try catalog().status().recognizers.first { $0.id == "scene-tags" }?.done) == 2
+        }, "\(daemon.stderr)")
+        #expect(try catalog().photo(path: mug).tags.first?.label == "coffee mug")
+        #expect(try catalog().photo(path: cat).tags.first?.label == "Siamese cat")
+
+        let found = try ProcessRunner.run(TestPaths.executable("cairn"), ["photos", "--tag", "coffee mug", "--catalog", catalogPath])
+        #expect(found.stdout.contains("kitchen/mug.jpg"))
+        #expect(!found.stdout.contains("cat.jpg"))
+        let shown = try ProcessRunner.run(TestPaths.executable("cairn"), ["photo", mug, "--catalog", catalogPath])
+        #expect(shown.stdout.contains("Tag:      scene coffee mug 0."))
+        #expect(shown.stdout.contains("Ran:      scene-tags scene-tags/1 efficientnet-lite0/"))
+        #expect(daemon.stop() == 0)
+
+        // Restarted: the catalog is the queue, and nothing is recognised twice.
+        let before = try DatabaseQueue(path: catalogPath).read { try Row.fetchAll($0, sql: "SELECT * FROM recognition ORDER BY photoId") }
+        daemon = try RunningProcess(TestPaths.executable("cairnd"), ["--config", configPath])
+        #expect(daemon.waitForLog("recognizer loaded"))
+        usleep(3_000_000)
+        let after = try DatabaseQueue(path: catalogPath).read { try Row.fetchAll($0, sql: "SELECT * FROM recognition ORDER BY photoId") }
+        #expect(before == after)
+        #expect(try catalog().status().queue == 0)
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func aMissingModelTurnsRecognitionOffButNotTheDaemon() throws {
+        let (mug, _) = try library()
+        let daemon = try RunningProcess(TestPaths.executable("cairnd"), ["--config", try config(model: folder.file("no-model.safetensors"))])
+        #expect(daemon.waitForLog("library reconciled"), "\(daemon.stderr)")
+        #expect(daemon.stderr.contains("model file is missing; run scripts/fetch-model.sh"))
+        #expect(try catalog().photo(path: mug).state == "indexed")
+        let status = try ProcessRunner.run(TestPaths.executable("cairn"), ["status", "--catalog", catalogPath])
+        #expect(status.stdout.contains("scene-tags unavailable [off: backbone unavailable: \(folder.file("no-model.safetensors")): model file is missing"))
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func indexRecognisesUnlessFactsOnly() throws {
+        _ = try library()
+        let configPath = try config(model: Self.model)
+        let factsOnly = try ProcessRunner.run(
+            TestPaths.executable("cairn"), ["index", folder.file("photos"), "--config", configPath, "--facts-only"])
+        #expect(factsOnly.status == 0)
+        #expect(!factsOnly.stdout.contains("Recognised"))
+        #expect(try catalog().status().queue == 0)  // no recognizer registered yet
+        let full = try ProcessRunner.run(TestPaths.executable("cairn"), ["index", folder.file("photos"), "--config", configPath], timeout: 300)
+        #expect(full.status == 0, "\(full.stderr)")
+        #expect(full.stdout.contains("Recognised 2 photos with scene-tags"))
+        #expect(full.stdout.contains("Not run: landmarks: not available in this build of Cairn yet"))
+        let tags = try ProcessRunner.run(TestPaths.executable("cairn"), ["tags", "--kind", "scene", "--catalog", catalogPath])
+        #expect(tags.stdout.contains("coffee mug"))
+    }
+}
