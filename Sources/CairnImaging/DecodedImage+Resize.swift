@@ -90,7 +90,7 @@ extension DecodedImage {
     }
 
     /// The `size`×`size` RGB bytes the backbone reads.
-    public func networkInput(size: Int = 224, framing: Framing = .squash) -> [UInt8] {
+    public func networkInput(size: Int = 224, framing: Framing = .centerCrop) -> [UInt8] {
         let framed = framing == .centerCrop ? centerCropped() : self
         return framed.resized(width: size, height: size).rgb
     }

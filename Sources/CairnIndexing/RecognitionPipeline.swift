@@ -34,7 +34,7 @@ public struct RecognitionPipeline: Sendable {
         self.catalog = catalog
         self.logger = logger
         decoder = ImageDecoder(maxPixels: settings.watch.maxPixels)
-        framing = DecodedImage.Framing(rawValue: settings.backbone.framing) ?? .squash
+        framing = DecodedImage.Framing(rawValue: settings.backbone.framing) ?? .centerCrop
         var model: EfficientNetLite0?
         var modelProblem = ""
         let enabled = settings.recognizers.filter(\.enabled)
