@@ -97,7 +97,7 @@ let package = Package(
         .executableTarget(
             name: "cairn",
             dependencies: [
-                "CairnCatalog", "CairnConfig", "CairnIndexing", "CairnPlaces",
+                "CairnCatalog", "CairnConfig", "CairnIndexing", "CairnInference", "CairnPlaces",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -106,7 +106,7 @@ let package = Package(
         .executableTarget(
             name: "cairn-bench",
             dependencies: [
-                "CairnCatalog", "CairnEXIF", "CairnImaging", "CairnIndexing", "CairnInference",
+                "CairnCatalog", "CairnEXIF", "CairnImaging", "CairnIndexing", "CairnInference", "COpenBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,4 +1,5 @@
 import COpenBLAS
+import Foundation
 
 /// Dense linear algebra over OpenBLAS. Cairn runs OpenBLAS single-threaded and parallelises across photos
 /// itself, so small per-photo matrices do not pay for thread hand-offs.
@@ -30,5 +31,35 @@ public enum BLAS {
         cblas_sgemv(
             CblasRowMajor, CblasNoTrans, Int32(rows), Int32(dim), 1, matrix.baseAddress, Int32(dim),
             query.baseAddress, 1, 0, scores.baseAddress, 1)
+    }
+}
+
+extension BLAS {
+    /// The kernel family OpenBLAS chose for this CPU ("Haswell", "SkylakeX", … or "Prescott" as a fallback).
+    public static var coreName: String { String(cString: openblas_get_corename()) }
+
+    /// OpenBLAS 0.3.21 (Debian 12) does not recognise recent Xeons and falls back to its 2004 "Prescott" kernels,
+    /// which run this network at half speed or less. Given the CPU's flags (from /proc/cpuinfo), this names the
+    /// kernel family to ask for instead — nil when OpenBLAS already chose well or the CPU has nothing better.
+    public static func betterCoreType(cpuFlags: Set<String>) -> String? {
+        guard coreName == "Prescott" || coreName == "Core2" || coreName == "Unknown" else { return nil }
+        if cpuFlags.isSuperset(of: ["avx512f", "avx512bw", "avx512vl"]) { return "SkylakeX" }
+        if cpuFlags.isSuperset(of: ["avx2", "fma"]) { return "Haswell" }
+        return nil
+    }
+
+    /// Re-executes this program with OPENBLAS_CORETYPE set when `betterCoreType` has a suggestion (OpenBLAS reads
+    /// it only when it loads). For executables only: call first thing, before threads start. Returns if nothing
+    /// is to be done or the re-exec failed.
+    public static func reexecWithBetterKernels(environment: [String: String], cpuinfo: String?) {
+        guard environment["OPENBLAS_CORETYPE"] == nil, environment["CAIRN_OPENBLAS_REEXEC"] == nil,
+            let flagsLine = cpuinfo?.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
+            let core = betterCoreType(cpuFlags: Set(flagsLine.split(separator: " ").map(String.init)))
+        else { return }
+        setenv("OPENBLAS_CORETYPE", core, 1)
+        setenv("CAIRN_OPENBLAS_REEXEC", "1", 1)
+        let arguments = CommandLine.arguments
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        execv("/proc/self/exe", &argv)
     }
 }

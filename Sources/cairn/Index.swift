@@ -2,6 +2,7 @@ import ArgumentParser
 import CairnCatalog
 import CairnConfig
 import CairnIndexing
+import CairnInference
 import Foundation
 import Logging
 
@@ -32,6 +33,12 @@ struct Index: ParsableCommand {
     }
 
     func run() throws {
+        if !factsOnly {
+            BLAS.reexecWithBetterKernels(
+                environment: ProcessInfo.processInfo.environment,
+                cpuinfo: try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))
+            BLAS.useSingleThread()
+        }
         try reporting(json: output.json) { () throws(CLIError) in
             let context = try WritingContext(catalogOptions)
             let indexer = LibraryIndexer(

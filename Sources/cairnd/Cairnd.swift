@@ -44,6 +44,9 @@ struct Cairnd: AsyncParsableCommand {
     var factsOnly = false
 
     func run() async throws {
+        BLAS.reexecWithBetterKernels(
+            environment: ProcessInfo.processInfo.environment,
+            cpuinfo: try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))
         let settings: CairnConfiguration
         do {
             settings = try loadSettings()
@@ -67,6 +70,7 @@ struct Cairnd: AsyncParsableCommand {
         }
         BLAS.useSingleThread()
         logger.notice("starting", metadata: [
+            "blas": "\(BLAS.coreName)",
             "config": "\(config ?? (FileManager.default.fileExists(atPath: ConfigurationLoader.systemPath) ? ConfigurationLoader.systemPath : "built-in defaults"))",
             "catalog": "\(settings.catalog.path)", "folders": "\(settings.watch.folders.joined(separator: ", "))",
         ])
