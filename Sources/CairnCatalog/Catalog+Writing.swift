@@ -125,11 +125,6 @@ extension Catalog {
         try markFailed(photoId: photoId, state: .damaged, reason: reason, now: now)
     }
 
-    /// Marks a photo as a format Cairn cannot decode, naming the format.
-    public func markUnsupported(photoId: Int64, reason: String, now: Date = Date()) throws(CatalogError) {
-        try markFailed(photoId: photoId, state: .unsupported, reason: reason, now: now)
-    }
-
     private func markFailed(photoId: Int64, state: PhotoRecord.State, reason: String, now: Date) throws(CatalogError) {
         try write { db in
             try db.execute(
@@ -209,16 +204,4 @@ extension Catalog {
 public struct RecognitionFailure: Error, Sendable {
     public var reason: String
     public init(reason: String) { self.reason = reason }
-}
-
-extension Catalog {
-    /// Paths of photos not marked removed at or below `root`.
-    public func activePaths(under root: String) throws(CatalogError) -> [String] {
-        let prefix = root.hasSuffix("/") ? root : root + "/"
-        return try read { db in
-            try String.fetchAll(
-                db, sql: "SELECT path FROM photos WHERE state <> 'removed' AND substr(path, 1, ?) = ?",
-                arguments: [prefix.utf8.count, prefix])
-        }
-    }
 }

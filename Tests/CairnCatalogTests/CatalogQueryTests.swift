@@ -100,7 +100,7 @@ import Testing
         try catalog.notePhoto(FileIdentity(path: "/lib/ab/y.jpg", device: 1, inode: 8, size: 1, mtimeNs: 1))
         // Removing folder /lib/a does not touch /lib/ab.
         #expect(try catalog.markRemoved(path: "/lib/a") == 1)
-        #expect(try catalog.activePaths(under: "/lib") == ["/lib/ab/y.jpg"])
+        #expect(try catalog.activePhotos(under: "/lib").map(\.path) == ["/lib/ab/y.jpg"])
         #expect(try catalog.purgeRemoved(before: Date.distantPast) == 0)
         #expect(try catalog.purgeRemoved(before: Date().addingTimeInterval(1)) == 1)
     }
