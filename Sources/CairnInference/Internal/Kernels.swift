@@ -44,7 +44,9 @@ func addBias(_ x: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, row
     }
 }
 
-/// Depthwise k×k convolution with TF "same" padding, bias and ReLU6, channels-last, vectorised over channels.
+/// Depthwise k×k convolution with TF "same" padding, bias and ReLU6, channels-last. Row by row: the output row
+/// starts as the bias, each of the k×k taps adds input × weight across the whole row (a straight SIMD loop over
+/// contiguous channels), then ReLU6 clamps it.
 func depthwise(
     _ input: UnsafePointer<Float>,  // (h, w, c)
     _ weight: UnsafePointer<Float>,  // (k, k, c)
@@ -55,39 +57,49 @@ func depthwise(
     let (oh, padTop) = samePadding(size: height, kernel: k, stride: stride)
     let (ow, padLeft) = samePadding(size: width, kernel: k, stride: stride)
     let vectors = c / 8
-    let zero = SIMD8<Float>(repeating: 0), six = SIMD8<Float>(repeating: 6)
     for oy in 0..<oh {
-        let y0 = oy * stride - padTop
-        let kyStart = max(0, -y0), kyEnd = min(k, height - y0)
-        for ox in 0..<ow {
-            let x0 = ox * stride - padLeft
-            let kxStart = max(0, -x0), kxEnd = min(k, width - x0)
-            let out = output + (oy * ow + ox) * c
-            for v in 0..<vectors {
-                var sum = UnsafeRawPointer(bias + v * 8).loadUnaligned(as: SIMD8<Float>.self)
-                for ky in kyStart..<kyEnd {
-                    let inRow = input + ((y0 + ky) * width) * c + v * 8
-                    let wRow = weight + (ky * k) * c + v * 8
-                    for kx in kxStart..<kxEnd {
-                        let a = UnsafeRawPointer(inRow + (x0 + kx) * c).loadUnaligned(as: SIMD8<Float>.self)
-                        let b = UnsafeRawPointer(wRow + kx * c).loadUnaligned(as: SIMD8<Float>.self)
-                        sum += a * b  // not addingProduct: without FMA in the target it becomes a libm call per lane
+        let outRow = output + oy * ow * c
+        for ox in 0..<ow { (outRow + ox * c).update(from: bias, count: c) }
+        for ky in 0..<k {
+            let y = oy * stride - padTop + ky
+            guard y >= 0 && y < height else { continue }
+            let inRow = input + y * width * c
+            for kx in 0..<k {
+                let tap = weight + (ky * k + kx) * c
+                // Output columns whose input column x = ox·stride − padLeft + kx lies inside the image.
+                let first = max(0, (padLeft - kx + stride - 1) / stride)
+                let last = min(ow - 1, (width - 1 + padLeft - kx) / stride)
+                guard first <= last else { continue }
+                for ox in first...last {
+                    let src = UnsafeRawPointer(inRow + (ox * stride - padLeft + kx) * c)
+                    let dst = UnsafeMutableRawPointer(outRow + ox * c)
+                    let w = UnsafeRawPointer(tap)
+                    for v in 0..<vectors {
+                        let offset = v * 32
+                        let sum = dst.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                            + src.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                            * w.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                        dst.storeBytes(of: sum, toByteOffset: offset, as: SIMD8<Float>.self)
+                    }
+                    for ch in (vectors * 8)..<c {
+                        outRow[ox * c + ch] += inRow[(ox * stride - padLeft + kx) * c + ch] * tap[ch]
                     }
                 }
-                UnsafeMutableRawPointer(out + v * 8).storeBytes(
-                    of: sum.clamped(lowerBound: zero, upperBound: six), as: SIMD8<Float>.self)
-            }
-            for ch in (vectors * 8)..<c {
-                var sum = bias[ch]
-                for ky in kyStart..<kyEnd {
-                    for kx in kxStart..<kxEnd {
-                        sum += input[((y0 + ky) * width + x0 + kx) * c + ch] * weight[(ky * k + kx) * c + ch]
-                    }
-                }
-                out[ch] = min(max(sum, 0), 6)
             }
         }
+        clampReLU6(outRow, count: ow * c)
     }
+}
+
+/// x = min(max(x, 0), 6) over `count` floats.
+func clampReLU6(_ x: UnsafeMutablePointer<Float>, count: Int) {
+    let zero = SIMD8<Float>(repeating: 0), six = SIMD8<Float>(repeating: 6)
+    let raw = UnsafeMutableRawPointer(x)
+    for v in 0..<(count / 8) {
+        let value = raw.loadUnaligned(fromByteOffset: v * 32, as: SIMD8<Float>.self)
+        raw.storeBytes(of: value.clamped(lowerBound: zero, upperBound: six), toByteOffset: v * 32, as: SIMD8<Float>.self)
+    }
+    for i in (count / 8 * 8)..<count { x[i] = min(max(x[i], 0), 6) }
 }
 
 /// im2col for a k×k convolution with TF "same" padding: (oh·ow, k·k·cin) rows, zero where the window leaves the
