@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs Cairn as a system service: cairnd and cairn in /usr/local/bin, the unit in /etc/systemd/system, the
-# inotify limits in /etc/sysctl.d, the default configuration in /etc/cairn/cairn.yaml (an existing one is kept)
-# and the README in /usr/local/share/doc/cairn. Then, on a running systemd, reloads it and applies the limits.
+# inotify limits in /etc/sysctl.d, the default configuration in /etc/cairn/cairn.yaml (an existing one is kept),
+# the CNN weights in /usr/local/share/cairn and the README in /usr/local/share/doc/cairn. Then, on a running systemd, reloads it and applies the limits.
 #
 #   bash scripts/install.sh                          # build (release) and install
 #   DESTDIR=/tmp/root BINDIR=.build/debug bash scripts/install.sh --no-build   # stage into a folder (tests)
@@ -12,6 +12,7 @@ destdir="${DESTDIR:-}"
 bindir="${BINDIR:-.build/release}"
 if [ "${1:-}" != "--no-build" ]; then
     bash scripts/install-deps.sh
+    bash scripts/fetch-model.sh
     swift build -c release --product cairnd
     swift build -c release --product cairn
 fi
@@ -21,6 +22,11 @@ install -D -m 0755 "$bindir/cairn" "$destdir/usr/local/bin/cairn"
 install -D -m 0644 systemd/cairnd.service "$destdir/etc/systemd/system/cairnd.service"
 install -D -m 0644 systemd/cairn-inotify.conf "$destdir/etc/sysctl.d/60-cairn-inotify.conf"
 install -D -m 0644 README.md "$destdir/usr/local/share/doc/cairn/README.md"
+if [ -f models/efficientnet-lite0.safetensors ]; then
+    install -D -m 0644 models/efficientnet-lite0.safetensors "$destdir/usr/local/share/cairn/efficientnet-lite0.safetensors"
+else
+    echo "warning: models/efficientnet-lite0.safetensors is missing (run scripts/fetch-model.sh); cairnd will run without recognition" >&2
+fi
 if [ ! -e "$destdir/etc/cairn/cairn.yaml" ]; then
     install -D -m 0644 Config/cairn.yaml "$destdir/etc/cairn/cairn.yaml"
 else

@@ -18,7 +18,7 @@ import Testing
         #expect(configuration.workers.threads == 0)
         #expect(configuration.workers.niceness == 10)
         #expect(configuration.recognizers.map(\.id) == ["scene-tags", "landmarks"])
-        #expect(configuration.backbone == BackboneConfiguration(model: "/var/lib/cairn/efficientnet-lite0.safetensors", framing: "center-crop"))
+        #expect(configuration.backbone == BackboneConfiguration(model: "/usr/local/share/cairn/efficientnet-lite0.safetensors", framing: "center-crop"))
         #expect(configuration.recognizers[0].settings["min-score"] == .double(0.25))
         #expect(configuration.recognizers[1].settings["pack"] == .string("/var/lib/cairn/landmarks.cairnpack"))
     }
