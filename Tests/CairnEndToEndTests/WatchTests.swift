@@ -258,6 +258,35 @@ import Testing
         #expect(daemon.stop() == 0)
     }
 
+    @Test func everySystemCallTheDaemonMakesPassesTheUnitsFilter() throws {
+        // A real run under strace: start-up with the backbone, ingest, recognition, a new file, a rename, a new
+        // folder, SIGHUP, SIGTERM. Every call must be allowed by the unit's SystemCallFilter= lines.
+        try folder.copy(TestPaths.data("distractors-dev/n03063599_coffee_mug.jpg"), to: "photos/mug.jpg")
+        let trace = folder.file("trace.log")
+        let model = TestPaths.repositoryRoot.appendingPathComponent("models/efficientnet-lite0.safetensors").path
+        let config = folder.file("cairn.yaml")
+        try "watch:\n  folders: [photos]\ncatalog:\n  path: cairn.sqlite\nbackbone:\n  model: \(model)\nworkers:\n  threads: 1\n"
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let traced = try RunningProcess(
+            URL(fileURLWithPath: "/usr/bin/strace"), ["-f", "-qq", "-o", trace, TestPaths.executable("cairnd").path, "--config", config])
+        #expect(waitUntil(timeout: 120) { (try catalog().status().recognizers.first { $0.id == "scene-tags" }?.done) == 1 }, "\(traced.stderr)")
+        let pid = try #require(Int32(try catalog().status().daemon["pid"] ?? ""))
+        try folder.copy(Self.small, to: "photos/new.jpg")
+        try FileManager.default.moveItem(atPath: folder.file("photos/new.jpg"), toPath: folder.file("photos/renamed.jpg"))
+        try FileManager.default.createDirectory(atPath: folder.file("photos/sub"), withIntermediateDirectories: true)
+        #expect(waitUntil { state(folder.file("photos/renamed.jpg")) == "indexed" })
+        kill(pid, SIGHUP)
+        #expect(traced.waitForLog("configuration reloaded"))
+        kill(pid, SIGTERM)
+        #expect(traced.stop(signal: 0, timeout: 30) == 0)
+        let check = try ProcessRunner.run(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            ["python3", TestPaths.repositoryRoot.appendingPathComponent("tools/check_syscalls.py").path,
+             TestPaths.repositoryRoot.appendingPathComponent("systemd/cairnd.service").path, trace])
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        #expect(check.stdout.contains("distinct system calls in the trace"))
+    }
+
     @Test func shippedUnitPassesSystemdAnalyzeVerify() throws {
         let stage = TemporaryDirectory("cairn-root")
         let install = try ProcessRunner.run(
