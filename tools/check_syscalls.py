@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Checks that every system call in an `strace -f` log is allowed by a systemd unit's SystemCallFilter= lines.
+"""Checks that every system call in an `strace -f` log is allowed by a systemd unit's SystemCallFilter= lines,
+and that nothing maps memory writable and executable at once (which MemoryDenyWriteExecute=yes refuses).
 
     python3 tools/check_syscalls.py systemd/cairnd.service TRACE.log
 
@@ -42,17 +43,21 @@ def main():
         (denied if negate else allowed).update(calls)
     permitted = allowed - denied
     used = set()
+    writable_executable = 0  # what MemoryDenyWriteExecute=yes refuses
     for line in open(trace):
         match = re.match(r"^\d+\s+(?:<\.\.\. )?([a-z_0-9]+)\(", line)
         if match:
             used.add(match.group(1))
+            if match.group(1) in ("mmap", "mprotect", "pkey_mprotect") and "PROT_WRITE" in line and "PROT_EXEC" in line:
+                writable_executable += 1
     refused = sorted(used - permitted - {"exit", "exit_group", "rt_sigreturn", "restart_syscall"})
     print(f"{len(used)} distinct system calls in the trace; refused by {unit}: {', '.join(refused) or 'none'}")
+    print(f"writable and executable mappings (refused by MemoryDenyWriteExecute=yes): {writable_executable}")
     problems = [c for c in refused if c not in ROOT_ONLY]
     if problems:
         print(f"would fail under the unit's filter: {', '.join(problems)}")
         return 1
-    return 0
+    return 1 if writable_executable else 0
 
 
 if __name__ == "__main__":
