@@ -24,29 +24,21 @@ func pointwise(
     addBias(output, bias, rows: rows, channels: cout, relu6: relu6)
 }
 
-/// x (rows, channels) += bias, then ReLU6 when asked.
+/// x (rows, channels) += bias, then ReLU6 when asked. Plain loops: LLVM vectorises them better than SIMD types.
 func addBias(_ x: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, rows: Int, channels: Int, relu6: Bool) {
-    let vectors = channels / 8
-    let zero = SIMD8<Float>(repeating: 0), six = SIMD8<Float>(repeating: 6)
     for r in 0..<rows {
         let row = x + r * channels
-        for v in 0..<vectors {
-            let p = UnsafeMutableRawPointer(row + v * 8)
-            var value = p.loadUnaligned(as: SIMD8<Float>.self)
-                + UnsafeRawPointer(bias + v * 8).loadUnaligned(as: SIMD8<Float>.self)
-            if relu6 { value = value.clamped(lowerBound: zero, upperBound: six) }
-            p.storeBytes(of: value, as: SIMD8<Float>.self)
-        }
-        for c in (vectors * 8)..<channels {
-            let value = row[c] + bias[c]
-            row[c] = relu6 ? min(max(value, 0), 6) : value
+        if relu6 {
+            for c in 0..<channels { row[c] = min(max(row[c] + bias[c], 0), 6) }
+        } else {
+            for c in 0..<channels { row[c] += bias[c] }
         }
     }
 }
 
 /// Depthwise k×k convolution with TF "same" padding, bias and ReLU6, channels-last. Row by row: the output row
-/// starts as the bias, each of the k×k taps adds input × weight across the whole row (a straight SIMD loop over
-/// contiguous channels), then ReLU6 clamps it.
+/// starts as the bias, each of the k×k taps adds input × weight across the whole row (a straight loop over
+/// contiguous channels, which LLVM vectorises), then ReLU6 clamps it.
 func depthwise(
     _ input: UnsafePointer<Float>,  // (h, w, c)
     _ weight: UnsafePointer<Float>,  // (k, k, c)
@@ -56,7 +48,6 @@ func depthwise(
 ) {
     let (oh, padTop) = samePadding(size: height, kernel: k, stride: stride)
     let (ow, padLeft) = samePadding(size: width, kernel: k, stride: stride)
-    let vectors = c / 8
     for oy in 0..<oh {
         let outRow = output + oy * ow * c
         for ox in 0..<ow { (outRow + ox * c).update(from: bias, count: c) }
@@ -71,19 +62,9 @@ func depthwise(
                 let last = min(ow - 1, (width - 1 + padLeft - kx) / stride)
                 guard first <= last else { continue }
                 for ox in first...last {
-                    let src = UnsafeRawPointer(inRow + (ox * stride - padLeft + kx) * c)
-                    let dst = UnsafeMutableRawPointer(outRow + ox * c)
-                    let w = UnsafeRawPointer(tap)
-                    for v in 0..<vectors {
-                        let offset = v * 32
-                        let sum = dst.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-                            + src.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-                            * w.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-                        dst.storeBytes(of: sum, toByteOffset: offset, as: SIMD8<Float>.self)
-                    }
-                    for ch in (vectors * 8)..<c {
-                        outRow[ox * c + ch] += inRow[(ox * stride - padLeft + kx) * c + ch] * tap[ch]
-                    }
+                    let src = inRow + (ox * stride - padLeft + kx) * c
+                    let dst = outRow + ox * c
+                    for ch in 0..<c { dst[ch] += src[ch] * tap[ch] }
                 }
             }
         }
@@ -93,13 +74,7 @@ func depthwise(
 
 /// x = min(max(x, 0), 6) over `count` floats.
 func clampReLU6(_ x: UnsafeMutablePointer<Float>, count: Int) {
-    let zero = SIMD8<Float>(repeating: 0), six = SIMD8<Float>(repeating: 6)
-    let raw = UnsafeMutableRawPointer(x)
-    for v in 0..<(count / 8) {
-        let value = raw.loadUnaligned(fromByteOffset: v * 32, as: SIMD8<Float>.self)
-        raw.storeBytes(of: value.clamped(lowerBound: zero, upperBound: six), toByteOffset: v * 32, as: SIMD8<Float>.self)
-    }
-    for i in (count / 8 * 8)..<count { x[i] = min(max(x[i], 0), 6) }
+    for i in 0..<count { x[i] = min(max(x[i], 0), 6) }
 }
 
 /// im2col for a k×k convolution with TF "same" padding: (oh·ow, k·k·cin) rows, zero where the window leaves the
