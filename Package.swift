@@ -54,7 +54,11 @@ let package = Package(
         .target(name: "CairnEXIF", dependencies: ["CExif"]),
         .target(name: "CairnImaging", dependencies: ["CJPEG", "CHeif"]),
         .target(name: "CairnPlaces", dependencies: ["CGeonames"]),
-        .target(name: "CairnInference", dependencies: ["COpenBLAS"]),
+        .target(
+            name: "CairnInference", dependencies: ["COpenBLAS"],
+            // The kernels index raw buffers whose bounds the callers check once; per-element overflow checks
+            // only slow the inner loops.
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .target(name: "CairnCatalog", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "CairnConfig", dependencies: ["Yams"]),
         .target(name: "CairnRecognition"),
