@@ -25,7 +25,7 @@ public final class RecognitionService: Service, @unchecked Sendable {
             logger.notice("recognizer loaded", metadata: ["recognizer.id": "\(recognizer.id)", "recognizer.version": "\(recognizer.version)"])
         }
         for entry in pipeline.unavailable {
-            logger.error("recognizer unavailable", metadata: ["recognizer.id": "\(entry.id)", "reason": "\(entry.reason)"])
+            logger.warning("recognizer unavailable", metadata: ["recognizer.id": "\(entry.id)", "reason": "\(entry.reason)"])
         }
         guard !pipeline.recognizers.isEmpty else { return try await gracefulShutdown() }
         let sessions = (0..<workers).map { _ in pipeline.makeSession() }
