@@ -2,7 +2,7 @@
 public enum BackboneInput {
     /// Normalises 224×224×3 RGB bytes into the network's input floats.
     public static func normalised(_ rgb: [UInt8]) -> [Float] {
-        precondition(rgb.count == 224 * 224 * 3, "input must be 224×224×3 bytes")
+        require(rgb.count == 224 * 224 * 3, "input must be 224×224×3 bytes")
         return rgb.map { (Float($0) - 127) / 128 }
     }
 }

@@ -186,7 +186,7 @@ public final class BackboneSession: @unchecked Sendable {
     private var logits: [Float]
 
     public init(model: EfficientNetLite0, batchSize: Int = 1) {
-        precondition(batchSize >= 1, "batch size must be at least 1")
+        require(batchSize >= 1, "batch size must be at least 1")
         self.model = model
         self.batchSize = batchSize
         let activation = model.largestActivation * batchSize
@@ -201,8 +201,8 @@ public final class BackboneSession: @unchecked Sendable {
 
     /// Runs the network on `inputs`, each 224×224×3 channels-last floats already normalised ((v − 127) / 128).
     public func run(_ inputs: [[Float]]) -> [BackboneOutput] {
-        precondition(inputs.count >= 1 && inputs.count <= batchSize, "between 1 and \(batchSize) images")
-        precondition(inputs.allSatisfy { $0.count == 224 * 224 * 3 }, "inputs must be 224×224×3")
+        require(inputs.count >= 1 && inputs.count <= batchSize, "between 1 and \(batchSize) images")
+        require(inputs.allSatisfy { $0.count == 224 * 224 * 3 }, "inputs must be 224×224×3")
         let n = inputs.count
         let m = model
         var outputs: [BackboneOutput] = []
@@ -254,7 +254,7 @@ public final class BackboneSession: @unchecked Sendable {
                                 size = out
                                 channels = block.project.cout
                             }
-                            precondition(channels == 320 && size == 7)
+                            require(channels == 320 && size == 7, "network shape")
                             // Head, pool, classifier.
                             Self.apply(m.head, x, e, rows: n * 49, relu6: true)
                             pooled.withUnsafeMutableBufferPointer { pool in

@@ -16,7 +16,7 @@ public enum BLAS {
         into c: UnsafeMutableBufferPointer<Float>,  // (m, n)
         m: Int, n: Int, k: Int
     ) {
-        precondition(a.count >= m * k && b.count >= k * n && c.count >= m * n, "matrix buffers too small")
+        require(a.count >= m * k && b.count >= k * n && c.count >= m * n, "matrix buffers too small")
         cblas_sgemm(
             CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a.baseAddress, Int32(k),
             b.baseAddress, Int32(n), 0, c.baseAddress, Int32(n))
@@ -27,7 +27,7 @@ public enum BLAS {
         _ matrix: UnsafeBufferPointer<Float>, rows: Int, dim: Int, query: UnsafeBufferPointer<Float>,
         into scores: UnsafeMutableBufferPointer<Float>
     ) {
-        precondition(matrix.count >= rows * dim && query.count >= dim && scores.count >= rows, "buffers too small")
+        require(matrix.count >= rows * dim && query.count >= dim && scores.count >= rows, "buffers too small")
         cblas_sgemv(
             CblasRowMajor, CblasNoTrans, Int32(rows), Int32(dim), 1, matrix.baseAddress, Int32(dim),
             query.baseAddress, 1, 0, scores.baseAddress, 1)
