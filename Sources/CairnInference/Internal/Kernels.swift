@@ -36,9 +36,9 @@ func addBias(_ x: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, row
     }
 }
 
-/// Depthwise k×k convolution with TF "same" padding, bias and ReLU6, channels-last. Row by row: the output row
-/// starts as the bias, each of the k×k taps adds input × weight across the whole row (a straight loop over
-/// contiguous channels, which LLVM vectorises), then ReLU6 clamps it.
+/// Depthwise k×k convolution with TF "same" padding, bias and ReLU6, channels-last. For each output pixel, blocks of
+/// 16 channels are accumulated in four SSE-width registers over all k×k taps and stored once; a tail of fewer than
+/// 16 channels takes a plain loop.
 func depthwise(
     _ input: UnsafePointer<Float>,  // (h, w, c)
     _ weight: UnsafePointer<Float>,  // (k, k, c)
@@ -48,27 +48,50 @@ func depthwise(
 ) {
     let (oh, padTop) = samePadding(size: height, kernel: k, stride: stride)
     let (ow, padLeft) = samePadding(size: width, kernel: k, stride: stride)
+    let blocks = c / 16
+    @inline(__always) func load(_ p: UnsafePointer<Float>) -> SIMD4<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
+    }
+    @inline(__always) func store(_ v: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>) {
+        let clamped = pointwiseMin(pointwiseMax(v, SIMD4<Float>(repeating: 0)), SIMD4<Float>(repeating: 6))
+        UnsafeMutableRawPointer(p).storeBytes(of: clamped, as: SIMD4<Float>.self)
+    }
     for oy in 0..<oh {
-        let outRow = output + oy * ow * c
-        for ox in 0..<ow { (outRow + ox * c).update(from: bias, count: c) }
-        for ky in 0..<k {
-            let y = oy * stride - padTop + ky
-            guard y >= 0 && y < height else { continue }
-            let inRow = input + y * width * c
-            for kx in 0..<k {
-                let tap = weight + (ky * k + kx) * c
-                // Output columns whose input column x = ox·stride − padLeft + kx lies inside the image.
-                let first = max(0, (padLeft - kx + stride - 1) / stride)
-                let last = min(ow - 1, (width - 1 + padLeft - kx) / stride)
-                guard first <= last else { continue }
-                for ox in first...last {
-                    let src = inRow + (ox * stride - padLeft + kx) * c
-                    let dst = outRow + ox * c
-                    for ch in 0..<c { dst[ch] += src[ch] * tap[ch] }
+        let y0 = oy * stride - padTop
+        let kyStart = max(0, -y0), kyEnd = min(k, height - y0)
+        for ox in 0..<ow {
+            let x0 = ox * stride - padLeft
+            let kxStart = max(0, -x0), kxEnd = min(k, width - x0)
+            let dst = output + (oy * ow + ox) * c
+            for block in 0..<blocks {
+                let ch = block * 16
+                var a0 = load(bias + ch), a1 = load(bias + ch + 4), a2 = load(bias + ch + 8), a3 = load(bias + ch + 12)
+                for ky in kyStart..<kyEnd {
+                    let inRow = input + ((y0 + ky) * width + x0) * c + ch
+                    let wRow = weight + ky * k * c + ch
+                    for kx in kxStart..<kxEnd {
+                        let s = inRow + kx * c, w = wRow + kx * c
+                        a0 += load(s) * load(w)
+                        a1 += load(s + 4) * load(w + 4)
+                        a2 += load(s + 8) * load(w + 8)
+                        a3 += load(s + 12) * load(w + 12)
+                    }
                 }
+                store(a0, dst + ch)
+                store(a1, dst + ch + 4)
+                store(a2, dst + ch + 8)
+                store(a3, dst + ch + 12)
+            }
+            for ch in (blocks * 16)..<c {
+                var sum = bias[ch]
+                for ky in kyStart..<kyEnd {
+                    for kx in kxStart..<kxEnd {
+                        sum += input[((y0 + ky) * width + x0 + kx) * c + ch] * weight[(ky * k + kx) * c + ch]
+                    }
+                }
+                dst[ch] = min(max(sum, 0), 6)
             }
         }
-        clampReLU6(outRow, count: ow * c)
     }
 }
 
