@@ -46,12 +46,10 @@ extension Catalog {
         }
     }
 
-    /// Removed photos (still in their grace period) of the given size: candidates for a file that came back
-    /// under another name.
-    public func removedPhotos(size: Int64) throws(CatalogError) -> [PhotoRecord] {
+    /// Removed photos (still in their grace period): candidates for a file that came back under another name.
+    public func removedPhotos() throws(CatalogError) -> [PhotoRecord] {
         try read { db in
-            try PhotoRecord.fetchAll(
-                db, sql: "SELECT * FROM photos WHERE state = 'removed' AND size = ?", arguments: [size])
+            try PhotoRecord.fetchAll(db, sql: "SELECT * FROM photos WHERE state = 'removed'")
         }
     }
 

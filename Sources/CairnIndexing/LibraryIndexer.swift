@@ -64,6 +64,8 @@ public struct LibraryIndexer: Sendable {
             walks.append((root, files))
         }
         let total = walks.reduce(0) { $0 + $1.files.count }
+        // Removed photos still in their grace period, by size: read once per pass, not once per new file.
+        var removedBySize = Dictionary(grouping: try ingester.catalog.removedPhotos().filter { $0.contentHash != nil }, by: \.size)
         for (root, files) in walks {
             let known = try ingester.catalog.activePhotos(under: root)
             let knownPaths = Set(known.map(\.path))
@@ -75,7 +77,7 @@ public struct LibraryIndexer: Sendable {
                     return summary
                 }
                 summary.seen += 1
-                if !knownPaths.contains(file.path), let from = try earlierPath(of: file, missing: &missing) {
+                if !knownPaths.contains(file.path), let from = earlierPath(of: file, missing: &missing, removed: &removedBySize) {
                     try ingester.catalog.movePhoto(from: from, to: file.path)
                     summary.moved += 1
                 }
@@ -102,20 +104,22 @@ public struct LibraryIndexer: Sendable {
     /// The catalogued path a new file had before it was renamed or moved: a missing photo with the same
     /// device+inode, size and mtime (a rename), else a missing or removed photo with the same size and content
     /// hash (a copy, or a move across file systems). Removes a match from `missing`.
-    private func earlierPath(of file: FileIdentity, missing: inout [PhotoRecord]) throws(CatalogError) -> String? {
+    private func earlierPath(
+        of file: FileIdentity, missing: inout [PhotoRecord], removed: inout [Int64: [PhotoRecord]]
+    ) -> String? {
         if let i = missing.firstIndex(where: {
             $0.device == file.device && $0.inode == file.inode && $0.size == file.size && $0.mtimeNs == file.mtimeNs
         }) {
             return missing.remove(at: i).path
         }
-        let candidates = missing.filter { $0.size == file.size && $0.contentHash != nil }
-            + (try ingester.catalog.removedPhotos(size: file.size)).filter { $0.contentHash != nil }
+        let candidates = missing.filter { $0.size == file.size && $0.contentHash != nil } + (removed[file.size] ?? [])
         guard !candidates.isEmpty,
             let data = try? Data(contentsOf: URL(fileURLWithPath: file.path), options: .mappedIfSafe)
         else { return nil }
         let hash = data.withUnsafeBytes { ContentHash.of($0) }
         guard let match = candidates.first(where: { $0.contentHash == hash }) else { return nil }
         missing.removeAll { $0.id == match.id }
+        removed[file.size]?.removeAll { $0.id == match.id }
         return match.path
     }
 }

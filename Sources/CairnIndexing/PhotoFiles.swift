@@ -22,7 +22,13 @@ public enum PhotoFiles {
     /// stat(2) of a regular file; nil when it is gone, unreadable or not a regular file.
     public static func identity(of path: String) -> FileIdentity? {
         var info = stat()
-        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        guard stat(path, &info) == 0 else { return nil }
+        return identity(of: path, info)
+    }
+
+    /// The identity in an already-made stat result; nil unless it describes a regular file.
+    static func identity(of path: String, _ info: stat) -> FileIdentity? {
+        guard (info.st_mode & S_IFMT) == S_IFREG else { return nil }
         let mtimeNs = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
         return FileIdentity(
             path: path, device: Int64(bitPattern: UInt64(info.st_dev)), inode: Int64(bitPattern: UInt64(info.st_ino)),
@@ -47,8 +53,10 @@ public enum PhotoFiles {
                 guard lstat(path, &info) == 0 else { continue }
                 if (info.st_mode & S_IFMT) == S_IFDIR {
                     if !name.hasPrefix(".") { pending.append(path) }
-                } else if isPhoto(name: name), let identity = identity(of: path) {
-                    found.append(identity)
+                } else if isPhoto(name: name) {
+                    // One lstat per entry; only a symbolic link needs a second stat to see its target.
+                    let isLink = (info.st_mode & S_IFMT) == S_IFLNK
+                    if let identity = isLink ? identity(of: path) : identity(of: path, info) { found.append(identity) }
                 }
             }
         }
