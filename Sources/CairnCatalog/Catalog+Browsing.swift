@@ -39,9 +39,7 @@ extension Catalog {
                 CatalogStatus.Problem(path: row["path"], stage: row["stage"], reason: row["reason"] ?? "", at: row["at"])
             }
             let schema = try CatalogSchema.migrator.completedMigrations(db).last ?? "none"
-            let daemon = Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT key, value FROM daemon_status").map {
-                ($0["key"] as String, $0["value"] as String)
-            })
+            let daemon = try Self.daemonStatus(db)
             return CatalogStatus(
                 catalog: path, schema: schema, photos: photos, totalPhotos: photos.values.reduce(0, +),
                 queue: photos["pending", default: 0] + recognizers.reduce(0) { $0 + $1.queued },

@@ -66,6 +66,12 @@ extension Catalog {
 
     /// What the daemon last reported about itself.
     public func daemonStatus() throws(CatalogError) -> [String: String] {
-        try status(errorLimit: 0).daemon
+        try read { db in try Self.daemonStatus(db) }
+    }
+
+    static func daemonStatus(_ db: Database) throws -> [String: String] {
+        Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT key, value FROM daemon_status").map {
+            ($0["key"] as String, $0["value"] as String)
+        })
     }
 }

@@ -120,6 +120,7 @@ public final class WatchService: Service, @unchecked Sendable {
         let rescanEvery = Double(lock.withLock { settings.watch.rescanMinutes } * 60)
         var lastRescan = Date()
         var lastRootCheck = Date()
+        var lastReport = Date()
         let tick: Duration = notifier.watchdogInterval.map { min($0, .seconds(5)) } ?? .seconds(5)
         while !Task.isCancelled {
             try? await Task.sleep(for: tick)
@@ -147,7 +148,12 @@ public final class WatchService: Service, @unchecked Sendable {
                     _ = try? handler.indexer.index(roots: unwatched)
                 }
             }
-            try? report(watch, state: nil)
+            // Refresh what `cairn status` shows once a minute, not every tick: an idle daemon should not keep
+            // writing to the disk.
+            if Date().timeIntervalSince(lastReport) >= 60 {
+                lastReport = Date()
+                try? report(watch, state: nil)
+            }
         }
     }
 
