@@ -122,11 +122,11 @@ public struct RecognitionPipeline: Sendable {
             switch observation {
             case .tag(let kind, let label, let score):
                 tags.append((kind, label, score))
-            case .landmark(_, let name, let city, let country, let score):
-                tags.append(("landmark", name, score))
+            case .landmark(let sighting):
+                tags.append(("landmark", sighting.name, sighting.score))
                 place = place ?? PhotoPlaceRecord(
-                    photoId: photoId, source: .landmark, countryCode: nil, country: country, adminRegion: nil,
-                    city: city, gazetteerVersion: "landmark")
+                    photoId: photoId, source: .landmark, countryCode: nil, country: sighting.country,
+                    adminRegion: nil, city: sighting.city, gazetteerVersion: "landmark")
             }
         }
         return RecognitionResult(tags: tags, landmarkPlace: place)

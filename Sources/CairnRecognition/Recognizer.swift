@@ -51,8 +51,37 @@ public struct PhotoAnalysis: Sendable {
 public enum Observation: Sendable, Equatable {
     /// A tag such as a scene label, with a score in 0…1.
     case tag(kind: String, label: String, score: Double)
-    /// A recognised landmark, and where it is.
-    case landmark(key: String, name: String, city: String, country: String, score: Double)
+    /// A recognised landmark, where it is, and which evidence decided (Algorithm 2 of the paper: the geo-scoped
+    /// search for a photo with GPS, the reference check for one without). A photo without GPS takes the city and
+    /// country of its landmark as its place, marked as inferred from the landmark.
+    case landmark(LandmarkSighting)
+}
+
+/// A landmark a recognizer found in a photo.
+public struct LandmarkSighting: Sendable, Equatable {
+    /// Which path of recognition accepted the landmark.
+    public enum Evidence: String, Sendable, Equatable {
+        /// The photo has GPS: only landmarks near it were searched, with the geo threshold.
+        case geo
+        /// No GPS: the whole pack was searched, then the landmark's reference photos confirmed it.
+        case references
+    }
+
+    public var key: String
+    public var name: String
+    public var city: String
+    public var country: String
+    public var score: Double
+    public var evidence: Evidence
+
+    public init(key: String, name: String, city: String, country: String, score: Double, evidence: Evidence) {
+        self.key = key
+        self.name = name
+        self.city = city
+        self.country = country
+        self.score = score
+        self.evidence = evidence
+    }
 }
 
 /// A recognizer plugin: turns one photo's analysis into observations. Its `version` (code version plus the hash
