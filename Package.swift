@@ -67,14 +67,21 @@ let package = Package(
         .target(
             name: "SceneTagger", dependencies: ["CairnRecognition"], path: "Plugins/SceneTagger",
             exclude: ["imagenet_classes.txt"]),
+        .target(name: "Landmarks", dependencies: ["CairnRecognition", "CairnInference"], path: "Plugins/Landmarks"),
 
         .target(
             name: "CairnIndexing",
             dependencies: [
                 "CairnCatalog", "CairnConfig", "CairnEXIF", "CairnImaging", "CairnInference", "CairnPlaces",
-                "CairnRecognition", "SceneTagger",
+                "CairnRecognition", "SceneTagger", "Landmarks",
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+
+        // MARK: Building and evaluating landmark packs (`cairn landmarks …`).
+        .target(
+            name: "CairnLandmarkBuilder",
+            dependencies: ["Landmarks", "CairnEXIF", "CairnImaging", "CairnIndexing", "CairnInference", "CairnRecognition"]
         ),
 
         // MARK: The daemon's services and the executables.
@@ -101,7 +108,8 @@ let package = Package(
         .executableTarget(
             name: "cairn",
             dependencies: [
-                "CairnCatalog", "CairnConfig", "CairnIndexing", "CairnInference", "CairnPlaces",
+                "CairnCatalog", "CairnConfig", "CairnIndexing", "CairnInference", "CairnPlaces", "CairnLandmarkBuilder",
+                "Landmarks", "CairnRecognition",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

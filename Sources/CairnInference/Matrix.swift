@@ -22,6 +22,20 @@ public enum BLAS {
             b.baseAddress, Int32(n), 0, c.baseAddress, Int32(n))
     }
 
+    /// C (m×n) = A (m×k) · Bᵀ, with B stored row-major as (n×k): the dot product of every row of A with every
+    /// row of B, as in a batch of queries against a matrix of centroids.
+    public static func multiplyTransposed(
+        _ a: UnsafeBufferPointer<Float>,  // (m, k)
+        _ b: UnsafeBufferPointer<Float>,  // (n, k)
+        into c: UnsafeMutableBufferPointer<Float>,  // (m, n)
+        m: Int, n: Int, k: Int
+    ) {
+        require(a.count >= m * k && b.count >= n * k && c.count >= m * n, "matrix buffers too small")
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1, a.baseAddress, Int32(k),
+            b.baseAddress, Int32(k), 0, c.baseAddress, Int32(n))
+    }
+
     /// Dot products of one query vector with each row of a matrix: scores (rows) = M (rows×dim) · q (dim).
     public static func dotRows(
         _ matrix: UnsafeBufferPointer<Float>, rows: Int, dim: Int, query: UnsafeBufferPointer<Float>,

@@ -12,6 +12,10 @@ public final class TensorFile: @unchecked Sendable {
 
     public let path: String
     public let entries: [String: Entry]
+    /// The header's `__metadata__` strings (safetensors allows only string values there).
+    public let metadata: [String: String]
+    /// The file's size in bytes.
+    public var byteCount: Int { data.count }
     private let data: Data
     private let dataStart: Int
 
@@ -55,6 +59,12 @@ public final class TensorFile: @unchecked Sendable {
             entries[name] = Entry(shape: shape, start: dataStart + offsets[0], count: count)
         }
         self.entries = entries
+        metadata = (header["__metadata__"] as? [String: Any])?.compactMapValues { $0 as? String } ?? [:]
+    }
+
+    /// The bytes after the header (every tensor's data), for checksums.
+    public func withDataSection<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try data.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[dataStart...])) }
     }
 
     /// The tensor `name`, which must have `shape`; the buffer lives as long as this file.
@@ -73,6 +83,75 @@ public final class TensorFile: @unchecked Sendable {
 
     /// Whether the file holds a tensor called `name`.
     public func has(_ name: String) -> Bool { entries[name] != nil }
+}
+
+/// Writes safetensors files: F32 tensors, string metadata, tensors aligned to 8 bytes. The file is written beside
+/// its destination and renamed over it, so a reader never sees half a file.
+public enum TensorFileWriter {
+    public struct Tensor: Sendable {
+        public var name: String
+        public var shape: [Int]
+        public var values: [Float]
+        public init(name: String, shape: [Int], values: [Float]) {
+            precondition(shape.reduce(1, *) == values.count, "tensor \(name): \(values.count) values for shape \(shape)")
+            self.name = name
+            self.shape = shape
+            self.values = values
+        }
+    }
+
+    public static func write(_ tensors: [Tensor], metadata: [String: String], to path: String) throws {
+        var header: [String: Any] = ["__metadata__": metadata]
+        var offset = 0
+        for tensor in tensors {
+            header[tensor.name] = ["dtype": "F32", "shape": tensor.shape, "data_offsets": [offset, offset + 4 * tensor.values.count]]
+            offset += 4 * tensor.values.count
+        }
+        var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+        // Pad the header with spaces so the data starts 8-byte aligned (the format allows trailing whitespace).
+        while (8 + json.count) % 8 != 0 { json.append(0x20) }
+        var file = Data(capacity: 8 + json.count + offset)
+        withUnsafeBytes(of: UInt64(json.count).littleEndian) { file.append(contentsOf: $0) }
+        file.append(json)
+        for tensor in tensors {
+            tensor.values.withUnsafeBytes { file.append(contentsOf: $0) }
+        }
+        let url = URL(fileURLWithPath: path)
+        let temporary = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+        do {
+            try file.write(to: temporary)
+            if rename(temporary.path, url.path) != 0 {
+                throw ModelError(path: path, message: "cannot replace the file: \(String(cString: strerror(errno)))")
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
+        }
+    }
+}
+
+/// A stable 64-bit fingerprint of bytes: FNV-1a over 8-byte words, then the tail bytes and the length. Not
+/// cryptographic; it names contents (photos, packs), it does not defend against forgery.
+public enum Fingerprint {
+    public static func fnv1a64(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        let prime: UInt64 = 0x0000_0100_0000_01B3
+        let words = bytes.count / 8
+        for i in 0..<words {
+            hash = (hash ^ bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)) &* prime
+        }
+        for i in (words * 8)..<bytes.count {
+            hash = (hash ^ UInt64(bytes[i])) &* prime
+        }
+        return (hash ^ UInt64(bytes.count)) &* prime
+    }
+
+    /// `fnv1a64` as 16 hexadecimal digits.
+    public static func hex(_ bytes: UnsafeRawBufferPointer) -> String {
+        let hex = String(fnv1a64(bytes), radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
 }
 
 /// Why a model could not be loaded.

@@ -14,5 +14,7 @@ struct Cairn: AsyncParsableCommand {
             66 no catalog, 74 catalog unreadable or not a Cairn catalog, 78 bad configuration.
             """,
         version: "0.1.0",
-        subcommands: [Status.self, Albums.self, Photos.self, Photo.self, Tags.self, Index.self, Places.self])
+        subcommands: [
+            Status.self, Albums.self, Photos.self, Photo.self, Tags.self, Index.self, Places.self, LandmarksCommand.self,
+        ])
 }

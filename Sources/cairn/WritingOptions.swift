@@ -36,22 +36,30 @@ struct WritingContext {
     }
 }
 
-/// A progress line on stderr, redrawn at most ten times a second, only when stderr is a terminal.
-final class ProgressLine {
+/// A progress line on stderr, redrawn at most ten times a second, only when stderr is a terminal. Safe to update
+/// from worker threads.
+final class ProgressLine: @unchecked Sendable {
     private let enabled = isatty(STDERR_FILENO) == 1
+    private let lock = NSLock()
     private var lastDraw = Date.distantPast
     private var drawn = false
 
     func update(_ text: @autoclosure () -> String, force: Bool = false) {
-        guard enabled, force || Date().timeIntervalSince(lastDraw) >= 0.1 else { return }
-        lastDraw = Date()
-        drawn = true
-        FileHandle.standardError.write(Data("\r\u{1B}[K\(text())".utf8))
+        guard enabled else { return }
+        lock.withLock {
+            guard force || Date().timeIntervalSince(lastDraw) >= 0.1 else { return }
+            lastDraw = Date()
+            drawn = true
+            FileHandle.standardError.write(Data("\r\u{1B}[K\(text())".utf8))
+        }
     }
 
     func finish() {
-        guard enabled, drawn else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        guard enabled else { return }
+        lock.withLock {
+            guard drawn else { return }
+            FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        }
     }
 }
 
