@@ -156,8 +156,11 @@ public final class LandmarkSearch: Sendable {
         return found
     }
 
-    func meanReferenceSimilarity(_ embeddings: [Float], photo: Int, landmark: Int) -> Float {
+    /// The mean similarity of photo `photo` of `embeddings` to the reference photos of `landmark` (1 when the
+    /// landmark has none, so the check passes).
+    public func meanReferenceSimilarity(_ embeddings: [Float], photo: Int, landmark: Int) -> Float {
         let rows = referenceRows[landmark]
+        guard !rows.isEmpty else { return 1 }
         var total: Float = 0
         for row in rows { total += dot(embeddings, photo, pack.references, row) }
         return total / Float(rows.count)

@@ -46,13 +46,31 @@ public struct IngestRecord: Sendable, Equatable {
 
 /// What a recognizer observed about one photo, ready to store.
 public struct RecognitionResult: Sendable {
-    public var tags: [(kind: String, label: String, score: Double)]
+    /// One tag: kind, label, score, and for a landmark the evidence that accepted it.
+    public struct Tag: Sendable, Equatable {
+        public var kind: String
+        public var label: String
+        public var score: Double
+        public var evidence: String?
+        public init(kind: String, label: String, score: Double, evidence: String? = nil) {
+            self.kind = kind
+            self.label = label
+            self.score = score
+            self.evidence = evidence
+        }
+    }
+
+    public var tags: [Tag]
     /// A place inferred from a recognised landmark, used when the photo has no EXIF place.
     public var landmarkPlace: PhotoPlaceRecord?
 
-    public init(tags: [(kind: String, label: String, score: Double)], landmarkPlace: PhotoPlaceRecord? = nil) {
+    public init(tags: [Tag], landmarkPlace: PhotoPlaceRecord? = nil) {
         self.tags = tags
         self.landmarkPlace = landmarkPlace
+    }
+
+    public init(tags: [(kind: String, label: String, score: Double)], landmarkPlace: PhotoPlaceRecord? = nil) {
+        self.init(tags: tags.map { Tag(kind: $0.kind, label: $0.label, score: $0.score) }, landmarkPlace: landmarkPlace)
     }
 }
 
@@ -180,12 +198,18 @@ extension Catalog {
                 for tag in observed.tags {
                     var record = TagRecord(
                         photoId: photoId, kind: tag.kind, label: tag.label, score: tag.score,
-                        recognizerId: recognizerId, recognizerVersion: version)
+                        recognizerId: recognizerId, recognizerVersion: version, evidence: tag.evidence)
                     try record.insert(db)
                 }
                 if let place = observed.landmarkPlace {
                     try place.upsert(db)
                 }
+                // A place inferred from a landmark lasts only as long as some landmark tag does.
+                try db.execute(
+                    sql: """
+                        DELETE FROM photo_places WHERE photoId = ? AND source = 'landmark'
+                        AND NOT EXISTS (SELECT 1 FROM tags WHERE photoId = ? AND kind = 'landmark')
+                        """, arguments: [photoId, photoId])
                 try RecognitionRecord(
                     photoId: photoId, recognizerId: recognizerId, recognizerVersion: version, state: .done,
                     updatedAt: now

@@ -129,6 +129,10 @@ enum CatalogSchema {
                 LEFT JOIN tags t ON t.photoId = pl.photoId AND t.kind = 'landmark'
                 """)
         }
+        migrator.registerMigration("v2: landmark evidence") { db in
+            // Which path of recognition accepted a landmark tag: 'geo' (GPS, nearby landmarks) or 'references'.
+            try db.alter(table: "tags") { t in t.add(column: "evidence", .text) }
+        }
         return migrator
     }
 }

@@ -105,6 +105,8 @@ public struct PhotoDetails: Codable, Sendable, Equatable {
         public var score: Double
         public var recognizer: String
         public var recognizerVersion: String
+        /// For a landmark: `geo` or `references`.
+        public var evidence: String?
     }
 
     public struct Recognition: Codable, Sendable, Equatable {

@@ -4,6 +4,7 @@ import CairnImaging
 import CairnInference
 import CairnRecognition
 import Foundation
+import Landmarks
 import Logging
 import SceneTagger
 
@@ -60,6 +61,22 @@ public struct RecognitionPipeline: Sendable {
                 recognizers.append(SceneTagger(
                     backboneVersion: model.version, minScore: configured.settings["min-score"]?.doubleValue ?? 0.25,
                     maxTags: maxTags))
+            case "landmarks":
+                guard let model else {
+                    unavailable.append(Unavailable(id: configured.id, reason: modelProblem))
+                    continue
+                }
+                guard case .string(let pack) = configured.settings["pack"] else {
+                    unavailable.append(Unavailable(id: configured.id, reason: "no landmark pack is configured"))
+                    continue
+                }
+                do {
+                    recognizers.append(try LandmarkRecognizer(
+                        packPath: pack, backboneVersion: model.version,
+                        geoSquareKm: configured.settings["geo-square-km"]?.doubleValue ?? 1))
+                } catch {
+                    unavailable.append(Unavailable(id: configured.id, reason: "landmark pack unavailable: \(error)"))
+                }
             default:
                 unavailable.append(Unavailable(id: configured.id, reason: "not available in this build of Cairn yet"))
             }
@@ -116,17 +133,18 @@ public struct RecognitionPipeline: Sendable {
     }
 
     private func result(of observations: [Observation], photoId: Int64) -> RecognitionResult {
-        var tags: [(kind: String, label: String, score: Double)] = []
+        var tags: [RecognitionResult.Tag] = []
         var place: PhotoPlaceRecord?
         for observation in observations {
             switch observation {
             case .tag(let kind, let label, let score):
-                tags.append((kind, label, score))
+                tags.append(RecognitionResult.Tag(kind: kind, label: label, score: score))
             case .landmark(let sighting):
-                tags.append(("landmark", sighting.name, sighting.score))
+                tags.append(RecognitionResult.Tag(
+                    kind: "landmark", label: sighting.name, score: sighting.score, evidence: sighting.evidence.rawValue))
                 place = place ?? PhotoPlaceRecord(
                     photoId: photoId, source: .landmark, countryCode: nil, country: sighting.country,
-                    adminRegion: nil, city: sighting.city, gazetteerVersion: "landmark")
+                    adminRegion: nil, city: sighting.city, gazetteerVersion: "landmark:\(sighting.key)")
             }
         }
         return RecognitionResult(tags: tags, landmarkPlace: place)

@@ -77,3 +77,26 @@ extension BLAS {
         execv("/proc/self/exe", &argv)
     }
 }
+
+extension BLAS {
+    /// The eigenvalues (ascending) and eigenvectors of a symmetric n×n matrix, through LAPACK's `ssyev`. Returns
+    /// nil if LAPACK reports a failure. Eigenvector i is row i of `vectors` (n×n, row-major).
+    public static func symmetricEigen(_ matrix: [Float], n: Int) -> (values: [Float], vectors: [Float])? {
+        require(matrix.count == n * n, "symmetricEigen: matrix is not n×n")
+        // Column-major in, column-major out; a symmetric matrix is its own transpose, and column i of the result
+        // (eigenvector i) is row i of the same buffer read row-major.
+        var a = matrix
+        var values = [Float](repeating: 0, count: n)
+        var size = Int32(n)
+        var info: Int32 = 0
+        var query: Float = 0
+        var lwork: Int32 = -1
+        ssyev_("V", "U", &size, &a, &size, &values, &query, &lwork, &info, 1, 1)
+        guard info == 0 else { return nil }
+        lwork = Int32(query)
+        var work = [Float](repeating: 0, count: Int(lwork))
+        ssyev_("V", "U", &size, &a, &size, &values, &work, &lwork, &info, 1, 1)
+        guard info == 0 else { return nil }
+        return (values, a)
+    }
+}

@@ -9,7 +9,14 @@ struct LandmarksCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "landmarks",
         abstract: "Build, evaluate and try landmark packs.",
-        subcommands: [BuildPack.self])
+        discussion: """
+            A landmark pack holds what cairnd's landmark recognizer needs: the embedding head, the centroids of \
+            every landmark, its reference photos, the thresholds and where it all came from. Build one from a \
+            dataset (landmarks.tsv and a folder of photos per landmark), measure it with `eval`, try it on photos \
+            with `recognize`, add your own places with `add`, then point recognizers.landmarks.pack at it and \
+            reload cairnd. See docs/LANDMARKS.md.
+            """,
+        subcommands: [BuildPack.self, EvaluatePack.self, RecognizeLandmarks.self, AddLandmark.self])
 }
 
 /// The backbone and feature cache shared by the landmark subcommands.
@@ -23,7 +30,7 @@ struct BackboneOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Folder for the feature cache (default: $XDG_CACHE_HOME/cairn or ~/.cache/cairn).", valueName: "dir"))
     var cache: String?
 
-    @Flag(help: "Do not read or write the feature cache.")
+    @Flag(help: "Neither read nor write the feature cache.")
     var noCache = false
 
     @Option(help: ArgumentHelp("Threads for the backbone (default: workers.threads of the configuration).", valueName: "n"))
@@ -57,13 +64,101 @@ struct BackboneOptions: ParsableArguments {
     }
 }
 
+/// Build parameters a user may change.
+struct BuildOptions: ParsableArguments {
+    @Option(help: "Target specificity without GPS, for η and ω.")
+    var specificity = 0.99
+
+    @Option(help: "Target specificity with GPS, for η_geo.")
+    var geoSpecificity = 0.995
+
+    @Option(help: "γ: photos less similar than this to their landmark's reference centroid are rejected.")
+    var gamma: Float = 0.3
+
+    @Option(help: "Complete-linkage distance threshold for a landmark's clusters (unit vectors: 0…2).")
+    var clusterDistance: Float = 1.2
+
+    @Option(help: "Smallest valid cluster: at least this many photos…")
+    var minClusterSize = 3
+
+    @Option(help: "…and at least this share of the landmark's photos.")
+    var minClusterFraction = 0.1
+
+    @Flag(help: "One mean centroid per landmark instead of clustering.")
+    var singleCentroid = false
+
+    @Option(help: "k: at most this many landmarks per photo.")
+    var k = 3
+
+    @Option(help: "Seed for the held-out splits and synthetic GPS positions.")
+    var seed: UInt64 = 1
+
+    var parameters: BuildParameters {
+        var p = BuildParameters()
+        p.targetSpecificity = specificity
+        p.targetGeoSpecificity = geoSpecificity
+        p.gamma = gamma
+        p.clusterDistance = clusterDistance
+        p.minClusterSize = minClusterSize
+        p.minClusterFraction = minClusterFraction
+        p.singleCentroid = singleCentroid
+        p.k = k
+        p.seed = seed
+        return p
+    }
+}
+
+/// Log lines on stderr that do not tangle with the progress line.
+struct StepLog: Sendable {
+    let line: ProgressLine
+    func callAsFunction(_ text: String) {
+        line.finish()
+        FileHandle.standardError.write(Data("\(text)\n".utf8))
+    }
+
+    func progress(_ what: String) -> @Sendable (Int, Int) -> Void {
+        let line = self.line
+        return { done, total in line.update("\(what): \(done)/\(total) photos", force: done == total) }
+    }
+}
+
+/// The dataset's landmarks and the negatives, embedded.
+func embedDataset(
+    _ dataset: String, negatives: String?, extractor: FeatureExtractor, log: StepLog
+) throws(CLIError) -> (LandmarkDataset, [LandmarkPhotos], [[Float]]) {
+    let data: LandmarkDataset
+    do { data = try LandmarkDataset(root: dataset) } catch { throw CLIError(code: "dataset", message: "\(error)", exitCode: 66) }
+    log("dataset \(dataset): \(data.entries.count) landmarks, \(data.photoCount) photos; feature cache holds \(extractor.cachedCount)")
+    let landmarks = data.features(with: extractor, log: { log($0) }, progress: log.progress("embedding landmark photos"))
+    var negativeFeatures: [[Float]] = []
+    if let negatives {
+        do {
+            negativeFeatures = try extractor.negatives(below: negatives, log: { log($0) }, progress: log.progress("embedding negatives"))
+        } catch {
+            throw CLIError(code: "negatives", message: "\(error)", exitCode: 66)
+        }
+    }
+    return (data, landmarks, negativeFeatures)
+}
+
 struct BuildPack: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "build", abstract: "Build a landmark pack from a dataset.")
+    static let configuration = CommandConfiguration(
+        commandName: "build",
+        abstract: "Build a landmark pack from a dataset.",
+        discussion: """
+            DATASET holds landmarks.tsv (tab-separated: key, name, city, country, region, lat, lon) and one folder \
+            of photos per key, optionally with KEY/references/ holding 3–5 photos you checked. Steps: embed every \
+            photo (cached by content hash), choose references where none were checked, reject photos unlike their \
+            references (γ), cluster each landmark (complete linkage) into centroids, and calibrate the thresholds on \
+            held-out photos and the --negatives (photos without landmarks) for the target specificity. Without \
+            --negatives the thresholds are uncalibrated defaults.
+            """)
 
     @OptionGroup var backbone: BackboneOptions
+    @OptionGroup var build: BuildOptions
     @OptionGroup var output: OutputOptions
 
-    @Argument(help: ArgumentHelp("The dataset folder: landmarks.tsv and one folder of photos per landmark key.", valueName: "dataset"))
+    @Argument(help: ArgumentHelp("The dataset folder.", valueName: "dataset"))
     var dataset: String
 
     @Option(help: ArgumentHelp("Where to write the pack.", valueName: "file"))
@@ -74,15 +169,286 @@ struct BuildPack: ParsableCommand {
 
     func run() throws {
         try reporting(json: output.json) { () throws(CLIError) in
+            let started = Date()
             let extractor = try backbone.extractor()
-            let data: LandmarkDataset
-            do { data = try LandmarkDataset(root: dataset) } catch { throw CLIError(code: "dataset", message: "\(error)", exitCode: 66) }
-            var paths = data.entries.flatMap(\.photos)
-            if let negatives { paths += (try? LandmarkDataset.photos(below: negatives)) ?? [] }
-            let line = ProgressLine()
-            let results = extractor.features(of: paths) { done, total in line.update("\(done)/\(total)") }
-            line.finish()
-            print("features: \(results.count), failed \(results.filter { if case .failure = $0 { true } else { false } }.count)")
+            let log = StepLog(line: ProgressLine())
+            let (data, landmarks, negativeFeatures) = try embedDataset(dataset, negatives: negatives, extractor: extractor, log: log)
+            let builder = PackBuilder(parameters: build.parameters, log: { log($0) })
+            var (pack, report): (LandmarkPack, BuildReport)
+            do {
+                (pack, report) = try builder.build(
+                    landmarks, negatives: negativeFeatures, backbone: extractor.model.version,
+                    dataset: ["source": data.root, "negatives": "\(negativeFeatures.count)"])
+                try pack.write(to: ConfigurationLoader.absolute(out))
+            } catch {
+                throw CLIError(code: "build", message: "\(error)", exitCode: 74)
+            }
+            let seconds = Date().timeIntervalSince(started)
+            if output.json {
+                printJSON(PackSummary(pack: pack, path: out, report: report, seconds: seconds))
+            } else {
+                print("wrote \(out): \(pack.landmarks.count) landmarks, \(pack.centroidCount) centroids, \(report.rejected) photos rejected, in \(String(format: "%.1f", seconds)) s")
+                print(String(format: "thresholds: η %.3f, η_geo %.3f, ω %.3f, k %d", pack.thresholds.global, pack.thresholds.geo, pack.thresholds.references, pack.thresholds.k))
+                if let c = report.calibration {
+                    print(String(format: "calibration: sensitivity %.1f%% at specificity %.1f%% without GPS; %.1f%% at %.1f%% with GPS (%d held-out photos, %d negatives)",
+                        100 * c.sensitivity, 100 * c.specificity, 100 * c.geoSensitivity, 100 * c.geoSpecificity, c.positives, c.negatives))
+                }
+                print("version: pack:\(pack.checksum)")
+            }
+        }
+    }
+}
+
+struct PackSummary: Encodable {
+    var path: String
+    var checksum: String
+    var landmarks: Int
+    var centroids: Int
+    var thresholds: LandmarkPack.Thresholds
+    var report: BuildReport
+    var seconds: Double
+
+    init(pack: LandmarkPack, path: String, report: BuildReport, seconds: Double) {
+        self.path = path
+        checksum = pack.checksum
+        landmarks = pack.landmarks.count
+        centroids = pack.centroidCount
+        thresholds = pack.thresholds
+        self.report = report
+        self.seconds = seconds
+    }
+}
+
+struct EvaluatePack: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Measure recognition on a dataset: the paper's offline test.",
+        discussion: """
+            Holds out 30% of every landmark's photos and half of the negatives, builds a pack from the rest (with the \
+            same steps and options as `build`), then reports on the held-out photos: sensitivity (landmark photos \
+            whose top-1 landmark is right) and specificity (negatives given no landmark), for several centroids and \
+            one, k = 1, 3, 5, split by rare (< 100 photos) and frequent landmarks. --geo adds the same with GPS \
+            positions synthesised a few hundred metres from the landmark (negatives near a random landmark).
+            """)
+
+    @OptionGroup var backbone: BackboneOptions
+    @OptionGroup var build: BuildOptions
+    @OptionGroup var output: OutputOptions
+
+    @Argument(help: ArgumentHelp("The dataset folder.", valueName: "dataset"))
+    var dataset: String
+
+    @Option(help: ArgumentHelp("A folder of photos without landmarks.", valueName: "dir"))
+    var negatives: String
+
+    @Flag(help: "Also evaluate with synthetic GPS positions (the geo-scoped search).")
+    var geo = false
+
+    func run() throws {
+        try reporting(json: output.json) { () throws(CLIError) in
+            let extractor = try backbone.extractor()
+            let log = StepLog(line: ProgressLine())
+            let (_, landmarks, negativeFeatures) = try embedDataset(dataset, negatives: negatives, extractor: extractor, log: log)
+            let evaluation = Evaluation(parameters: build.parameters, geo: geo, log: { log($0) })
+            let report: Evaluation.Report
+            do {
+                report = try evaluation.run(landmarks, negatives: negativeFeatures, backbone: extractor.model.version)
+            } catch {
+                throw CLIError(code: "eval", message: "\(error)", exitCode: 74)
+            }
+            if output.json { return printJSON(report) }
+            print("\(report.landmarks) landmarks (\(report.rareLandmarks) rare: < \(report.rareBelow) photos); \(report.testPhotos) test photos, \(report.testNegatives) test negatives; built on \(report.trainingPhotos) photos, calibrated on \(report.calibrationNegatives) negatives")
+            print(String(format: "thresholds: η %.3f, η_geo %.3f, ω %.3f", report.thresholds.global, report.thresholds.geo, report.thresholds.references))
+            print("")
+            print("variant                           centroids  top-1  sensitivity  specificity  rare   frequent")
+            for row in report.rows {
+                func percent(_ value: Double?) -> String { value.map { String(format: "%5.1f%%", 100 * $0) } ?? "    — " }
+                print(row.name.padding(toLength: 34, withPad: " ", startingAt: 0)
+                    + String(format: "%9d", row.centroids) + "  " + percent(row.top1Accuracy) + "  " + percent(row.sensitivity)
+                    + "       " + percent(row.specificity) + "       " + percent(row.rareSensitivity) + "  " + percent(row.frequentSensitivity))
+            }
+        }
+    }
+}
+
+struct RecognizeLandmarks: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recognize",
+        abstract: "Recognise landmarks in photos with a pack, without the daemon.",
+        discussion: """
+            Uses each photo's EXIF GPS when it has one (the geo-scoped search), else the whole pack with the \
+            reference check. Prints the landmarks found with their scores and the path that decided, or that none \
+            was found. Exit status 1 if a photo could not be read.
+            """)
+
+    @OptionGroup var backbone: BackboneOptions
+    @OptionGroup var output: OutputOptions
+
+    @Option(help: ArgumentHelp("The landmark pack.", valueName: "file"))
+    var pack: String
+
+    @Option(help: "Side of the search square around a photo with GPS, in km.")
+    var geoSquareKm = 1.0
+
+    @Argument(help: ArgumentHelp("Photos to recognise.", valueName: "photo"))
+    var photos: [String]
+
+    struct PhotoResult: Encodable {
+        struct Found: Encodable {
+            var key: String
+            var name: String
+            var city: String
+            var country: String
+            var score: Double
+            var evidence: String
+            var referenceScore: Double?
+        }
+
+        var path: String
+        var latitude: Double?
+        var longitude: Double?
+        var landmarks: [Found]
+        var error: String?
+    }
+
+    func validate() throws {
+        if photos.isEmpty { throw ValidationError("name at least one photo") }
+    }
+
+    func run() throws {
+        var failed = false
+        try reporting(json: output.json) { () throws(CLIError) in
+            let extractor = try backbone.extractor()
+            let loaded: LandmarkPack
+            do {
+                loaded = try LandmarkPack.load(path: ConfigurationLoader.absolute(pack), backbone: extractor.model.version)
+            } catch {
+                throw CLIError(code: "pack", message: "\(error)", exitCode: 78)
+            }
+            let search = LandmarkSearch(pack: loaded)
+            var results: [PhotoResult] = []
+            let paths = photos.map(ConfigurationLoader.absolute)
+            for (path, result) in zip(paths, extractor.features(of: paths)) {
+                switch result {
+                case .failure(let error):
+                    failed = true
+                    results.append(PhotoResult(path: path, landmarks: [], error: "\(error)"))
+                case .success(let photo):
+                    let embedding = loaded.head.embed(photo.features, count: 1)
+                    var location: (latitude: Double, longitude: Double)?
+                    if let latitude = photo.latitude, let longitude = photo.longitude { location = (latitude, longitude) }
+                    let matches = search.search(
+                        embeddings: embedding, count: 1, locations: [location], options: .init(geoSquareKm: geoSquareKm))[0]
+                    results.append(PhotoResult(
+                        path: photo.path, latitude: photo.latitude, longitude: photo.longitude,
+                        landmarks: matches.map { match in
+                            let landmark = loaded.landmarks[match.landmark]
+                            return .init(
+                                key: landmark.key, name: landmark.name, city: landmark.city, country: landmark.country,
+                                score: Double(match.score), evidence: match.evidence.rawValue,
+                                referenceScore: match.referenceScore.map(Double.init))
+                        }))
+                }
+            }
+            if output.json { return printJSON(results) }
+            for result in results {
+                if let error = result.error {
+                    print(error)
+                } else if result.landmarks.isEmpty {
+                    print("\(result.path): no landmark\(result.latitude == nil ? "" : " near its GPS position")")
+                } else {
+                    for found in result.landmarks {
+                        print("\(result.path): \(found.name) (\(found.city), \(found.country)) score \(String(format: "%.3f", found.score)) via \(found.evidence)")
+                    }
+                }
+            }
+        }
+        if failed { throw ExitCode(1) }
+    }
+}
+
+struct AddLandmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add",
+        abstract: "Add a personal landmark (a family house, the local church) to a pack from a few photos.",
+        discussion: """
+            Embeds the photos with the pack's head, clusters them into centroids like `build` does, keeps up to 5 of \
+            them as checked references, and writes the pack again (atomically) without a rebuild. The thresholds \
+            stay as they were. Reload cairnd afterwards.
+            """)
+
+    @OptionGroup var backbone: BackboneOptions
+    @OptionGroup var output: OutputOptions
+
+    @Argument(help: ArgumentHelp("A short unique key, such as grandmas_house.", valueName: "key"))
+    var key: String
+
+    @Option(help: ArgumentHelp("The landmark pack to add to.", valueName: "file"))
+    var pack: String
+
+    @Option(help: ArgumentHelp("Write the result here instead of over --pack.", valueName: "file"))
+    var out: String?
+
+    @Option var name: String
+    @Option var city: String
+    @Option var country: String
+    @Option var region = ""
+    @Option(help: "Latitude in degrees.") var lat: Double
+    @Option(help: "Longitude in degrees.") var lon: Double
+
+    @Flag(help: "Replace a landmark that already has this key.")
+    var replace = false
+
+    @Argument(help: ArgumentHelp("Photos of the landmark (3 or more recommended).", valueName: "photo"))
+    var photos: [String]
+
+    func validate() throws {
+        if photos.isEmpty { throw ValidationError("name at least one photo of the landmark") }
+        if !(-90...90).contains(lat) || !(-180...180).contains(lon) { throw ValidationError("--lat/--lon are not a valid position") }
+        if key.isEmpty || key.contains("/") { throw ValidationError("the key must be non-empty and contain no '/'") }
+    }
+
+    func run() throws {
+        try reporting(json: output.json) { () throws(CLIError) in
+            let extractor = try backbone.extractor()
+            let path = ConfigurationLoader.absolute(pack)
+            var loaded: LandmarkPack
+            do {
+                loaded = try LandmarkPack.load(path: path, backbone: extractor.model.version)
+            } catch {
+                throw CLIError(code: "pack", message: "\(error)", exitCode: 78)
+            }
+            if loaded.landmarks.contains(where: { $0.key == key }) {
+                guard replace else {
+                    throw CLIError(code: "exists", message: "the pack already has a landmark '\(key)'; use --replace to replace it", exitCode: 64)
+                }
+                loaded = loaded.removing(key: key)
+            }
+            var features: [[Float]] = []
+            for result in extractor.features(of: photos.map(ConfigurationLoader.absolute)) {
+                switch result {
+                case .success(let photo): features.append(photo.features)
+                case .failure(let error): FileHandle.standardError.write(Data("cairn: skipped \(error)\n".utf8))
+                }
+            }
+            guard !features.isEmpty else { throw CLIError(code: "photos", message: "no photo could be read", exitCode: 66) }
+            var parameters = BuildParameters()
+            if let distance = loaded.provenance.parameters["cluster-distance"].flatMap(Float.init) { parameters.clusterDistance = distance }
+            let landmark = LandmarkPack.Landmark(
+                key: key, name: name, city: city, country: country, region: region, latitude: lat, longitude: lon,
+                photos: features.count, referencesChecked: true)
+            let centroids = loaded.adding(landmark, features: features, builder: PackBuilder(parameters: parameters))
+            let destination = ConfigurationLoader.absolute(out ?? pack)
+            do {
+                try loaded.write(to: destination)
+            } catch {
+                throw CLIError(code: "write", message: "\(error)", exitCode: 74)
+            }
+            if output.json {
+                printJSON(["pack": destination, "key": key, "checksum": loaded.checksum, "centroids": "\(centroids)", "landmarks": "\(loaded.landmarks.count)"])
+            } else {
+                print("added \(key) (\(name), \(city), \(country)) from \(plural(features.count, "photo")): \(plural(centroids, "centroid")); \(destination) now has \(loaded.landmarks.count) landmarks, version pack:\(loaded.checksum)")
+            }
         }
     }
 }

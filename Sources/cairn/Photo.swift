@@ -43,7 +43,7 @@ struct Photo: ParsableCommand {
                 print("Place:    \(named) (from \(place.source), \(place.gazetteer))")
             }
             for tag in photo.tags {
-                print("Tag:      \(tag.kind) \(tag.label) \(String(format: "%.2f", tag.score)) (\(tag.recognizer))")
+                print("Tag:      \(tag.kind) \(tag.label) \(String(format: "%.2f", tag.score)) (\(tag.recognizer)\(tag.evidence.map { ", via \($0)" } ?? ""))")
             }
             for run in photo.recognition {
                 print("Ran:      \(run.recognizer) \(run.version): \(run.state)\(run.error.map { " (\($0))" } ?? "")")

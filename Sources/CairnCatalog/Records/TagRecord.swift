@@ -20,10 +20,12 @@ public struct TagRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     public var score: Double
     public var recognizerId: String
     public var recognizerVersion: String
+    /// For a landmark: which evidence accepted it (`geo` or `references`).
+    public var evidence: String?
 
     public init(
         id: Int64? = nil, photoId: Int64, kind: String, label: String, score: Double, recognizerId: String,
-        recognizerVersion: String
+        recognizerVersion: String, evidence: String? = nil
     ) {
         self.id = id
         self.photoId = photoId
@@ -32,6 +34,7 @@ public struct TagRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
         self.score = score
         self.recognizerId = recognizerId
         self.recognizerVersion = recognizerVersion
+        self.evidence = evidence
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) {

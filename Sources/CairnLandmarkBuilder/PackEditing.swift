@@ -1,0 +1,45 @@
+import Landmarks
+
+extension LandmarkPack {
+    /// The pack without landmark `key` (its centroids and references go with it).
+    public func removing(key: String) -> LandmarkPack {
+        guard let removed = landmarks.firstIndex(where: { $0.key == key }) else { return self }
+        let d = dimension
+        var copy = self
+        copy.landmarks.remove(at: removed)
+        func keep(_ values: [Float], _ owners: [Int]) -> ([Float], [Int]) {
+            var kept: [Float] = []
+            var keptOwners: [Int] = []
+            for (row, owner) in owners.enumerated() where owner != removed {
+                kept += values[(row * d)..<((row + 1) * d)]
+                keptOwners.append(owner > removed ? owner - 1 : owner)
+            }
+            return (kept, keptOwners)
+        }
+        (copy.centroids, copy.centroidLandmark) = keep(centroids, centroidLandmark)
+        (copy.references, copy.referenceLandmark) = keep(references, referenceLandmark)
+        return copy
+    }
+
+    /// Adds a landmark from its photos' backbone features: embedded with the pack's head, clustered into centroids
+    /// like a build does, the first five kept as (checked) references. Returns how many centroids it got.
+    @discardableResult
+    public mutating func adding(_ landmark: Landmark, features: [[Float]], builder: PackBuilder) -> Int {
+        let d = dimension
+        let embedded = head.embed(features.flatMap { $0 }, count: features.count)
+        let rows = (0..<features.count).map { Array(embedded[($0 * d)..<(($0 + 1) * d)]) }
+        let index = landmarks.count
+        landmarks.append(landmark)
+        let centroidsOfLandmark = builder.centroidsOf(rows)
+        for centroid in centroidsOfLandmark {
+            centroids += centroid
+            centroidLandmark.append(index)
+        }
+        for reference in rows.prefix(5) {
+            references += reference
+            referenceLandmark.append(index)
+        }
+        provenance.dataset["added"] = ((provenance.dataset["added"].map { $0 + ", " } ?? "") + landmark.key)
+        return centroidsOfLandmark.count
+    }
+}
