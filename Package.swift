@@ -52,13 +52,16 @@ let package = Package(
 
         // MARK: Leaf modules.
         .target(name: "CairnEXIF", dependencies: ["CExif"]),
-        .target(name: "CairnImaging", dependencies: ["CJPEG", "CHeif"]),
+        .target(
+            name: "CairnImaging", dependencies: ["CJPEG", "CHeif"],
+            // Resizing is per-pixel Swift: optimised in debug builds too, so tests over real photos stay quick.
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "CairnPlaces", dependencies: ["CGeonames"]),
         .target(
             name: "CairnInference", dependencies: ["COpenBLAS"],
             // The kernels index raw buffers whose bounds the callers check once; per-element overflow checks
-            // only slow the inner loops.
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+            // only slow the inner loops. Optimised in debug builds too: the tests run the network on real photos.
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "CairnCatalog", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "CairnConfig", dependencies: ["Yams"]),
         .target(name: "CairnRecognition"),
@@ -132,6 +135,8 @@ let package = Package(
         .testTarget(name: "CairnConfigTests", dependencies: ["CairnConfig", "CairnTesting"]),
         .testTarget(name: "CairnCatalogTests", dependencies: ["CairnCatalog", "CairnTesting"]),
         .testTarget(name: "SceneTaggerTests", dependencies: ["SceneTagger", "CairnRecognition"]),
+        .testTarget(
+            name: "LandmarksTests", dependencies: ["Landmarks", "CairnLandmarkBuilder", "CairnInference", "CairnTesting"]),
         .testTarget(
             name: "CairnLeafTests",
             dependencies: ["CairnEXIF", "CairnImaging", "CairnPlaces", "CairnInference", "CairnTesting"]

@@ -64,8 +64,9 @@ public struct LandmarkPack: Sendable {
     public struct Provenance: Codable, Sendable, Equatable {
         /// The backbone model's version (file fingerprint); the pack only works with that model.
         public var backbone: String
-        /// The embedding head's name and fingerprint.
+        /// The embedding head's name and the fingerprint of its weights.
         public var head: String
+        public var headHash: String
         /// The build parameters (γ, clustering threshold, minimum cluster size, target specificity, …).
         public var parameters: [String: String]
         /// What the pack was built from (photo counts, rejected photos, calibration figures).
@@ -73,10 +74,12 @@ public struct LandmarkPack: Sendable {
         public var createdAt: String
 
         public init(
-            backbone: String, head: String, parameters: [String: String], dataset: [String: String], createdAt: String
+            backbone: String, head: String, headHash: String, parameters: [String: String], dataset: [String: String],
+            createdAt: String
         ) {
             self.backbone = backbone
             self.head = head
+            self.headHash = headHash
             self.parameters = parameters
             self.dataset = dataset
             self.createdAt = createdAt
@@ -248,6 +251,9 @@ public struct LandmarkPack: Sendable {
         guard Set(centroidLandmark).count == n else { return "a landmark has no centroid" }
         guard zip(referenceLandmark, referenceLandmark.dropFirst()).allSatisfy({ $0 <= $1 }) else {
             return "references are not grouped by landmark"
+        }
+        guard head.fingerprint == provenance.headHash else {
+            return "the embedding head's weights do not match the recorded hash \(provenance.headHash)"
         }
         guard (head.weight + head.bias + centroids + references).allSatisfy(\.isFinite) else {
             return "the pack holds a value that is not a finite number"

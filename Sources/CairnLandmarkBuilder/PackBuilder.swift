@@ -206,7 +206,7 @@ public struct PackBuilder: Sendable {
             head: head, landmarks: landmarks, centroids: centroids, centroidLandmark: centroidLandmark,
             references: references, referenceLandmark: referenceLandmark, thresholds: thresholds,
             provenance: LandmarkPack.Provenance(
-                backbone: backbone, head: "\(head.name) \(head.fingerprint)", parameters: parameters.recorded,
+                backbone: backbone, head: head.name, headHash: head.fingerprint, parameters: parameters.recorded,
                 dataset: summary, createdAt: ISO8601DateFormatter().string(from: Date())))
     }
 

@@ -1,0 +1,108 @@
+import CairnInference
+import CairnLandmarkBuilder
+import CairnTesting
+import Foundation
+import Landmarks
+import Testing
+
+/// Packs written and read back, and every way a pack file can be wrong.
+struct LandmarkPackTests {
+    let folder = TemporaryDirectory("cairn-pack")
+    static let backbone = "efficientnet-lite0/test"
+
+    /// A pack over random features: 3 landmarks, 6 photos each.
+    static func samplePack() throws -> LandmarkPack {
+        var random = SeededRandom(seed: 7)
+        let cities = [("berlin_a", "Berlin", 52.5163, 13.3777), ("berlin_b", "Berlin", 52.5145, 13.3501), ("agra", "Agra", 27.1751, 78.0421)]
+        let landmarks = cities.map { key, city, lat, lon in
+            LandmarkPhotos(
+                landmark: .init(key: key, name: key.capitalized, city: city, country: city == "Agra" ? "India" : "Germany",
+                    region: "Europe", latitude: lat, longitude: lon, photos: 0, referencesChecked: false),
+                paths: [], features: (0..<6).map { _ in (0..<1280).map { _ in Float.random(in: 0...1, using: &random) } },
+                checkedReferences: [])
+        }
+        var parameters = BuildParameters()
+        parameters.dimension = 16
+        return try PackBuilder(parameters: parameters).build(landmarks, negatives: [], backbone: backbone).0
+    }
+
+    @Test func roundTripsEverything() throws {
+        var pack = try Self.samplePack()
+        let path = folder.file("sample.cairnpack")
+        try pack.write(to: path)
+        let loaded = try LandmarkPack.load(path: path, backbone: Self.backbone)
+        #expect(loaded.checksum == pack.checksum && !pack.checksum.isEmpty)
+        #expect(loaded.landmarks == pack.landmarks)
+        #expect(loaded.head.name == pack.head.name)
+        #expect(loaded.head.weight == pack.head.weight && loaded.head.bias == pack.head.bias)
+        #expect(loaded.centroids == pack.centroids && loaded.centroidLandmark == pack.centroidLandmark)
+        #expect(loaded.references == pack.references && loaded.referenceLandmark == pack.referenceLandmark)
+        #expect(loaded.thresholds == pack.thresholds)
+        #expect(loaded.provenance == pack.provenance)
+        #expect(loaded.provenance.parameters["gamma"] == "0.3")
+        #expect(loaded.dimension == 16 && loaded.head.inputCount == 1280)
+    }
+
+    @Test func refusesAPackForAnotherBackbone() throws {
+        var pack = try Self.samplePack()
+        let path = folder.file("sample.cairnpack")
+        try pack.write(to: path)
+        #expect(throws: LandmarkPackError.self) { try LandmarkPack.load(path: path, backbone: "efficientnet-lite0/other") }
+        do {
+            _ = try LandmarkPack.load(path: path, backbone: "efficientnet-lite0/other")
+        } catch {
+            #expect(error.message.contains("built for backbone efficientnet-lite0/test, but the loaded backbone is efficientnet-lite0/other"))
+        }
+    }
+
+    @Test func refusesDamagedTruncatedAndForeignFiles() throws {
+        var pack = try Self.samplePack()
+        let path = folder.file("sample.cairnpack")
+        try pack.write(to: path)
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+
+        func message(_ contents: [UInt8]) -> String {
+            let broken = folder.file("broken.cairnpack")
+            FileManager.default.createFile(atPath: broken, contents: Data(contents))
+            do {
+                _ = try LandmarkPack.load(path: broken)
+                return "loaded"
+            } catch {
+                return error.message
+            }
+        }
+        // One flipped bit in a centroid.
+        bytes[bytes.count - 100] ^= 0x10
+        #expect(message(bytes).contains("the pack is damaged: checksum"))
+        bytes[bytes.count - 100] ^= 0x10
+        #expect(message(bytes) == "loaded")
+        #expect(message(Array(bytes.prefix(bytes.count - 10))).contains("truncated"))
+        #expect(message(Array("not a pack".utf8)).contains("not a safetensors file"))
+        // The backbone model is a safetensors file, but not a pack.
+        let model = TestPaths.repositoryRoot.appendingPathComponent("models/efficientnet-lite0.safetensors").path
+        #expect(throws: LandmarkPackError.self) { try LandmarkPack.load(path: model) }
+        #expect(message([UInt8](try Data(contentsOf: URL(fileURLWithPath: model)))).contains("not a Cairn landmark pack"))
+        #expect(throws: LandmarkPackError.self) { try LandmarkPack.load(path: folder.file("missing.cairnpack")) }
+    }
+
+    @Test func addsAndRemovesALandmarkWithoutARebuild() throws {
+        var pack = try Self.samplePack()
+        var random = SeededRandom(seed: 9)
+        let features = (0..<4).map { _ in (0..<1280).map { _ in Float.random(in: 0...1, using: &random) } }
+        let house = LandmarkPack.Landmark(
+            key: "house", name: "Grandma's house", city: "Lund", country: "Sweden", region: "Europe", latitude: 55.7,
+            longitude: 13.19, photos: 4, referencesChecked: true)
+        let centroids = pack.adding(house, features: features, builder: PackBuilder())
+        #expect(centroids >= 1)
+        #expect(pack.landmarks.last == house)
+        #expect(pack.referenceLandmark.filter { $0 == 3 }.count == 4)
+        let path = folder.file("added.cairnpack")
+        try pack.write(to: path)
+        let loaded = try LandmarkPack.load(path: path)
+        #expect(loaded.landmarks.map(\.key) == ["berlin_a", "berlin_b", "agra", "house"])
+        let removed = loaded.removing(key: "berlin_b")
+        #expect(removed.landmarks.map(\.key) == ["berlin_a", "agra", "house"])
+        #expect(Set(removed.centroidLandmark) == [0, 1, 2])
+        #expect(removed.centroids.count == removed.centroidLandmark.count * removed.dimension)
+    }
+}

@@ -1,0 +1,79 @@
+import Landmarks
+import Testing
+
+/// Algorithm 2 on a hand-made pack in 4 dimensions, where every similarity is known.
+struct LandmarkSearchTests {
+    /// Landmarks: 0 and 1 in Berlin 300 m apart, 2 in Agra. Centroids are axes; landmark 2 has two centroids.
+    static func pack(global: Float = 0.8, geo: Float = 0.5, references: Float = 0.7, k: Int = 3) -> LandmarkPack {
+        let landmarks: [LandmarkPack.Landmark] = [
+            .init(key: "gate", name: "Gate", city: "Berlin", country: "Germany", region: "Europe", latitude: 52.5163, longitude: 13.3777, photos: 10, referencesChecked: true),
+            .init(key: "column", name: "Column", city: "Berlin", country: "Germany", region: "Europe", latitude: 52.5145, longitude: 13.3801, photos: 10, referencesChecked: true),
+            .init(key: "taj", name: "Taj", city: "Agra", country: "India", region: "FarEast", latitude: 27.1751, longitude: 78.0421, photos: 10, referencesChecked: true),
+        ]
+        let head = EmbeddingHead(name: "test", inputCount: 1280, outputCount: 4, weight: [Float](repeating: 0, count: 4 * 1280), bias: [0, 0, 0, 0])
+        return LandmarkPack(
+            head: head, landmarks: landmarks,
+            centroids: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1], centroidLandmark: [0, 1, 2, 2],
+            references: [1, 0, 0, 0, 0.6, 0.8, 0, 0, 0, 0, 1, 0], referenceLandmark: [0, 1, 2],
+            thresholds: .init(global: global, geo: geo, references: references, k: k),
+            provenance: .init(backbone: "b", head: "test", headHash: head.fingerprint, parameters: [:], dataset: [:], createdAt: ""))
+    }
+
+    static func unit(_ v: [Float]) -> [Float] {
+        let n = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return v.map { $0 / n }
+    }
+
+    @Test func withoutGPSTheWholePackIsSearchedAndReferencesConfirm() {
+        let search = LandmarkSearch(pack: Self.pack())
+        let queries: [[Float]] = [
+            Self.unit([0.9, 0.1, 0, 0]),  // gate, reference agrees
+            Self.unit([0.1, 0.95, 0, 0]),  // column above η, but its reference (0.6, 0.8) gives ≈ 0.82 > 0.7: kept
+            [0, 0, 0, 1],  // taj through its second centroid; its reference is (0, 0, 1, 0): 0 < ω, rejected
+            Self.unit([0.5, 0.5, 0.5, 0.5]),  // nothing reaches η
+        ]
+        let found = search.search(embeddings: queries.flatMap { $0 }, count: 4, locations: [nil, nil, nil, nil])
+        #expect(found[0].map(\.landmark) == [0])
+        #expect(found[0].first?.evidence == .references)
+        #expect(found[1].map(\.landmark) == [1])
+        #expect(found[2].isEmpty)
+        #expect(found[3].isEmpty)
+        // Without the reference check the taj query is accepted.
+        let unchecked = search.search(embeddings: [0, 0, 0, 1], count: 1, locations: [nil], options: .init(useReferences: false))
+        #expect(unchecked[0].map(\.landmark) == [2])
+    }
+
+    @Test func withGPSOnlyNearbyLandmarksCountAndTheLowerThresholdApplies() {
+        let search = LandmarkSearch(pack: Self.pack())
+        let atGate = (latitude: 52.5160, longitude: 13.3780)
+        let query = Self.unit([0.6, 0.1, 0.6, 0])  // 0.70 to gate and to taj: below η, above η_geo
+        let near = search.search(embeddings: query, count: 1, locations: [atGate])[0]
+        #expect(near.map(\.landmark) == [0])
+        #expect(near[0].evidence == .geo)
+        #expect(search.search(embeddings: query, count: 1, locations: [nil])[0].isEmpty)
+        // Far from every landmark, nothing is searched at all.
+        #expect(search.search(embeddings: [1, 0, 0, 0], count: 1, locations: [(48.85, 2.29)])[0].isEmpty)
+        // The 1 km square: the column (≈ 250 m away) is inside, the gate 5 km away is not.
+        #expect(Set(search.landmarks(near: atGate, squareKm: 1)) == [0, 1])
+        #expect(search.landmarks(near: (52.56, 13.3777), squareKm: 1).isEmpty)
+    }
+
+    @Test func topKLandmarksMustShareACity() {
+        let search = LandmarkSearch(pack: Self.pack(global: 0.3, references: -1))
+        // Similar to gate, column and taj; the best is the gate, so taj (Agra) is dropped, the column kept.
+        let query = Self.unit([0.7, 0.6, 0.5, 0])
+        let found = search.search(embeddings: query, count: 1, locations: [nil])[0]
+        #expect(found.map(\.landmark) == [0, 1])
+        let one = search.search(embeddings: query, count: 1, locations: [nil], options: .init(k: 1))[0]
+        #expect(one.map(\.landmark) == [0])
+    }
+
+    @Test func aBatchGivesWhatOnePhotoAtATimeGives() {
+        let search = LandmarkSearch(pack: Self.pack(global: 0.3, references: -1))
+        let queries: [[Float]] = (0..<16).map { i in Self.unit([Float(i % 4) + 0.1, Float(i % 3), Float(i % 5), 0.2]) }
+        let batch = search.search(embeddings: queries.flatMap { $0 }, count: 16, locations: Array(repeating: nil, count: 16))
+        for (i, query) in queries.enumerated() {
+            #expect(search.search(embeddings: query, count: 1, locations: [nil])[0] == batch[i])
+        }
+    }
+}
