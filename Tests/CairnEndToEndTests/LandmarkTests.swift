@@ -1,0 +1,217 @@
+import CairnCatalog
+import CairnTesting
+import Foundation
+import Testing
+
+/// `cairn landmarks build / recognize / add / eval` and the daemon's landmark recognizer, run as a user would:
+/// the real binaries on real landmark photos from ../shared/data/landmarks-dev, with the real backbone.
+@Suite(.serialized) struct LandmarkTests {
+    let folder = TemporaryDirectory("cairn-landmarks")
+    static let model = TestPaths.repositoryRoot.appendingPathComponent("models/efficientnet-lite0.safetensors").path
+    /// Three Berlin landmarks (the same city: the geo-scoped path and the same-city rule) and one in Agra.
+    static let keys = ["brandenburg_gate", "victory_column", "checkpoint_charlie", "taj_mahal"]
+
+    func cairn(_ arguments: [String], timeout: TimeInterval = 300) throws -> ProcessResult {
+        try ProcessRunner.run(
+            TestPaths.executable("cairn"),
+            arguments + ["--model", Self.model, "--cache", folder.file("cache"), "--threads", "2"], timeout: timeout)
+    }
+
+    /// Builds a pack from the fixture dataset; returns the dataset and the pack's path.
+    func buildPack() throws -> (LandmarkDatasetFixture, String) {
+        let dataset = try LandmarkDatasetFixture(in: folder, keys: Self.keys, photosPerLandmark: 12, negatives: 40)
+        let pack = folder.file("dev.cairnpack")
+        let built = try cairn(["landmarks", "build", dataset.root, "--negatives", dataset.negatives, "--out", pack])
+        #expect(built.status == 0, "\(built.stderr)")
+        return (dataset, pack)
+    }
+
+    @Test func buildLogsEveryStepAndARebuildReusesTheFeatureCache() throws {
+        let (dataset, pack) = try buildPack()
+        let first = try cairn(["landmarks", "build", dataset.root, "--negatives", dataset.negatives, "--out", pack, "--json"])
+        #expect(first.status == 0, "\(first.stderr)")
+        // 4 × 12 landmark photos and 40 negatives were embedded once, by the build in buildPack().
+        #expect(first.stderr.contains("dataset \(dataset.root): 4 landmarks, 44 photos; feature cache holds 84"))
+        #expect(first.stderr.contains("embedded 44 landmark photos of 4 landmarks"))
+        #expect(first.stderr.contains("embedded 40 negative photos"))
+        #expect(first.stderr.contains("cleaning (γ = 0.3): kept"))
+        #expect(first.stderr.contains("references checked for 0 of 4 landmarks"))
+        #expect(first.stderr.contains("calibration on"))
+        #expect(first.stderr.contains("clustering (complete linkage, distance ≤ 1.2):"))
+        let summary = try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as! [String: Any]
+        #expect(summary["landmarks"] as? Int == 4)
+        #expect((summary["centroids"] as? Int ?? 0) >= 4)
+        let thresholds = summary["thresholds"] as! [String: Any]
+        #expect((thresholds["global"] as! Double) > (thresholds["geo"] as! Double) - 0.2)
+        #expect(thresholds["k"] as? Int == 3)
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.file("cache"))
+        #expect(files.count == 1 && files[0].hasPrefix("features-efficientnet-lite0-"))
+    }
+
+    @Test func recognizeFindsHeldOutLandmarksAndUsesGPS() throws {
+        let (dataset, pack) = try buildPack()
+        let gate = dataset.heldOut["brandenburg_gate"]!
+        let taj = dataset.heldOut["taj_mahal"]!
+        let mug = TestPaths.data("distractors-dev/n03063599_coffee_mug.jpg").path
+        let result = try cairn(["landmarks", "recognize", "--pack", pack, "--json"] + taj.prefix(6) + [mug])
+        #expect(result.status == 0, "\(result.stderr)")
+        let photos = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [[String: Any]]
+        #expect(photos.count == 7)
+        let found = photos.prefix(6).map { (($0["landmarks"] as! [[String: Any]]).first?["key"] as? String) }
+        // Held-out photos of the Taj Mahal: most are recognised, and never as another landmark.
+        #expect(found.filter { $0 == "taj_mahal" }.count >= 4, "\(found)")
+        #expect(found.allSatisfy { $0 == nil || $0 == "taj_mahal" })
+        #expect((photos[6]["landmarks"] as! [Any]).isEmpty, "a coffee mug is no landmark")
+
+        // A Brandenburg Gate photo with a phone's GPS position 200 m from the gate: decided by the geo path.
+        let (lat, lon) = dataset.coordinates("brandenburg_gate")
+        let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: gate[0])))
+        let located = try folder.write(GPSExifWriter.jpeg(original, latitude: lat + 0.0018, longitude: lon), to: "gate-gps.jpg")
+        let text = try cairn(["landmarks", "recognize", "--pack", pack, located])
+        #expect(text.stdout.contains("\(located): Brandenburg Gate (Berlin, Germany) score "), "\(text.stdout)")
+        #expect(text.stdout.contains("via geo"))
+        // The same photo placed in Paris: no landmark of the pack is near, so none is found.
+        let paris = try folder.write(GPSExifWriter.jpeg(original, latitude: 48.8584, longitude: 2.2945), to: "gate-paris.jpg")
+        let far = try cairn(["landmarks", "recognize", "--pack", pack, paris])
+        #expect(far.stdout.contains("\(paris): no landmark near its GPS position"))
+        // A missing photo is reported, the others still run, and the exit status says so.
+        let missing = try cairn(["landmarks", "recognize", "--pack", pack, folder.file("nope.jpg"), located])
+        #expect(missing.status == 1)
+        #expect(missing.stdout.contains("nope.jpg: cannot read the file"))
+        #expect(missing.stdout.contains("Brandenburg Gate"))
+    }
+
+    @Test func aPackForAnotherBackboneOrABrokenOneIsRefused() throws {
+        let (_, pack) = try buildPack()
+        let broken = try folder.write(Array("this is not a pack".utf8), to: "broken.cairnpack")
+        let photo = TestPaths.data("distractors-dev/n03063599_coffee_mug.jpg").path
+        let refused = try cairn(["landmarks", "recognize", "--pack", broken, photo])
+        #expect(refused.status == 78)
+        #expect(refused.stderr.contains("broken.cairnpack: not a safetensors file"))
+        // A second, different backbone file (one weight changed) has another version.
+        var weights = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.model)))
+        weights[weights.count - 8] ^= 0x01
+        let otherModel = try folder.write(weights, to: "other.safetensors")
+        let other = try ProcessRunner.run(
+            TestPaths.executable("cairn"), ["landmarks", "recognize", "--pack", pack, "--model", otherModel, "--no-cache", photo])
+        #expect(other.status == 78)
+        #expect(other.stderr.contains("the pack was built for backbone efficientnet-lite0/"))
+        #expect(other.stderr.contains("rebuild the pack with `cairn landmarks build`"))
+    }
+
+    @Test func addTeachesAPersonalLandmarkWithoutARebuild() throws {
+        let (_, pack) = try buildPack()
+        // "Grandma's house" stands in for a personal landmark: photos of Hoi An, which the pack does not know.
+        let hoiAn = try FileManager.default.contentsOfDirectory(atPath: TestPaths.data("landmarks-dev/hoi_an").path).sorted()
+            .map { TestPaths.data("landmarks-dev/hoi_an/" + $0).path }
+        let added = try cairn([
+            "landmarks", "add", "grandmas_house", "--pack", pack, "--name", "Grandma's house", "--city", "Hoi An",
+            "--country", "Vietnam", "--lat", "15.8801", "--lon", "108.338",
+        ] + hoiAn.prefix(12))
+        #expect(added.status == 0, "\(added.stderr)")
+        #expect(added.stdout.contains("added grandmas_house (Grandma's house, Hoi An, Vietnam) from 12 photos"))
+        #expect(added.stdout.contains("now has 5 landmarks"))
+        let again = try cairn(["landmarks", "add", "grandmas_house", "--pack", pack, "--name", "x", "--city", "y", "--country", "z", "--lat", "1", "--lon", "2", hoiAn[0]])
+        #expect(again.status == 64)
+        #expect(again.stderr.contains("already has a landmark 'grandmas_house'; use --replace"))
+        let recognised = try cairn(["landmarks", "recognize", "--pack", pack, "--json"] + hoiAn.dropFirst(12).prefix(8))
+        let photos = try JSONSerialization.jsonObject(with: Data(recognised.stdout.utf8)) as! [[String: Any]]
+        let keys = photos.map { (($0["landmarks"] as! [[String: Any]]).first?["key"] as? String) }
+        #expect(keys.filter { $0 == "grandmas_house" }.count >= 4, "\(keys)")
+    }
+
+    @Test func evalReportsTheTable() throws {
+        let dataset = try LandmarkDatasetFixture(in: folder, keys: Self.keys, photosPerLandmark: 14, negatives: 60)
+        let result = try cairn(["landmarks", "eval", dataset.root, "--negatives", dataset.negatives, "--geo"])
+        #expect(result.status == 0, "\(result.stderr)")
+        for row in ["several centroids, k = 1 ", "several centroids, k = 3 ", "several centroids, k = 5 ", "1 centroid, k = 1 ",
+            "several centroids, k = 1, GPS", "1 centroid, k = 1, GPS"] {
+            #expect(result.stdout.contains(row), "\(row)")
+        }
+        #expect(result.stdout.contains("4 landmarks (4 rare: < 100 photos)"))
+        let json = try cairn(["landmarks", "eval", dataset.root, "--negatives", dataset.negatives, "--json"])
+        let report = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+        let rows = report["rows"] as! [[String: Any]]
+        #expect(rows.count == 4)
+        // Four distinct landmarks, 4–5 held-out photos each: the untrained embedding gets most of them right.
+        #expect((rows[0]["top1Accuracy"] as! Double) >= 0.7, "\(rows[0])")
+        #expect((rows[0]["specificity"] as! Double) >= 0.9, "\(rows[0])")
+    }
+
+    @Test func theDaemonTagsLandmarksIntoCityAlbums() throws {
+        let (dataset, pack) = try buildPack()
+        let photos = folder.file("photos")
+        try FileManager.default.createDirectory(atPath: photos + "/trip", withIntermediateDirectories: true)
+        let config = folder.file("cairn.yaml")
+        try """
+            watch:
+              folders: [\(photos)]
+            catalog:
+              path: \(folder.file("cairn.sqlite"))
+            backbone:
+              model: \(Self.model)
+            workers:
+              threads: 1
+            recognizers:
+              landmarks:
+                pack: \(pack)
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let daemon = try RunningProcess(TestPaths.executable("cairnd"), ["--config", config])
+        #expect(daemon.waitForLog("library reconciled"), "\(daemon.stderr)")
+        #expect(daemon.stderr.contains("recognizer.id=landmarks recognizer.version=landmarks/1 pack:"))
+        // A Taj Mahal photo without GPS (the reference path, and its place from the landmark) and a Brandenburg
+        // Gate photo with GPS (the geo path, its place from EXIF).
+        let taj = try folder.copy(URL(fileURLWithPath: dataset.heldOut["taj_mahal"]![1]), to: "photos/trip/taj.jpg")
+        let (lat, lon) = dataset.coordinates("brandenburg_gate")
+        let gateBytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dataset.heldOut["brandenburg_gate"]![0])))
+        let gate = try folder.write(GPSExifWriter.jpeg(gateBytes, latitude: lat, longitude: lon + 0.002), to: "photos/trip/gate.jpg")
+        let catalog = { try Catalog.openReadOnly(path: folder.file("cairn.sqlite")) }
+        #expect(waitUntil(timeout: 120) {
+            (try catalog().status().recognizers.first { $0.id == "landmarks" }?.done) == 2
+        }, "\(daemon.stderr)")
+        let tajTags = try catalog().photo(path: taj).tags.filter { $0.kind == "landmark" }
+        #expect(tajTags.map(\.label) == ["Taj Mahal"])
+        #expect(tajTags.first?.evidence == "references")
+        let gateTags = try catalog().photo(path: gate).tags.filter { $0.kind == "landmark" }
+        #expect(gateTags.first?.label == "Brandenburg Gate")
+        #expect(gateTags.first?.evidence == "geo")
+
+        let albums = try ProcessRunner.run(TestPaths.executable("cairn"), ["albums", "--config", config])
+        #expect(albums.stdout.contains("India: 1 photo\n  Agra: 1 photo\n    Taj Mahal: 1 photo"), "\(albums.stdout)")
+        #expect(albums.stdout.contains("Berlin: 1 photo\n    Brandenburg Gate: 1 photo"), "\(albums.stdout)")
+        let shown = try ProcessRunner.run(TestPaths.executable("cairn"), ["photo", taj, "--config", config])
+        #expect(shown.stdout.contains("Place:    Agra, India (from landmark"))
+        #expect(shown.stdout.contains("Tag:      landmark Taj Mahal 0."))
+        #expect(shown.stdout.contains("via references"))
+        let listed = try ProcessRunner.run(TestPaths.executable("cairn"), ["photos", "--landmark", "Brandenburg Gate", "--config", config])
+        #expect(listed.stdout.contains("trip/gate.jpg"))
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func aBrokenPackTurnsOffOnlyTheLandmarkRecognizer() throws {
+        let photos = folder.file("photos")
+        try FileManager.default.createDirectory(atPath: photos, withIntermediateDirectories: true)
+        _ = try folder.copy(TestPaths.data("distractors-dev/n03063599_coffee_mug.jpg"), to: "photos/mug.jpg")
+        let broken = try folder.write(Array(repeating: 0x41, count: 64), to: "broken.cairnpack")
+        let config = folder.file("cairn.yaml")
+        try """
+            watch:
+              folders: [\(photos)]
+            catalog:
+              path: \(folder.file("cairn.sqlite"))
+            backbone:
+              model: \(Self.model)
+            recognizers:
+              landmarks:
+                pack: \(broken)
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let daemon = try RunningProcess(TestPaths.executable("cairnd"), ["--config", config])
+        let catalog = { try Catalog.openReadOnly(path: folder.file("cairn.sqlite")) }
+        #expect(waitUntil(timeout: 120) {
+            (try catalog().status().recognizers.first { $0.id == "scene-tags" }?.done) == 1
+        }, "\(daemon.stderr)")
+        let status = try ProcessRunner.run(TestPaths.executable("cairn"), ["status", "--config", config])
+        #expect(status.stdout.contains("landmarks unavailable [off: landmark pack unavailable: \(broken): not a safetensors file"), "\(status.stdout)")
+        #expect(daemon.stop() == 0)
+    }
+}
