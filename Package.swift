@@ -121,7 +121,8 @@ let package = Package(
         .executableTarget(
             name: "cairn-bench",
             dependencies: [
-                "CairnCatalog", "CairnEXIF", "CairnImaging", "CairnIndexing", "CairnInference", "COpenBLAS",
+                "CairnCatalog", "CairnEXIF", "CairnImaging", "CairnIndexing", "CairnInference", "COpenBLAS", "Landmarks",
+                "CairnLandmarkBuilder",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

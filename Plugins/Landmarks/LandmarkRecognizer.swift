@@ -26,19 +26,46 @@ public struct LandmarkRecognizer: Recognizer {
     }
 
     public func recognize(_ photo: PhotoAnalysis) throws -> [Observation] {
-        let features = try photo.backbone.features()
+        try recognize(batch: [photo])[0].get()
+    }
+
+    /// Embeds every photo whose backbone features are available and searches them in one batch (one matrix
+    /// product over the centroids for all photos without GPS).
+    public func recognize(batch photos: [PhotoAnalysis]) -> [Result<[Observation], any Error>] {
+        var results = [Result<[Observation], any Error>](repeating: .success([]), count: photos.count)
+        var features: [Float] = []
+        var rows: [Int] = []
+        var locations: [(latitude: Double, longitude: Double)?] = []
+        for (index, photo) in photos.enumerated() {
+            do {
+                features += try photo.backbone.features()
+                rows.append(index)
+                if let latitude = photo.facts.latitude, let longitude = photo.facts.longitude {
+                    locations.append((latitude, longitude))
+                } else {
+                    locations.append(nil)
+                }
+            } catch {
+                results[index] = .failure(error)
+            }
+        }
+        guard !rows.isEmpty else { return results }
         let pack = search.pack
-        let embedding = pack.head.embed(features, count: 1)
-        var location: (latitude: Double, longitude: Double)?
-        if let latitude = photo.facts.latitude, let longitude = photo.facts.longitude {
-            location = (latitude, longitude)
+        guard features.count == rows.count * pack.head.inputCount else {
+            let problem = LandmarkPackError(path: "", message: "the backbone gave \(features.count / rows.count) features, the pack's head takes \(pack.head.inputCount)")
+            for row in rows { results[row] = .failure(problem) }
+            return results
         }
-        let matches = search.search(embeddings: embedding, count: 1, locations: [location], options: options)[0]
-        return matches.map { match in
-            let landmark = pack.landmarks[match.landmark]
-            return .landmark(LandmarkSighting(
-                key: landmark.key, name: landmark.name, city: landmark.city, country: landmark.country,
-                score: Double(match.score), evidence: match.evidence))
+        let embeddings = pack.head.embed(features, count: rows.count)
+        let found = search.search(embeddings: embeddings, count: rows.count, locations: locations, options: options)
+        for (position, row) in rows.enumerated() {
+            results[row] = .success(found[position].map { match in
+                let landmark = pack.landmarks[match.landmark]
+                return .landmark(LandmarkSighting(
+                    key: landmark.key, name: landmark.name, city: landmark.city, country: landmark.country,
+                    score: Double(match.score), evidence: match.evidence))
+            })
         }
+        return results
     }
 }

@@ -88,10 +88,16 @@ public final class LandmarkSearch: Sendable {
             }
             let c = pack.centroidCount
             var scores = [Float](repeating: 0, count: global.count * c)
+            // One photo: a matrix-vector product; several: one matrix product, which reads the centroids once for
+            // the whole batch.
             queries.withUnsafeBufferPointer { q in
                 pack.centroids.withUnsafeBufferPointer { centroids in
                     scores.withUnsafeMutableBufferPointer { s in
-                        BLAS.multiplyTransposed(q, centroids, into: s, m: global.count, n: c, k: d)
+                        if global.count == 1 {
+                            BLAS.dotRows(centroids, rows: c, dim: d, query: q, into: s)
+                        } else {
+                            BLAS.multiplyTransposed(q, centroids, into: s, m: global.count, n: c, k: d)
+                        }
                     }
                 }
             }

@@ -91,4 +91,13 @@ public protocol Recognizer: Sendable {
     var id: String { get }
     var version: String { get }
     func recognize(_ photo: PhotoAnalysis) throws -> [Observation]
+    /// Several photos at once, one result per photo in order; a recognizer that gains from batching (one matrix
+    /// product for many photos) implements it, the others inherit one-at-a-time.
+    func recognize(batch photos: [PhotoAnalysis]) -> [Result<[Observation], any Error>]
+}
+
+extension Recognizer {
+    public func recognize(batch photos: [PhotoAnalysis]) -> [Result<[Observation], any Error>] {
+        photos.map { photo in Result { try recognize(photo) } }
+    }
 }
