@@ -50,7 +50,7 @@ public struct BuildParameters: Sendable {
 
     /// Thresholds used when no negatives are given (no calibration): the values a calibration on the shared
     /// development data gives, rounded.
-    public static let uncalibrated = LandmarkPack.Thresholds(global: 0.75, geo: 0.5, references: -1, k: 3)
+    public static let uncalibrated = LandmarkPack.Thresholds(global: 0.7, geo: 0.55, references: -1, k: 3)
 
     public init() {}
 
