@@ -62,6 +62,10 @@ let package = Package(
         .target(name: "CairnCatalog", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "CairnConfig", dependencies: ["Yams"]),
         .target(name: "CairnRecognition"),
+        // External recognizer plugins: programs speaking JSON lines, supervised (docs/PLUGINS.md).
+        .target(
+            name: "CairnPluginHost",
+            dependencies: ["CairnRecognition", .product(name: "Logging", package: "swift-log")]),
 
         // MARK: Built-in recognizer plugins: each depends on the contract only.
         .target(
@@ -72,7 +76,7 @@ let package = Package(
             name: "CairnIndexing",
             dependencies: [
                 "CairnCatalog", "CairnConfig", "CairnEXIF", "CairnImaging", "CairnInference", "CairnPlaces",
-                "CairnRecognition", "SceneTagger",
+                "CairnRecognition", "CairnPluginHost", "SceneTagger",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -124,6 +128,10 @@ let package = Package(
         .testTarget(name: "CairnConfigTests", dependencies: ["CairnConfig", "CairnTesting"]),
         .testTarget(name: "CairnCatalogTests", dependencies: ["CairnCatalog", "CairnTesting"]),
         .testTarget(name: "SceneTaggerTests", dependencies: ["SceneTagger", "CairnRecognition"]),
+        .testTarget(
+            name: "CairnPluginHostTests",
+            dependencies: ["CairnPluginHost", "CairnRecognition", "CairnTesting", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(
             name: "CairnLeafTests",
             dependencies: ["CairnEXIF", "CairnImaging", "CairnPlaces", "CairnInference", "CairnTesting"]
