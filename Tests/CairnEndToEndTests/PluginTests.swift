@@ -59,7 +59,7 @@ enum PluginFixtures {
         let hang = try folder.copy(PluginFixtures.small, to: "photos/hang-me.jpg")
         let garbage = try folder.copy(PluginFixtures.small, to: "photos/garbage-me.jpg")
         let all = [mug, inn, crash, hang, garbage]
-        let marker = folder.path
+        let marker = folder.file("plugin-marker")
         func plugin(_ id: String, _ mode: String, trigger: String, extra: String = "") -> String {
             """
               \(id):
