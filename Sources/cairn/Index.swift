@@ -77,6 +77,7 @@ struct Index: ParsableCommand {
         let pipeline = RecognitionPipeline(
             settings: context.settings, catalog: context.catalog,
             logger: Logger(label: "cairn", factory: { _ in SwiftLogNoOpLogHandler() }))
+        defer { pipeline.close() }
         try query { () throws(CatalogError) in try pipeline.register() }
         var report = RecognitionReport(
             recognizers: pipeline.recognizers.map(\.id), unavailable: pipeline.unavailable.map { "\($0.id): \($0.reason)" })
