@@ -38,6 +38,16 @@ public final class RecognitionService: Service, @unchecked Sendable {
     public var current: RecognitionPipeline { lock.withLock { pipeline } }
 
     public func run() async throws {
+        // At shutdown, a plugin busy with a photo (or hung) must not hold the daemon up to its timeout.
+        try await withGracefulShutdownHandler {
+            try await work()
+        } onGracefulShutdown: {
+            let (last, old) = self.lock.withLock { (self.pipeline, self.retired) }
+            for each in old + [last] { each.terminate() }
+        }
+    }
+
+    private func work() async throws {
         try current.register()
         announce(current)
         var sessions: [BackboneSession?] = []

@@ -93,6 +93,11 @@ public final class RecognitionPipeline: Sendable {
         for case let external as ExternalRecognizer in recognizers { external.shutdown() }
     }
 
+    /// Kills the external plugins' programs now, photos in flight included (those stay due): for shutdown.
+    public func terminate() {
+        for case let external as ExternalRecognizer in recognizers { external.terminate() }
+    }
+
     /// Runs every stale recognizer on one photo and stores the results.
     public func recognize(_ work: RecognitionWork, session: BackboneSession?) {
         let source = PhotoSource(
@@ -120,6 +125,9 @@ public final class RecognitionPipeline: Sendable {
             } catch let error as PluginError where error.code == .disabled {
                 // Off since an earlier photo: nothing to record for this one.
                 turnOff(recognizer.id, reason: error.message)
+            } catch let error as PluginError where error.code == .stopped {
+                // The daemon is stopping: the photo stays due and is done after the next start.
+                return
             } catch {
                 // One recognizer failing on one photo is recorded for that pair; the others still run.
                 try? catalog.storeRecognition(

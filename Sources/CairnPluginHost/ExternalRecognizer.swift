@@ -46,6 +46,10 @@ public final class ExternalRecognizer: Recognizer, @unchecked Sendable {
     private var lastFailure = Date.distantPast
     private var disabled: String?
     private var restartCount = 0
+    /// Set by `terminate()`, read without the exchange lock: the pid to kill and whether the end is wanted.
+    private let stopLock = NSLock()
+    private var runningPid: Int32?
+    private var stopping = false
 
     /// Starts the program and completes the handshake; throws with the reason if either fails. `backboneVersion`
     /// is nil when no backbone model is loaded (a plugin that needs features or logits then cannot load).
@@ -55,6 +59,7 @@ public final class ExternalRecognizer: Recognizer, @unchecked Sendable {
         self.logger = logger
         let (process, hello) = try Self.start(spec)
         self.process = process
+        runningPid = process.pid
         needs = hello.needs.map(\.rawValue).sorted()
         configuration = spec.settings.merging(
             ["command": spec.command, "timeout-seconds": "\(spec.timeoutSeconds)", "max-failures": "\(spec.maxFailures)"]
@@ -96,6 +101,16 @@ public final class ExternalRecognizer: Recognizer, @unchecked Sendable {
         }
     }
 
+    /// Kills the program at once, even in the middle of a photo (the daemon is stopping): that photo is not
+    /// recorded as failed, and no restart follows.
+    public func terminate() {
+        let pid = stopLock.withLock { () -> Int32? in
+            stopping = true
+            return runningPid
+        }
+        if let pid { kill(pid, SIGKILL) }
+    }
+
     /// Ends the program (closing its stdin, then killing it if it lingers).
     public func shutdown() {
         let running = lock.withLock { () -> PluginProcess? in
@@ -115,6 +130,7 @@ public final class ExternalRecognizer: Recognizer, @unchecked Sendable {
         _ facts: PhotoFacts, features: [Float]?, logits: [Float]?, image: PhotoPixels?
     ) throws(PluginError) -> [Observation] {
         if let disabled { throw PluginError.disabled(id, disabled) }
+        if stopLock.withLock({ stopping }) { throw PluginError.stopped(id) }
         let running = try runningProcess()
         let number = nextRequest
         nextRequest += 1
@@ -160,6 +176,7 @@ public final class ExternalRecognizer: Recognizer, @unchecked Sendable {
                     metadata: ["recognizer.id": "\(id)", "plugin.version": "\(hello.version)"])
             }
             process = started
+            stopLock.withLock { runningPid = started.pid }
             return started
         } catch {
             throw failure(error, nil)
@@ -171,6 +188,7 @@ public final class ExternalRecognizer: Recognizer, @unchecked Sendable {
     private func failure(_ error: PluginError, _ running: PluginProcess?) -> PluginError {
         running?.stop(grace: 0)
         process = nil
+        if stopLock.withLock({ stopping }) { return PluginError.stopped(id) }
         failuresInARow += 1
         lastFailure = Date()
         let level: Logger.Level = error.code == .malformed ? .error : .warning

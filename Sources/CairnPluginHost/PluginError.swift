@@ -17,6 +17,8 @@ public struct PluginError: Error, Sendable, CustomStringConvertible {
         public static let photo = Code(name: "photo")
         /// The plugin failed too many times in a row and is off until a reload or restart.
         public static let disabled = Code(name: "disabled")
+        /// The daemon is stopping and ended the program; nothing is wrong with the plugin or the photo.
+        public static let stopped = Code(name: "stopped")
         public var description: String { name }
     }
 
@@ -33,4 +35,5 @@ public struct PluginError: Error, Sendable, CustomStringConvertible {
     static func malformed(_ id: String, _ message: String) -> Self { Self(code: .malformed, pluginId: id, message: message) }
     static func photo(_ id: String, _ message: String) -> Self { Self(code: .photo, pluginId: id, message: message) }
     static func disabled(_ id: String, _ message: String) -> Self { Self(code: .disabled, pluginId: id, message: message) }
+    static func stopped(_ id: String) -> Self { Self(code: .stopped, pluginId: id, message: "\(id) was stopped") }
 }

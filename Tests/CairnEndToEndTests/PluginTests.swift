@@ -176,4 +176,36 @@ enum PluginFixtures {
         #expect(status.queue == 0)
         #expect(daemon.stop() == 0)
     }
+
+    @Test func aPluginBusyWithAPhotoDoesNotHoldUpShutdown() throws {
+        let mug = try folder.copy(PluginFixtures.mug, to: "photos/mug.jpg")
+        let marker = folder.file("plugin-marker")
+        let config = folder.file("cairn.yaml")
+        try """
+            watch:
+              folders: [photos]
+            catalog:
+              path: cairn.sqlite
+            recognizers:
+              scene-tags:
+                enabled: false
+              landmarks:
+                enabled: false
+              sleepy:
+                command: \(PluginFixtures.misbehaving)
+                arguments: [\(marker)]
+                timeout-seconds: 600
+                settings:
+                  mode: hang
+
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let daemon = try RunningProcess(TestPaths.executable("cairnd"), ["--config", config])
+        #expect(waitUntil(timeout: 30) { try catalog().photo(path: mug).state == "indexed" && !PluginFixtures.processes(containing: marker).isEmpty })
+        usleep(1_000_000)  // the photo is now with the plugin, which never answers
+        // SIGTERM: the plugin is killed rather than waited for, and the photo is not blamed; it stays due.
+        #expect(daemon.stop(timeout: 20) == 0, "\(daemon.stderr.suffix(1500))")
+        #expect(try catalog().photo(path: mug).recognition.isEmpty)
+        #expect(try catalog().status().recognizers.first { $0.id == "sleepy" }?.enabled == true)
+        #expect(waitUntil(timeout: 5) { PluginFixtures.processes(containing: marker).isEmpty })
+    }
 }
