@@ -251,7 +251,9 @@ public final class ExternalRecognizer: Recognizer, @unchecked Sendable {
     static func fingerprint(_ path: String) -> String {
         guard let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe) else { return "missing" }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in data { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        data.withUnsafeBytes { bytes in
+            for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        }
         return String(hash, radix: 16)
     }
 

@@ -148,4 +148,37 @@ import Testing
         #expect(second.version != first.version)
         #expect(second.version.hasPrefix("copy/1 plugin:"))
     }
+
+    @Test func landmarksAndBadObservationsAreCheckedOneByOne() throws {
+        let folder = TemporaryDirectory("cairn-plugin-observations")
+        let script = folder.file("plugin")
+        try """
+            #!/usr/bin/env python3
+            import json, sys
+            hello = json.loads(sys.stdin.readline())
+            print(json.dumps({"type": "hello", "id": hello["id"], "version": "2"}), flush=True)
+            for line in sys.stdin:
+                r = json.loads(line)
+                if "tower" in r["path"]:
+                    o = [{"type": "landmark", "name": " Eiffel Tower ", "city": "Paris", "country": "France", "score": 0.9}]
+                elif "score" in r["path"]:
+                    o = [{"type": "tag", "kind": "x", "label": "y", "score": 1}, {"type": "tag", "kind": "x", "label": "y", "score": 2}]
+                else:
+                    o = [{"type": "face", "score": 1}]
+                print(json.dumps({"type": "result", "request": r["request"], "observations": o}), flush=True)
+            """.write(toFile: script, atomically: true, encoding: .utf8)
+        chmod(script, 0o755)
+        let plugin = try ExternalRecognizer(spec: ExternalPluginSpec(id: "checks", command: script), backboneVersion: nil, logger: logger)
+        defer { plugin.shutdown() }
+        #expect(plugin.needs.isEmpty)
+        // Evidence defaults from the photo: GPS means the geo path.
+        #expect(try plugin.recognize(photo("/p/tower.jpg", latitude: 48.86)) == [.landmark(LandmarkSighting(
+            key: "Eiffel Tower", name: "Eiffel Tower", city: "Paris", country: "France", score: 0.9, evidence: .geo))])
+        #expect(try plugin.recognize(photo("/p/tower.jpg")) == [.landmark(LandmarkSighting(
+            key: "Eiffel Tower", name: "Eiffel Tower", city: "Paris", country: "France", score: 0.9, evidence: .references))])
+        #expect(pluginError { _ = try plugin.recognize(photo("/p/score.jpg")) }?.message
+            == "checks answered malformed output: observation 1: \"score\" must be a number from 0 to 1")
+        #expect(pluginError { _ = try plugin.recognize(photo("/p/face.jpg")) }?.message
+            == "checks answered malformed output: observation 0: \"type\" must be \"tag\" or \"landmark\"")
+    }
 }
