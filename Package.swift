@@ -65,6 +65,10 @@ let package = Package(
         .target(name: "CairnCatalog", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "CairnConfig", dependencies: ["Yams"]),
         .target(name: "CairnRecognition"),
+        // External recognizer plugins: programs speaking JSON lines, supervised (docs/PLUGINS.md).
+        .target(
+            name: "CairnPluginHost",
+            dependencies: ["CairnRecognition", .product(name: "Logging", package: "swift-log")]),
 
         // MARK: Built-in recognizer plugins: each depends on the contract only.
         .target(
@@ -76,7 +80,7 @@ let package = Package(
             name: "CairnIndexing",
             dependencies: [
                 "CairnCatalog", "CairnConfig", "CairnEXIF", "CairnImaging", "CairnInference", "CairnPlaces",
-                "CairnRecognition", "SceneTagger", "Landmarks",
+                "CairnRecognition", "CairnPluginHost", "SceneTagger", "Landmarks",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -138,6 +142,10 @@ let package = Package(
         .testTarget(name: "SceneTaggerTests", dependencies: ["SceneTagger", "CairnRecognition"]),
         .testTarget(
             name: "LandmarksTests", dependencies: ["Landmarks", "CairnLandmarkBuilder", "CairnInference", "CairnTesting"]),
+        .testTarget(
+            name: "CairnPluginHostTests",
+            dependencies: ["CairnPluginHost", "CairnRecognition", "CairnTesting", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(
             name: "CairnLeafTests",
             dependencies: ["CairnEXIF", "CairnImaging", "CairnPlaces", "CairnInference", "CairnTesting"]

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs Cairn as a system service: cairnd and cairn in /usr/local/bin, the unit in /etc/systemd/system, the
 # inotify limits in /etc/sysctl.d, the default configuration in /etc/cairn/cairn.yaml (an existing one is kept),
-# the CNN weights in /usr/local/share/cairn and the README in /usr/local/share/doc/cairn. Then, on a running systemd, reloads it and applies the limits.
+# the CNN weights in /usr/local/share/cairn, the example external plugin in /usr/local/lib/cairn/plugins and the
+# README and PLUGINS.md in /usr/local/share/doc/cairn. Then, on a running systemd, reloads it and applies the limits.
 #
 #   bash scripts/install.sh                          # build (release) and install
 #   DESTDIR=/tmp/root BINDIR=.build/debug bash scripts/install.sh --no-build   # stage into a folder (tests)
@@ -22,6 +23,9 @@ install -D -m 0755 "$bindir/cairn" "$destdir/usr/local/bin/cairn"
 install -D -m 0644 systemd/cairnd.service "$destdir/etc/systemd/system/cairnd.service"
 install -D -m 0644 systemd/cairn-inotify.conf "$destdir/etc/sysctl.d/60-cairn-inotify.conf"
 install -D -m 0644 README.md "$destdir/usr/local/share/doc/cairn/README.md"
+install -D -m 0644 docs/PLUGINS.md "$destdir/usr/local/share/doc/cairn/PLUGINS.md"
+# The example external recognizer (Python 3, standard library only); enabled from cairn.yaml's recognizers section.
+install -D -m 0755 Plugins/External/daylight/cairn-daylight "$destdir/usr/local/lib/cairn/plugins/cairn-daylight"
 if [ -f models/efficientnet-lite0.safetensors ]; then
     install -D -m 0644 models/efficientnet-lite0.safetensors "$destdir/usr/local/share/cairn/efficientnet-lite0.safetensors"
 else

@@ -174,13 +174,23 @@ extension Catalog {
         }
     }
 
-    /// Records the recognizers loaded now; their versions decide which photos are stale.
+    /// Records the recognizers loaded now; their versions decide which photos are stale. Recognizers not in the list
+    /// (no longer configured, or disabled) are turned off; their tags stay.
     public func registerRecognizers(_ recognizers: [RecognizerRecord]) throws(CatalogError) {
         try write { db in
-            try db.execute(sql: "UPDATE recognizers SET enabled = 0")
+            try db.execute(sql: "UPDATE recognizers SET enabled = 0, status = 'not enabled in the configuration' WHERE enabled")
             for recognizer in recognizers {
                 try recognizer.upsert(db)
             }
+        }
+    }
+
+    /// Changes one recognizer's enabled flag and status (an external plugin disabled after repeated failures).
+    public func setRecognizerStatus(id: String, enabled: Bool, status: String, now: Date = Date()) throws(CatalogError) {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE recognizers SET enabled = ?, status = ?, updatedAt = ? WHERE id = ?",
+                arguments: [enabled, status, now, id])
         }
     }
 

@@ -11,7 +11,7 @@ public struct CairnConfiguration: Sendable, Equatable {
     public var places: PlacesConfiguration
     /// Recognition worker threads and CPU priority.
     public var workers: WorkersConfiguration
-    /// Built-in recognizer plugins, in the order they run.
+    /// Recognizer plugins (built-in and external), in the order they run.
     public var recognizers: [RecognizerConfiguration]
     /// The backbone CNN every photo goes through once for the recognizers.
     public var backbone: BackboneConfiguration
@@ -117,17 +117,25 @@ public struct WorkersConfiguration: Sendable, Equatable {
     }
 }
 
-/// One built-in recognizer plugin: whether it runs and its own settings.
+/// One recognizer plugin: whether it runs and its own settings. A built-in one is linked into `cairnd`; an external
+/// one (`external` set) is a program the daemon runs and talks to over JSON lines (docs/PLUGINS.md).
 public struct RecognizerConfiguration: Sendable, Equatable {
     public var id: String
     public var enabled: Bool
-    /// Plugin-specific settings, already checked against the plugin's schema.
+    /// Plugin-specific settings: checked against the schema for a built-in plugin; free text handed to an external
+    /// plugin in its handshake.
     public var settings: [String: SettingValue]
+    /// The program and its supervision limits; nil for a built-in plugin.
+    public var external: ExternalPluginConfiguration?
 
-    public init(id: String, enabled: Bool = true, settings: [String: SettingValue] = [:]) {
+    public init(
+        id: String, enabled: Bool = true, settings: [String: SettingValue] = [:],
+        external: ExternalPluginConfiguration? = nil
+    ) {
         self.id = id
         self.enabled = enabled
         self.settings = settings
+        self.external = external
     }
 
     /// The built-in recognizers and their defaults, in their default order.
@@ -139,6 +147,31 @@ public struct RecognizerConfiguration: Sendable, Equatable {
                 settings: schema.settings.reduce(into: [:]) { $0[$1.key] = $1.defaultValue }
             )
         }
+    }
+}
+
+/// How to run an external recognizer plugin and when to give up on it.
+public struct ExternalPluginConfiguration: Sendable, Equatable {
+    /// The executable (absolute, or relative to the configuration file's folder).
+    public var command: String
+    /// Arguments passed to it.
+    public var arguments: [String]
+    /// Longest wait for the handshake or for one photo's answer; past it the plugin is killed and restarted.
+    public var timeoutSeconds: Double
+    /// Failures in a row (crash, timeout, malformed answer) after which the plugin is disabled until a reload.
+    public var maxFailures: Int
+    /// Longer side, in pixels, of the decoded image sent to a plugin that asks for one.
+    public var imageSize: Int
+
+    public init(
+        command: String, arguments: [String] = [], timeoutSeconds: Double = 30, maxFailures: Int = 5,
+        imageSize: Int = 256
+    ) {
+        self.command = command
+        self.arguments = arguments
+        self.timeoutSeconds = timeoutSeconds
+        self.maxFailures = maxFailures
+        self.imageSize = imageSize
     }
 }
 

@@ -1,5 +1,7 @@
 import CairnCatalog
+import CairnConfig
 import CairnIndexing
+import CairnInference
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -7,9 +9,22 @@ import ServiceLifecycle
 /// Recognition in the background: pulls photos whose (recognizer, version) is stale from the catalog — the catalog
 /// is the queue, so a restart resumes where it stopped and nothing is done twice — decodes each once, runs the
 /// backbone once if a recognizer asks for it, and stores every recognizer's result. Bounded by `workers`, each with
-/// its own preallocated backbone session; OpenBLAS stays single-threaded and the daemon runs at low priority.
+/// its own preallocated backbone session, on threads of their own (a plugin may block one for its timeout);
+/// OpenBLAS stays single-threaded and the daemon runs at low priority.
+///
+/// A reload builds a whole new pipeline beside the current one and swaps it in only if everything loaded; photos in
+/// flight finish on the old one, which is then closed.
 public final class RecognitionService: Service, @unchecked Sendable {
-    private let pipeline: RecognitionPipeline
+    /// The outcome of a reload, for the log, `cairn status` and `cairn reload`.
+    public struct ReloadOutcome: Sendable {
+        public var accepted: Bool
+        public var message: String
+    }
+
+    private let lock = NSLock()
+    private var pipeline: RecognitionPipeline
+    private var generation = 0
+    private var retired: [RecognitionPipeline] = []
     private let workers: Int
     private let logger: Logger
 
@@ -19,18 +34,41 @@ public final class RecognitionService: Service, @unchecked Sendable {
         self.logger = logger
     }
 
+    /// The pipeline photos are recognised with now.
+    public var current: RecognitionPipeline { lock.withLock { pipeline } }
+
     public func run() async throws {
-        try pipeline.register()
-        for recognizer in pipeline.recognizers {
-            logger.notice("recognizer loaded", metadata: ["recognizer.id": "\(recognizer.id)", "recognizer.version": "\(recognizer.version)"])
+        // At shutdown, a plugin busy with a photo (or hung) must not hold the daemon up to its timeout.
+        try await withGracefulShutdownHandler {
+            try await work()
+        } onGracefulShutdown: {
+            let (last, old) = self.lock.withLock { (self.pipeline, self.retired) }
+            for each in old + [last] { each.terminate() }
         }
-        for entry in pipeline.unavailable {
-            logger.warning("recognizer unavailable", metadata: ["recognizer.id": "\(entry.id)", "reason": "\(entry.reason)"])
-        }
-        guard !pipeline.recognizers.isEmpty else { return try await gracefulShutdown() }
-        let sessions = (0..<workers).map { _ in pipeline.makeSession() }
+    }
+
+    private func work() async throws {
+        try current.register()
+        announce(current)
+        var sessions: [BackboneSession?] = []
+        var sessionsGeneration = -1
         var done = 0
+        defer {
+            let (last, old) = lock.withLock { (pipeline, retired) }
+            for each in old + [last] { each.close() }
+        }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            // Retired pipelines first: one swapped out after this point is still read below, and closed next time.
+            closeRetired()
+            let (pipeline, generation) = lock.withLock { (self.pipeline, self.generation) }
+            guard !pipeline.recognizers.isEmpty else {
+                try? await Task.sleep(for: .seconds(2))
+                continue
+            }
+            if generation != sessionsGeneration {
+                sessions = (0..<workers).map { _ in pipeline.makeSession() }
+                sessionsGeneration = generation
+            }
             let work: [RecognitionWork]
             do {
                 work = try pipeline.catalog.pendingRecognition(limit: workers * 8)
@@ -47,15 +85,94 @@ public final class RecognitionService: Service, @unchecked Sendable {
                 try? await Task.sleep(for: .seconds(2))
                 continue
             }
-            // Split the batch across the workers; each uses its own backbone session.
-            await withTaskGroup(of: Void.self) { group in
+            // Split the batch across the workers; each uses its own backbone session on its own thread, and stops
+            // taking photos from this batch once a reload swapped the pipeline.
+            let counts = await withTaskGroup(of: Int.self) { group in
                 for worker in 0..<min(workers, work.count) {
                     let slice = stride(from: worker, to: work.count, by: workers).map { work[$0] }
                     let session = sessions[worker]
-                    group.addTask { for item in slice { self.pipeline.recognize(item, session: session) } }
+                    group.addTask {
+                        await self.onThread {
+                            var count = 0
+                            for start in stride(from: 0, to: slice.count, by: 8) where self.isCurrent(generation) && !Task.isCancelled {
+                                let chunk = Array(slice[start..<min(start + 8, slice.count)])
+                                pipeline.recognize(batch: chunk, session: session)
+                                count += chunk.count
+                            }
+                            return count
+                        }
+                    }
                 }
+                return await group.reduce(0, +)
             }
-            done += work.count
+            done += counts
+        }
+    }
+
+    /// Loads the recognizers `settings` configures beside the current ones and swaps them in if every one that
+    /// loads now still loads (a recognizer already unavailable for the same reason does not block a reload). On
+    /// failure the new set is closed and the current one stays.
+    public func reload(_ settings: CairnConfiguration) -> ReloadOutcome {
+        let old = current
+        let new = RecognitionPipeline(settings: settings, catalog: old.catalog, logger: logger)
+        let failures = new.unavailable.filter { !old.unavailable.contains($0) }
+        guard failures.isEmpty else {
+            new.close()
+            return ReloadOutcome(
+                accepted: false, message: failures.map { "\($0.id): \($0.reason)" }.joined(separator: "; "))
+        }
+        do {
+            try new.register()
+        } catch {
+            new.close()
+            return ReloadOutcome(accepted: false, message: "cannot record the recognizers: \(error)")
+        }
+        lock.withLock {
+            pipeline = new
+            generation += 1
+            retired.append(old)
+        }
+        announce(new)
+        let oldVersions = Dictionary(old.recognizers.map { ($0.id, $0.version) }, uniquingKeysWith: { a, _ in a })
+        let newIds = Set(new.recognizers.map(\.id))
+        var changes: [String] = []
+        for recognizer in new.recognizers {
+            switch oldVersions[recognizer.id] {
+            case nil: changes.append("\(recognizer.id) added")
+            case recognizer.version?: break
+            default: changes.append("\(recognizer.id) changed version")
+            }
+        }
+        changes += old.recognizers.map(\.id).filter { !newIds.contains($0) }.map { "\($0) removed" }
+        let queued = (try? new.catalog.status(errorLimit: 0).queue).map { ", \($0) photos queued" } ?? ""
+        let summary = changes.isEmpty ? "recognizers unchanged" : "recognizers: " + changes.joined(separator: ", ")
+        return ReloadOutcome(accepted: true, message: summary + queued)
+    }
+
+    private func isCurrent(_ generation: Int) -> Bool { lock.withLock { self.generation == generation } }
+
+    /// Closes pipelines replaced by a reload; called between batches, when no photo runs on them any more.
+    private func closeRetired() {
+        let old = lock.withLock { () -> [RecognitionPipeline] in
+            defer { retired = [] }
+            return retired
+        }
+        for pipeline in old { pipeline.close() }
+    }
+
+    private func announce(_ pipeline: RecognitionPipeline) {
+        for recognizer in pipeline.recognizers {
+            logger.notice("recognizer loaded", metadata: ["recognizer.id": "\(recognizer.id)", "recognizer.version": "\(recognizer.version)"])
+        }
+        for entry in pipeline.unavailable {
+            logger.warning("recognizer unavailable", metadata: ["recognizer.id": "\(entry.id)", "reason": "\(entry.reason)"])
+        }
+    }
+
+    /// Runs blocking work on a thread outside Swift's cooperative pool.
+    private func onThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: body()) }
         }
     }
 }

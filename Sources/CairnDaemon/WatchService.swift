@@ -8,8 +8,8 @@ import UnixSignals
 
 /// The daemon's main service: installs inotify watches on the configured folders, tells systemd it is ready,
 /// reconciles the catalog with the disk, then applies file events as they come. Around that: watchdog pings while
-/// the pipeline is alive, periodic rescans of folders that could not be watched, and SIGHUP reloads (folders added
-/// or removed, log level).
+/// the pipeline is alive, periodic rescans of folders that could not be watched, and SIGHUP reloads (recognizers and
+/// their models, folders added or removed, log level: all applied, or nothing if a recognizer fails to load).
 public final class WatchService: Service, @unchecked Sendable {
     /// Re-reads the configuration for a reload (the executable knows the file and the command-line overrides).
     public typealias ConfigurationSource = @Sendable () throws -> CairnConfiguration
@@ -19,7 +19,10 @@ public final class WatchService: Service, @unchecked Sendable {
     private let logger: Logger
     private let reloadConfiguration: ConfigurationSource?
     private let logLevel: LogLevelBox?
+    private let recognition: RecognitionService?
     private let lock = NSLock()
+    private var reloadFailure: String?
+    private var reloadCount = 0
     private var settings: CairnConfiguration
     private var lastProgress = Date()
     private var busy = false
@@ -28,8 +31,10 @@ public final class WatchService: Service, @unchecked Sendable {
 
     public init(
         settings: CairnConfiguration, indexer: LibraryIndexer, notifier: SystemdNotifier, logger: Logger,
-        reloadConfiguration: ConfigurationSource? = nil, logLevel: LogLevelBox? = nil
+        reloadConfiguration: ConfigurationSource? = nil, logLevel: LogLevelBox? = nil,
+        recognition: RecognitionService? = nil
     ) {
+        self.recognition = recognition
         self.settings = settings
         self.handler = WatchEventHandler(indexer: indexer, logger: logger)
         self.notifier = notifier
@@ -167,45 +172,67 @@ public final class WatchService: Service, @unchecked Sendable {
                 notifier.notify("READY=1")
                 continue
             }
+            let outcome: String
+            var failure: String?
             do {
-                let new = try reloadConfiguration()
-                let old = lock.withLock { settings }
-                logLevel?.level = Logger.Level(rawValue: new.log.level.rawValue) ?? .info
-                let added = new.watch.folders.filter { !old.watch.folders.contains($0) }
-                let removed = old.watch.folders.filter { !new.watch.folders.contains($0) }
-                for root in removed {
-                    watch.removeRoot(root)
-                    try catalog.markRemoved(path: root)
-                }
-                lock.withLock {
-                    settings.watch.folders = new.watch.folders
-                    settings.log = new.log
-                }
-                for root in added {
-                    install(root, in: watch)
-                    try handler.handle(.folderAppeared(root), roots: new.watch.folders)
-                }
-                for (key, changed) in [
-                    ("catalog.path", old.catalog != new.catalog), ("places", old.places != new.places),
-                    ("workers", old.workers != new.workers),
-                ] where changed {
-                    logger.warning("\(key) changed: restart cairnd to apply it")
-                }
-                let outcome = "reloaded: \(added.count) folders added, \(removed.count) removed, log level \(new.log.level.rawValue)"
-                try? catalog.setDaemonStatus(["reload": outcome, "reloadedAt": ISO8601DateFormatter().string(from: Date())])
-                logger.notice("configuration reloaded", metadata: [
-                    "added": "\(added.joined(separator: ", "))", "removed": "\(removed.joined(separator: ", "))",
-                    "log.level": "\(new.log.level.rawValue)",
-                ])
-                try report(watch, state: nil)
-                notifier.notify("READY=1\nSTATUS=\(statusLine(watch, phase: "Watching"))")
+                outcome = try reload(try reloadConfiguration(), watch)
             } catch {
-                let message = "reload failed, keeping the previous configuration: \(error)"
-                logger.error("\(message)")
-                try? catalog.setDaemonStatus(["reload": message, "reloadedAt": ISO8601DateFormatter().string(from: Date())])
-                notifier.notify("READY=1\nSTATUS=Reload failed: \(error)")
+                failure = "\(error)"
+                outcome = "reload failed, keeping the previous configuration and recognizers: \(error)"
             }
+            let count = lock.withLock {
+                reloadFailure = failure
+                reloadCount += 1
+                return reloadCount
+            }
+            try? catalog.setDaemonStatus([
+                "reload": outcome, "reloadResult": failure == nil ? "ok" : "failed", "reloadCount": "\(count)",
+                "reloadedAt": ISO8601DateFormatter().string(from: Date()),
+            ])
+            if failure == nil {
+                logger.notice("configuration reloaded", metadata: ["outcome": "\(outcome)"])
+            } else {
+                logger.error("\(outcome)")
+            }
+            try? report(watch, state: nil)
+            let phase = failure.map { "Reload failed: \($0) (the previous configuration stays). Watching" } ?? "Watching"
+            notifier.notify("READY=1\nSTATUS=\(statusLine(watch, phase: phase, mentionReloadFailure: false))")
         }
+    }
+
+    /// Applies a re-read configuration: the recognizers first (loaded beside the current ones and swapped in only if
+    /// all load), then folders and log level. Throws, changing nothing, if the recognizers cannot be swapped.
+    private func reload(_ new: CairnConfiguration, _ watch: FolderWatch) throws -> String {
+        var recognizers = ""
+        if let recognition {
+            let outcome = recognition.reload(new)
+            guard outcome.accepted else { throw ReloadError(message: "recognizers failed to load: \(outcome.message)") }
+            recognizers = "; \(outcome.message)"
+        }
+        let old = lock.withLock { settings }
+        logLevel?.level = Logger.Level(rawValue: new.log.level.rawValue) ?? .info
+        let added = new.watch.folders.filter { !old.watch.folders.contains($0) }
+        let removed = old.watch.folders.filter { !new.watch.folders.contains($0) }
+        for root in removed {
+            watch.removeRoot(root)
+            try catalog.markRemoved(path: root)
+        }
+        lock.withLock {
+            settings.watch.folders = new.watch.folders
+            settings.log = new.log
+        }
+        for root in added {
+            install(root, in: watch)
+            try handler.handle(.folderAppeared(root), roots: new.watch.folders)
+        }
+        for (key, changed) in [
+            ("catalog.path", old.catalog != new.catalog), ("places", old.places != new.places),
+            ("workers", old.workers != new.workers),
+        ] where changed {
+            logger.warning("\(key) changed: restart cairnd to apply it")
+        }
+        return "reloaded: \(added.count) folders added, \(removed.count) removed, log level \(new.log.level.rawValue)"
+            + recognizers
     }
 
     // MARK: Helpers
@@ -240,10 +267,11 @@ public final class WatchService: Service, @unchecked Sendable {
         return watch.secondsSinceHeartbeat < 5 && (!busy || Date().timeIntervalSince(last) < 60)
     }
 
-    private func statusLine(_ watch: FolderWatch, phase: String) -> String {
+    private func statusLine(_ watch: FolderWatch, phase: String, mentionReloadFailure: Bool = true) -> String {
         let status = try? catalog.status(errorLimit: 0)
         let photos = status.map { ", \($0.totalPhotos) photos, queue \($0.queue)" } ?? ""
-        return "\(phase): \(roots.count) folders, \(watch.watchCount) watches\(photos)"
+        let failure = mentionReloadFailure ? lock.withLock { reloadFailure }.map { "; last reload failed: \($0)" } ?? "" : ""
+        return "\(phase): \(roots.count) folders, \(watch.watchCount) watches\(photos)\(failure)"
     }
 
     private func report(_ watch: FolderWatch, state: String?) throws {
@@ -256,7 +284,16 @@ public final class WatchService: Service, @unchecked Sendable {
             "heartbeatAt": ISO8601DateFormatter().string(from: Date()),
         ]
         if let state { values["state"] = state }
-        if state == "starting" { values["startedAt"] = ISO8601DateFormatter().string(from: Date()) }
+        if state == "starting" {
+            values["startedAt"] = ISO8601DateFormatter().string(from: Date())
+            values["reloadCount"] = "0"
+        }
         try catalog.setDaemonStatus(values)
     }
+}
+
+/// Why a reload was refused.
+struct ReloadError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
 }

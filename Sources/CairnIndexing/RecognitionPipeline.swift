@@ -2,17 +2,17 @@ import CairnCatalog
 import CairnConfig
 import CairnImaging
 import CairnInference
+import CairnPluginHost
 import CairnRecognition
 import Foundation
-import Landmarks
 import Logging
-import SceneTagger
 
-/// The recognizers the configuration enables, with the shared backbone, and how to run them on one photo and
-/// store what they say. Used by the daemon's recognition service and by `cairn index`.
-public struct RecognitionPipeline: Sendable {
+/// One loaded set of recognizers: the enabled ones the configuration lists, in its order, built by
+/// `RecognizerFactory` around one shared backbone, and how to run them on one photo and store what they say. Used
+/// by the daemon's recognition service (which swaps in a new pipeline on reload) and by `cairn index`.
+public final class RecognitionPipeline: Sendable {
     /// A recognizer that is configured but cannot run, and why.
-    public struct Unavailable: Sendable {
+    public struct Unavailable: Sendable, Equatable {
         public var id: String
         public var reason: String
         public init(id: String, reason: String) {
@@ -29,8 +29,9 @@ public struct RecognitionPipeline: Sendable {
     let decoder: ImageDecoder
     let logger: Logger
 
-    /// Builds the enabled recognizers. A missing or broken model file turns off those that need it, with the
-    /// reason; cataloguing goes on.
+    /// Builds the enabled recognizers. A missing or broken model file (or one whose outputs are not finite) turns
+    /// off those that need it, with the reason; an external plugin that does not start or shake hands is off with
+    /// its reason; cataloguing goes on.
     public init(settings: CairnConfiguration, catalog: Catalog, logger: Logger) {
         self.catalog = catalog
         self.logger = logger
@@ -39,53 +40,43 @@ public struct RecognitionPipeline: Sendable {
         var model: EfficientNetLite0?
         var modelProblem = ""
         let enabled = settings.recognizers.filter(\.enabled)
-        if !enabled.isEmpty {
+        if enabled.contains(where: { $0.external == nil }) {
             do {
-                model = try EfficientNetLite0(path: settings.backbone.model)
+                model = try Self.loadBackbone(settings.backbone.model)
             } catch {
                 modelProblem = "backbone unavailable: \(error)"
             }
         }
         self.model = model
+        let context = RecognizerFactory.Context(backbone: model, backboneProblem: modelProblem, logger: logger)
         var recognizers: [any Recognizer] = []
         var unavailable: [Unavailable] = []
         for configured in enabled {
-            switch configured.id {
-            case "scene-tags":
-                guard let model else {
-                    unavailable.append(Unavailable(id: configured.id, reason: modelProblem))
-                    continue
-                }
-                var maxTags = 3
-                if case .int(let n) = configured.settings["max-tags"] { maxTags = n }
-                recognizers.append(SceneTagger(
-                    backboneVersion: model.version, minScore: configured.settings["min-score"]?.doubleValue ?? 0.25,
-                    maxTags: maxTags))
-            case "landmarks":
-                guard let model else {
-                    unavailable.append(Unavailable(id: configured.id, reason: modelProblem))
-                    continue
-                }
-                guard case .string(let pack) = configured.settings["pack"] else {
-                    unavailable.append(Unavailable(id: configured.id, reason: "no landmark pack is configured"))
-                    continue
-                }
-                do {
-                    recognizers.append(try LandmarkRecognizer(
-                        packPath: pack, backboneVersion: model.version,
-                        geoSquareKm: configured.settings["geo-square-km"]?.doubleValue ?? 1))
-                } catch {
-                    unavailable.append(Unavailable(id: configured.id, reason: "landmark pack unavailable: \(error)"))
-                }
-            default:
-                unavailable.append(Unavailable(id: configured.id, reason: "not available in this build of Cairn yet"))
+            do {
+                recognizers.append(try RecognizerFactory.make(configured, context: context))
+            } catch {
+                unavailable.append(Unavailable(id: configured.id, reason: error.reason))
             }
         }
         self.recognizers = recognizers
         self.unavailable = unavailable
     }
 
+    /// Loads the backbone and checks it on a grey image: a file that loads but gives non-finite outputs is refused.
+    static func loadBackbone(_ path: String) throws(ModelError) -> EfficientNetLite0 {
+        let model = try EfficientNetLite0(path: path)
+        let size = EfficientNetLite0.inputSize
+        let output = BackboneSession(model: model).run([BackboneInput.normalised([UInt8](repeating: 128, count: size * size * 3))])[0]
+        guard output.logits.count == EfficientNetLite0.classCount, output.features.count == EfficientNetLite0.featureCount,
+            output.logits.allSatisfy(\.isFinite), output.features.allSatisfy(\.isFinite)
+        else {
+            throw ModelError(path: path, message: "the model loads but gives non-finite outputs; the file is damaged")
+        }
+        return model
+    }
+
     /// Records the recognizers and their versions in the catalog; their versions decide which photos are stale.
+    /// Recognizers no longer configured are turned off.
     public func register() throws(CatalogError) {
         try catalog.registerRecognizers(
             recognizers.map { RecognizerRecord(id: $0.id, version: $0.version, enabled: true, status: "loaded") }
@@ -97,38 +88,90 @@ public struct RecognitionPipeline: Sendable {
         model.map { BackboneSession(model: $0) }
     }
 
+    /// Stops the external plugins' programs; call once no photo runs on this pipeline any more.
+    public func close() {
+        for case let external as ExternalRecognizer in recognizers { external.shutdown() }
+    }
+
+    /// Kills the external plugins' programs now, photos in flight included (those stay due): for shutdown.
+    public func terminate() {
+        for case let external as ExternalRecognizer in recognizers { external.terminate() }
+    }
+
     /// Runs every stale recognizer on one photo and stores the results.
     public func recognize(_ work: RecognitionWork, session: BackboneSession?) {
-        let backbone = PhotoBackbone(
-            path: work.path, orientation: work.orientation, decoder: decoder, framing: framing, session: session)
-        let analysis = PhotoAnalysis(
-            facts: PhotoFacts(
-                path: work.path, takenAt: work.takenAt, latitude: work.latitude, longitude: work.longitude,
-                city: work.city, country: work.country, countryCode: work.countryCode),
-            backbone: backbone)
-        for recognizer in recognizers where work.staleRecognizers.contains(recognizer.id) {
-            do {
-                let observations = try recognizer.recognize(analysis)
-                try catalog.storeRecognition(
-                    photoId: work.photoId, recognizerId: recognizer.id, version: recognizer.version,
-                    result: .success(result(of: observations, photoId: work.photoId)))
-            } catch let error as ImagingError {
-                // The photo cannot be decoded: it is damaged, and no recognizer will run on it.
-                try? catalog.markDamaged(photoId: work.photoId, reason: error.message)
-                logger.warning("photo is damaged", metadata: ["photo.path": "\(work.path)", "reason": "\(error.message)"])
-                return
-            } catch let error as CatalogError {
-                logger.error("cannot store recognition", metadata: ["photo.path": "\(work.path)", "reason": "\(error)"])
-                return
-            } catch {
-                // One recognizer failing on one photo is recorded for that pair; the others still run.
-                try? catalog.storeRecognition(
-                    photoId: work.photoId, recognizerId: recognizer.id, version: recognizer.version,
-                    result: .failure(RecognitionFailure(reason: "\(error)")))
-                logger.warning("recognizer failed", metadata: [
-                    "photo.path": "\(work.path)", "recognizer.id": "\(recognizer.id)", "reason": "\(error)",
-                ])
+        recognize(batch: [work], session: session)
+    }
+
+    /// Runs every stale recognizer on a batch of photos and stores the results. Each photo is decoded and run
+    /// through the backbone at most once, when a recognizer first asks; each recognizer gets the batch's photos
+    /// it has not seen at its version in one call, so a recognizer that gains from batching (the landmark search:
+    /// one matrix product for all) does.
+    public func recognize(batch works: [RecognitionWork], session: BackboneSession?) {
+        let analyses = works.map { work in
+            let source = PhotoSource(
+                path: work.path, orientation: work.orientation, decoder: decoder, framing: framing, session: session)
+            return PhotoAnalysis(
+                facts: PhotoFacts(
+                    path: work.path, takenAt: work.takenAt, latitude: work.latitude, longitude: work.longitude,
+                    city: work.city, country: work.country, countryCode: work.countryCode, cameraMake: work.cameraMake,
+                    cameraModel: work.cameraModel, width: work.width, height: work.height),
+                backbone: source, pixels: source)
+        }
+        // Photos found damaged, or whose storing failed, or left for after a restart, take no further recognizer.
+        var finished = Set<Int>()
+        for recognizer in recognizers {
+            let due = works.indices.filter { !finished.contains($0) && works[$0].staleRecognizers.contains(recognizer.id) }
+            guard !due.isEmpty else { continue }
+            let results = recognizer.recognize(batch: due.map { analyses[$0] })
+            for (index, outcome) in zip(due, results) {
+                if !store(outcome, of: recognizer, for: works[index]) { finished.insert(index) }
             }
+        }
+    }
+
+    /// Stores one recognizer's outcome for one photo; false when no other recognizer should run on the photo.
+    private func store(_ outcome: Result<[Observation], any Error>, of recognizer: any Recognizer, for work: RecognitionWork) -> Bool {
+        do {
+            let observations = try outcome.get()
+            try catalog.storeRecognition(
+                photoId: work.photoId, recognizerId: recognizer.id, version: recognizer.version,
+                result: .success(result(of: observations, photoId: work.photoId)))
+        } catch let error as ImagingError {
+            // The photo cannot be decoded: it is damaged, and no recognizer will run on it.
+            try? catalog.markDamaged(photoId: work.photoId, reason: error.message)
+            logger.warning("photo is damaged", metadata: ["photo.path": "\(work.path)", "reason": "\(error.message)"])
+            return false
+        } catch let error as CatalogError {
+            logger.error("cannot store recognition", metadata: ["photo.path": "\(work.path)", "reason": "\(error)"])
+            return false
+        } catch let error as PluginError where error.code == .disabled {
+            // Off since an earlier photo: nothing to record for this one.
+            turnOff(recognizer.id, reason: error.message)
+        } catch let error as PluginError where error.code == .stopped {
+            // The daemon is stopping: the photo stays due and is done after the next start.
+            return false
+        } catch {
+            // One recognizer failing on one photo is recorded for that pair; the others still run.
+            try? catalog.storeRecognition(
+                photoId: work.photoId, recognizerId: recognizer.id, version: recognizer.version,
+                result: .failure(RecognitionFailure(reason: "\(error)")))
+            logger.warning("recognizer failed", metadata: [
+                "photo.path": "\(work.path)", "recognizer.id": "\(recognizer.id)", "reason": "\(error)",
+            ])
+            if let reason = (recognizer as? ExternalRecognizer)?.disabledReason {
+                turnOff(recognizer.id, reason: reason)
+            }
+        }
+        return true
+    }
+
+    /// Marks a recognizer off in the catalog, so the queue stops counting it and `cairn status` says why.
+    private func turnOff(_ id: String, reason: String) {
+        do {
+            try catalog.setRecognizerStatus(id: id, enabled: false, status: reason)
+        } catch {
+            logger.error("cannot record a recognizer's status", metadata: ["recognizer.id": "\(id)", "reason": "\(error)"])
         }
     }
 
@@ -148,52 +191,5 @@ public struct RecognitionPipeline: Sendable {
             }
         }
         return RecognitionResult(tags: tags, landmarkPlace: place)
-    }
-}
-
-/// The backbone's outputs for one photo, computed on first request: decode (DCT-scaled, upright), frame, resize,
-/// normalise, run. A decode failure is thrown to every recognizer that asks.
-final class PhotoBackbone: BackboneProvider, @unchecked Sendable {
-    let path: String
-    let orientation: Int?
-    let decoder: ImageDecoder
-    let framing: DecodedImage.Framing
-    let session: BackboneSession?
-    private let lock = NSLock()
-    private var cached: Result<BackboneOutput, any Error>?
-
-    init(path: String, orientation: Int?, decoder: ImageDecoder, framing: DecodedImage.Framing, session: BackboneSession?) {
-        self.path = path
-        self.orientation = orientation
-        self.decoder = decoder
-        self.framing = framing
-        self.session = session
-    }
-
-    var backboneVersion: String { session?.model.version ?? "none" }
-
-    func features() throws -> [Float] { try output().features }
-    func logits() throws -> [Float] { try output().logits }
-
-    private func output() throws -> BackboneOutput {
-        try lock.withLock {
-            if let cached { return try cached.get() }
-            let result = Result<BackboneOutput, any Error> {
-                guard let session else { throw ModelError(path: path, message: "no backbone model is loaded") }
-                let data: Data
-                do {
-                    data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
-                } catch {
-                    throw ImagingError(code: .unreadable, message: "cannot read the file: \(error.localizedDescription)")
-                }
-                let image = try data.withUnsafeBytes { bytes throws(ImagingError) in
-                    try decoder.decode(bytes, minShortSide: EfficientNetLite0.inputSize, orientation: orientation)
-                }
-                let input = BackboneInput.normalised(image.networkInput(size: EfficientNetLite0.inputSize, framing: framing))
-                return session.run([input])[0]
-            }
-            cached = result
-            return try result.get()
-        }
     }
 }

@@ -11,10 +11,17 @@ public struct PhotoFacts: Sendable, Equatable {
     public var city: String?
     public var country: String?
     public var countryCode: String?
+    /// Camera make and model as written in EXIF.
+    public var cameraMake: String?
+    public var cameraModel: String?
+    /// Pixel size as stored in the file (before EXIF orientation).
+    public var width: Int?
+    public var height: Int?
 
     public init(
         path: String, takenAt: String? = nil, latitude: Double? = nil, longitude: Double? = nil, city: String? = nil,
-        country: String? = nil, countryCode: String? = nil
+        country: String? = nil, countryCode: String? = nil, cameraMake: String? = nil, cameraModel: String? = nil,
+        width: Int? = nil, height: Int? = nil
     ) {
         self.path = path
         self.takenAt = takenAt
@@ -23,7 +30,31 @@ public struct PhotoFacts: Sendable, Equatable {
         self.city = city
         self.country = country
         self.countryCode = countryCode
+        self.cameraMake = cameraMake
+        self.cameraModel = cameraModel
+        self.width = width
+        self.height = height
     }
+}
+
+/// Upright RGB pixels of a photo, 3 bytes per pixel, row by row.
+public struct PhotoPixels: Sendable, Equatable {
+    public var width: Int
+    public var height: Int
+    /// `width × height × 3` bytes.
+    public var rgb: [UInt8]
+
+    public init(width: Int, height: Int, rgb: [UInt8]) {
+        self.width = width
+        self.height = height
+        self.rgb = rgb
+    }
+}
+
+/// The photo decoded once, on first request, and shared by every recognizer that asks.
+public protocol PixelsProvider: Sendable {
+    /// The photo upright, scaled down so its longer side is at most `maxSide` (never up).
+    func pixels(maxSide: Int) throws -> PhotoPixels
 }
 
 /// The backbone CNN's outputs for one photo, computed at most once and only if a recognizer asks.
@@ -36,14 +67,18 @@ public protocol BackboneProvider: Sendable {
     var backboneVersion: String { get }
 }
 
-/// One photo as recognizers see it.
+/// One photo as recognizers see it: what is already known, and what costs something (decoded pixels, the
+/// backbone's outputs) behind lazy providers, so a recognizer that needs no CNN costs no CNN.
 public struct PhotoAnalysis: Sendable {
     public var facts: PhotoFacts
     public var backbone: any BackboneProvider
+    /// Decoded pixels; nil where the host offers none (a recognizer that needs them then fails on the photo).
+    public var pixels: (any PixelsProvider)?
 
-    public init(facts: PhotoFacts, backbone: any BackboneProvider) {
+    public init(facts: PhotoFacts, backbone: any BackboneProvider, pixels: (any PixelsProvider)? = nil) {
         self.facts = facts
         self.backbone = backbone
+        self.pixels = pixels
     }
 }
 
@@ -90,6 +125,8 @@ public struct LandmarkSighting: Sendable, Equatable {
 public protocol Recognizer: Sendable {
     var id: String { get }
     var version: String { get }
+    /// The settings it runs with, as `key: value` text, for status and logs.
+    var configuration: [String: String] { get }
     func recognize(_ photo: PhotoAnalysis) throws -> [Observation]
     /// Several photos at once, one result per photo in order; a recognizer that gains from batching (one matrix
     /// product for many photos) implements it, the others inherit one-at-a-time.
@@ -101,3 +138,8 @@ extension Recognizer {
         photos.map { photo in Result { try recognize(photo) } }
     }
 }
+
+extension Recognizer {
+    public var configuration: [String: String] { [:] }
+}
+

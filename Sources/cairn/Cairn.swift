@@ -11,10 +11,12 @@ struct Cairn: AsyncParsableCommand {
             so it is safe while cairnd runs.
 
             Exit codes: 0 success, 1 not found, 64 bad arguments, 65 catalog of a newer or older schema, \
-            66 no catalog, 74 catalog unreadable or not a Cairn catalog, 78 bad configuration.
+            66 no catalog, 69 no running cairnd (reload), 74 catalog unreadable or not a Cairn catalog, 75 no answer \
+            in time (reload), 77 not allowed to signal cairnd (reload), 78 bad configuration.
             """,
         version: "0.1.0",
         subcommands: [
-            Status.self, Albums.self, Photos.self, Photo.self, Tags.self, Index.self, Places.self, LandmarksCommand.self,
+            Status.self, Albums.self, Photos.self, Photo.self, Tags.self, Index.self, Places.self, Reload.self,
+            LandmarksCommand.self,
         ])
 }

@@ -77,6 +77,7 @@ struct Index: ParsableCommand {
         let pipeline = RecognitionPipeline(
             settings: context.settings, catalog: context.catalog,
             logger: Logger(label: "cairn", factory: { _ in SwiftLogNoOpLogHandler() }))
+        defer { pipeline.close() }
         try query { () throws(CatalogError) in try pipeline.register() }
         var report = RecognitionReport(
             recognizers: pipeline.recognizers.map(\.id), unavailable: pipeline.unavailable.map { "\($0.id): \($0.reason)" })
@@ -88,9 +89,7 @@ struct Index: ParsableCommand {
             let work = try query { () throws(CatalogError) in try context.catalog.pendingRecognition(limit: workers * 8) }
             if work.isEmpty { break }
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                for item in stride(from: worker, to: work.count, by: workers).map({ work[$0] }) {
-                    pipeline.recognize(item, session: sessions[worker])
-                }
+                pipeline.recognize(batch: stride(from: worker, to: work.count, by: workers).map { work[$0] }, session: sessions[worker])
             }
             report.photos += work.count
             let rate = Double(report.photos) / max(Date().timeIntervalSince(started), 0.001)

@@ -18,8 +18,10 @@ struct Cairnd: AsyncParsableCommand {
         commandName: "cairnd",
         abstract: "Cairn's photo-tagging daemon: catalogs photo folders into a SQLite catalog.",
         discussion: """
-            cairnd walks the watched folders, reconciles the catalog with what is on disk, and stores each photo's \
-            facts (EXIF date, camera, GPS position and its city and country). It runs until SIGTERM or SIGINT.
+            cairnd walks the watched folders, reconciles the catalog with what is on disk, stores each photo's \
+            facts (EXIF date, camera, GPS position and its city and country), and runs the configured recognizer \
+            plugins on each photo. It runs until SIGTERM or SIGINT. SIGHUP (or `cairn reload`) re-reads the \
+            configuration and swaps in new models and plugins only if they all load.
 
             Configuration comes from --config FILE, else \(ConfigurationLoader.systemPath) when it exists, else \
             built-in defaults. --watch and --catalog override the file for a quick start:
@@ -95,15 +97,15 @@ struct Cairnd: AsyncParsableCommand {
             catalog: store, gazetteer: gazetteer, maxCityDistanceKm: settings.places.maxCityDistanceKm,
             maxPixels: settings.watch.maxPixels, logger: logger)
         let options = self
-        let service = WatchService(
-            settings: settings,
-            indexer: LibraryIndexer(ingester: ingester, purgeRemovedAfterDays: settings.catalog.purgeRemovedAfterDays),
-            notifier: SystemdNotifier(environment: ProcessInfo.processInfo.environment), logger: logger,
-            reloadConfiguration: { try options.loadSettings() }, logLevel: levelBox)
         let pipeline = RecognitionPipeline(settings: settings, catalog: store, logger: logger)
         if let model = pipeline.model { logger.info("backbone loaded", metadata: ["model": "\(model.version)"]) }
         let workers = settings.workers.threads > 0 ? settings.workers.threads : ProcessInfo.processInfo.activeProcessorCount
         let recognition = RecognitionService(pipeline: pipeline, workers: workers, logger: logger)
+        let service = WatchService(
+            settings: settings,
+            indexer: LibraryIndexer(ingester: ingester, purgeRemovedAfterDays: settings.catalog.purgeRemovedAfterDays),
+            notifier: SystemdNotifier(environment: ProcessInfo.processInfo.environment), logger: logger,
+            reloadConfiguration: { try options.loadSettings() }, logLevel: levelBox, recognition: recognition)
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: service), .init(service: recognition)],

@@ -86,6 +86,26 @@ import Testing
         let status = try catalog.status()
         #expect(status.recognizers.first { $0.id == "landmarks" }?.queued == 10)
         #expect(status.recognizers.first { $0.id == "landmarks" }?.done == 0)
+        // Re-recognition goes newest photos first (by date taken; undated ones last), with their EXIF facts.
+        let due = try catalog.pendingRecognition(limit: 20)
+        #expect(due.count == 10)
+        #expect(due.prefix(3).map(\.takenAt) == ["2024-05-08T10:00:00", "2024-05-07T10:00:00", "2024-05-06T10:00:00"])
+        #expect(due.last?.takenAt == nil)
+        #expect(due.first?.cameraModel == "iPhone 13" && due.first?.width == 512)
+        #expect(due.first?.staleRecognizers.contains("landmarks") == true)
+    }
+
+    @Test func recognizersLeftOutOrDisabledAreTurnedOffWithTheReason() throws {
+        try catalog.registerRecognizers([RecognizerRecord(id: "scene-tags", version: "fixture-1", enabled: true, status: "loaded")])
+        var status = try catalog.status()
+        #expect(status.recognizers.first { $0.id == "landmarks" }.map { [$0.enabled ? "on" : "off", $0.status ?? ""] }
+            == ["off", "not enabled in the configuration"])
+        #expect(status.recognizers.first { $0.id == "landmarks" }?.queued == 0)
+        try catalog.setRecognizerStatus(id: "scene-tags", enabled: false, status: "disabled after 5 failures in a row")
+        status = try catalog.status()
+        #expect(status.recognizers.first { $0.id == "scene-tags" }?.status == "disabled after 5 failures in a row")
+        #expect(status.queue == 0)
+        #expect(try catalog.pendingRecognition(limit: 10).isEmpty)
     }
 
     @Test func changedRemovedAndPurgedFiles() throws {

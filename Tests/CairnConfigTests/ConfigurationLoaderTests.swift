@@ -17,10 +17,44 @@ import Testing
         #expect(configuration.places.maxCityDistanceKm == 30)
         #expect(configuration.workers.threads == 0)
         #expect(configuration.workers.niceness == 10)
-        #expect(configuration.recognizers.map(\.id) == ["scene-tags", "landmarks"])
+        #expect(configuration.recognizers.map(\.id) == ["scene-tags", "landmarks", "daylight"])
+        #expect(configuration.recognizers[2].external == ExternalPluginConfiguration(
+            command: "/usr/local/lib/cairn/plugins/cairn-daylight", arguments: [], timeoutSeconds: 30, maxFailures: 5,
+            imageSize: 256))
+        #expect(configuration.recognizers[2].settings == ["hemisphere": .string("north")])
         #expect(configuration.backbone == BackboneConfiguration(model: "/usr/local/share/cairn/efficientnet-lite0.safetensors", framing: "center-crop"))
         #expect(configuration.recognizers[0].settings["min-score"] == .double(0.25))
         #expect(configuration.recognizers[1].settings["pack"] == .string("/var/lib/cairn/landmarks.cairnpack"))
+    }
+
+    @Test func externalPluginsAreReadInOrderWithTheirLimits() throws {
+        let yaml = """
+            recognizers:
+              faces:
+                command: plugins/faces.py
+                arguments: [--fast, "2"]
+                timeout-seconds: 2.5
+                max-failures: 3
+                image-size: 128
+                settings:
+                  threshold: 0.7
+                  model: faces.bin
+              scene-tags:
+                enabled: false
+              off:
+                enabled: false
+                command: /usr/bin/off
+            """
+        let configuration = try ConfigurationLoader.parse(yaml: yaml, source: "c.yaml", baseDirectory: "/etc/cairn")
+        #expect(configuration.recognizers.map(\.id) == ["faces", "scene-tags", "off", "landmarks"])
+        let faces = configuration.recognizers[0]
+        #expect(faces.enabled)
+        #expect(faces.external == ExternalPluginConfiguration(
+            command: "/etc/cairn/plugins/faces.py", arguments: ["--fast", "2"], timeoutSeconds: 2.5, maxFailures: 3,
+            imageSize: 128))
+        #expect(faces.settings == ["threshold": .string("0.7"), "model": .string("faces.bin")])
+        #expect(configuration.recognizers[1].external == nil && !configuration.recognizers[1].enabled)
+        #expect(configuration.recognizers[2].external?.command == "/usr/bin/off" && !configuration.recognizers[2].enabled)
     }
 
     @Test func emptyFileGivesDefaults() throws {
@@ -72,7 +106,15 @@ import Testing
         Rejected(yaml: "log:\n  level: info\nwatch:\n  folder: /x\n", code: .unknownKey, key: "watch.folder", line: 4,
                  messagePart: "unknown key 'watch.folder'; valid keys here are: folders, max-pixels, rescan-minutes, max-watches"),
         Rejected(yaml: "recognizers:\n  faces:\n    enabled: true\n", code: .unknownKey, key: "recognizers.faces",
-                 line: 2, messagePart: "valid keys here are: scene-tags, landmarks"),
+                 line: 2, messagePart: "unknown recognizer 'faces'; built-in ones are scene-tags, landmarks, and an external plugin needs a 'command:' key"),
+        Rejected(yaml: "recognizers:\n  faces:\n    command: /bin/true\n    timeout: 3\n", code: .unknownKey,
+                 key: "recognizers.faces.timeout", line: 4, messagePart: "timeout-seconds, max-failures"),
+        Rejected(yaml: "recognizers:\n  faces:\n    command: /bin/true\n    timeout-seconds: 0\n", code: .invalidValue,
+                 key: "recognizers.faces.timeout-seconds", line: 4, messagePart: "a number from 0.1 to 3600.0"),
+        Rejected(yaml: "recognizers:\n  Faces!:\n    command: /bin/true\n", code: .invalidValue,
+                 key: "recognizers.Faces!", line: 2, messagePart: "must be 1 to 64 lower-case letters"),
+        Rejected(yaml: "recognizers:\n  faces:\n    command: /bin/true\n    settings:\n      level: [1, 2]\n",
+                 code: .invalidValue, key: "recognizers.faces.settings.level", line: 5, messagePart: "a text value"),
         Rejected(yaml: "recognizers:\n  scene-tags:\n    min-scor: 0.1\n", code: .unknownKey,
                  key: "recognizers.scene-tags.min-scor", line: 3, messagePart: "min-score, max-tags"),
         Rejected(yaml: "workers:\n  niceness: 25\n", code: .invalidValue, key: "workers.niceness", line: 2,

@@ -259,17 +259,23 @@ import Testing
     }
 
     @Test func everySystemCallTheDaemonMakesPassesTheUnitsFilter() throws {
-        // A real run under strace: start-up with the backbone, ingest, recognition, a new file, a rename, a new
-        // folder, SIGHUP, SIGTERM. Every call must be allowed by the unit's SystemCallFilter= lines.
+        // A real run under strace: start-up with the backbone and an external plugin (a child process, under the
+        // same filter), ingest, recognition, a new file, a rename, a new folder, SIGHUP, SIGTERM. Every call must be
+        // allowed by the unit's SystemCallFilter= lines.
         try folder.copy(TestPaths.data("distractors-dev/n03063599_coffee_mug.jpg"), to: "photos/mug.jpg")
         let trace = folder.file("trace.log")
         let model = TestPaths.repositoryRoot.appendingPathComponent("models/efficientnet-lite0.safetensors").path
         let config = folder.file("cairn.yaml")
+        let daylight = TestPaths.repositoryRoot.appendingPathComponent("Plugins/External/daylight/cairn-daylight").path
         try "watch:\n  folders: [photos]\ncatalog:\n  path: cairn.sqlite\nbackbone:\n  model: \(model)\nworkers:\n  threads: 1\n"
+            .appending("recognizers:\n  daylight:\n    command: \(daylight)\n")
             .write(toFile: config, atomically: true, encoding: .utf8)
         let traced = try RunningProcess(
             URL(fileURLWithPath: "/usr/bin/strace"), ["-f", "-qq", "-o", trace, TestPaths.executable("cairnd").path, "--config", config])
-        #expect(waitUntil(timeout: 120) { (try catalog().status().recognizers.first { $0.id == "scene-tags" }?.done) == 1 }, "\(traced.stderr)")
+        #expect(waitUntil(timeout: 120) {
+            let recognizers = try catalog().status().recognizers
+            return recognizers.first { $0.id == "scene-tags" }?.done == 1 && recognizers.first { $0.id == "daylight" }?.done == 1
+        }, "\(traced.stderr)")
         let pid = try #require(Int32(try catalog().status().daemon["pid"] ?? ""))
         try folder.copy(Self.small, to: "photos/new.jpg")
         try FileManager.default.moveItem(atPath: folder.file("photos/new.jpg"), toPath: folder.file("photos/renamed.jpg"))

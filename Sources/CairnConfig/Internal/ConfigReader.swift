@@ -97,18 +97,63 @@ struct ConfigReader {
 
     func recognizers(_ node: Node) throws(ConfigurationError) -> [RecognizerConfiguration] {
         let section = try mapping(node, key: "recognizers")
-        let known = RecognizerSchema.builtIn.map(\.id)
-        try checkKeys(section, allowed: known)
-        // Listed recognizers run in the order written; unlisted built-ins keep their defaults after them.
+        // Listed recognizers run in the order written; unlisted built-ins keep their defaults after them. A section
+        // with `command:` is an external plugin; any other id must be a built-in one.
         var result: [RecognizerConfiguration] = []
         for entry in section.entries {
-            let schema = RecognizerSchema.builtIn.first { $0.id == entry.key }!
-            result.append(try recognizer(entry.value, schema: schema))
+            if let schema = RecognizerSchema.builtIn.first(where: { $0.id == entry.key }) {
+                result.append(try recognizer(entry.value, schema: schema))
+            } else if entry.value.mapping?.keys.contains(where: { $0.string == "command" }) == true {
+                result.append(try external(entry.value, id: entry.key, line: entry.line))
+            } else {
+                throw ConfigurationError(
+                    code: .unknownKey, key: "recognizers.\(entry.key)", line: entry.line, source: source,
+                    message: "unknown recognizer '\(entry.key)'; built-in ones are "
+                        + RecognizerSchema.builtIn.map(\.id).joined(separator: ", ")
+                        + ", and an external plugin needs a 'command:' key")
+            }
         }
         for fallback in RecognizerConfiguration.defaults where !result.contains(where: { $0.id == fallback.id }) {
             result.append(fallback)
         }
         return result
+    }
+
+    private func external(_ node: Node, id: String, line: Int?) throws(ConfigurationError) -> RecognizerConfiguration {
+        let prefix = "recognizers.\(id)"
+        guard id.range(of: "^[a-z0-9][a-z0-9._-]{0,63}$", options: .regularExpression) != nil else {
+            throw ConfigurationError(
+                code: .invalidValue, key: prefix, line: line, source: source,
+                message: "recognizer id '\(id)' must be 1 to 64 lower-case letters, digits, '.', '_' or '-'")
+        }
+        let section = try mapping(node, key: prefix)
+        try checkKeys(section, allowed: [
+            "enabled", "command", "arguments", "timeout-seconds", "max-failures", "image-size", "settings",
+        ])
+        var plugin = ExternalPluginConfiguration(command: try path(section.value("command")!, key: "\(prefix).command"))
+        var configuration = RecognizerConfiguration(id: id)
+        if let node = section.value("enabled") { configuration.enabled = try bool(node, key: "\(prefix).enabled") }
+        if let node = section.value("arguments") {
+            guard let sequence = node.sequence else { throw invalid("\(prefix).arguments", node, expected: "a list of text values") }
+            for item in sequence { plugin.arguments.append(try string(item, key: "\(prefix).arguments")) }
+        }
+        if let node = section.value("timeout-seconds") {
+            plugin.timeoutSeconds = try double(node, key: "\(prefix).timeout-seconds", in: 0.1...3600)
+        }
+        if let node = section.value("max-failures") {
+            plugin.maxFailures = try int(node, key: "\(prefix).max-failures", in: 1...1000)
+        }
+        if let node = section.value("image-size") {
+            plugin.imageSize = try int(node, key: "\(prefix).image-size", in: 16...1024)
+        }
+        if let node = section.value("settings") {
+            let settings = try mapping(node, key: "\(prefix).settings")
+            for entry in settings.entries {
+                configuration.settings[entry.key] = .string(try string(entry.value, key: settings.dotted(entry.key)))
+            }
+        }
+        configuration.external = plugin
+        return configuration
     }
 
     private func recognizer(_ node: Node, schema: RecognizerSchema) throws(ConfigurationError) -> RecognizerConfiguration {
