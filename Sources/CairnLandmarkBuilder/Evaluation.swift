@@ -38,6 +38,10 @@ public struct Evaluation: Sendable {
     public var testFraction = 0.3
     public var rareBelow = 100
     public var geo = false
+    /// Train heads on the training split and compare (the paper's Table 4): untrained, softmax only, softmax +
+    /// center loss, + curriculum, and one centroid vs several with the full method.
+    public var ablation = false
+    public var training = TrainingParameters()
     public var log: @Sendable (String) -> Void
 
     public init(parameters: BuildParameters, geo: Bool, log: @escaping @Sendable (String) -> Void = { _ in }) {
@@ -46,11 +50,23 @@ public struct Evaluation: Sendable {
         self.log = log
     }
 
+    /// One way of building a pack to compare.
+    struct Variant {
+        var name: String
+        /// nil: the supplied head, or the untrained projection.
+        var training: TrainingParameters?
+        var singleCentroid: Bool
+        var ks: [Int]
+    }
+
     public func run(
-        _ landmarks: [LandmarkPhotos], negatives: [[Float]], backbone: String, head: EmbeddingHead? = nil
+        _ landmarks: [LandmarkPhotos], negatives: [[Float]], backbone: String, head: EmbeddingHead? = nil,
+        augmented: [[[[Float]]]]? = nil
     ) throws(LandmarkBuildError) -> Report {
         var random = SeededRandom(seed: parameters.seed &+ 1000)
         var training: [LandmarkPhotos] = []
+        // What the heads train on: the training photos and their augmented views (never a test photo's).
+        var trainingViews: [[[Float]]] = []
         var test: [(landmark: Int, features: [Float])] = []
         for (index, item) in landmarks.enumerated() {
             let order = Array(item.features.indices).shuffled(using: &random)
@@ -62,67 +78,121 @@ public struct Evaluation: Sendable {
             kept.paths = trainIndices.map { item.paths[$0] }
             kept.checkedReferences = item.checkedReferences.compactMap { trainIndices.firstIndex(of: $0) }
             training.append(kept)
+            trainingViews.append(kept.features + trainIndices.flatMap { augmented?[index][$0] ?? [] })
         }
+        // Negatives: without training, half calibrate and half test; with training, a third more trains the
+        // heads, so the negatives that set the thresholds are never trained on.
         let negativeOrder = Array(negatives.indices).shuffled(using: &random)
-        let calibrationNegatives = negativeOrder.prefix(negatives.count / 2).map { negatives[$0] }
-        let testNegatives = negativeOrder.dropFirst(negatives.count / 2).map { negatives[$0] }
+        let parts = ablation ? 3 : 2
+        let share = negatives.count / parts
+        let calibrationNegatives = negativeOrder.prefix(share).map { negatives[$0] }
+        let testNegatives = negativeOrder.dropFirst(share).prefix(share).map { negatives[$0] }
+        let trainingNegatives = ablation ? negativeOrder.dropFirst(2 * share).map { negatives[$0] } : []
         guard !test.isEmpty, !testNegatives.isEmpty else {
             throw LandmarkBuildError("too few photos to evaluate: need held-out landmark photos and negatives")
         }
         let rare = Set(landmarks.indices.filter { landmarks[$0].features.count < rareBelow })
-        log("evaluation split: \(training.reduce(0) { $0 + $1.features.count }) training and \(test.count) test photos; \(calibrationNegatives.count) calibration and \(testNegatives.count) test negatives")
+        log("evaluation split: \(training.reduce(0) { $0 + $1.features.count }) training and \(test.count) test photos; \(calibrationNegatives.count) calibration, \(testNegatives.count) test\(ablation ? " and \(trainingNegatives.count) training" : "") negatives")
 
+        var variants: [Variant] = []
+        if ablation {
+            var softmax = self.training
+            softmax.lambda = 0
+            softmax.curriculum = false
+            var center = self.training
+            center.curriculum = false
+            var full = self.training
+            full.curriculum = true
+            variants = [
+                Variant(name: "untrained projection", training: nil, singleCentroid: false, ks: [1]),
+                Variant(name: "softmax only", training: softmax, singleCentroid: false, ks: [1]),
+                Variant(name: "softmax + center loss", training: center, singleCentroid: false, ks: [1]),
+                Variant(name: "+ curriculum (full)", training: full, singleCentroid: false, ks: [1, 3, 5]),
+                Variant(name: "full, 1 centroid", training: full, singleCentroid: true, ks: [1]),
+            ]
+        } else {
+            variants = [
+                Variant(name: "several centroids", training: nil, singleCentroid: false, ks: [1, 3, 5]),
+                Variant(name: "1 centroid", training: nil, singleCentroid: true, ks: [1]),
+            ]
+        }
         var rows: [Row] = []
         var mainThresholds: LandmarkPack.Thresholds?
-        for single in [false, true] {
-            var variant = parameters
-            variant.singleCentroid = single
-            let quiet: @Sendable (String) -> Void = { _ in }
-            let builder = PackBuilder(parameters: variant, log: single ? quiet : log)
-            let (pack, _) = try builder.build(training, negatives: calibrationNegatives, backbone: backbone, head: head)
-            if !single { mainThresholds = pack.thresholds }
-            let search = LandmarkSearch(pack: pack)
-            let positives = pack.head.embed(test.flatMap { $0.features }, count: test.count)
-            let negativesEmbedded = pack.head.embed(testNegatives.flatMap { $0 }, count: testNegatives.count)
-            // Pack landmarks keep the dataset's order unless a landmark had no usable photo: map by key.
-            var packIndex: [String: Int] = [:]
-            for (index, landmark) in pack.landmarks.enumerated() { packIndex[landmark.key] = index }
-            let truth = test.map { packIndex[landmarks[$0.landmark].landmark.key] ?? -1 }
-            let centroidLabel = pack.centroidCount
-            let ks = single ? [1] : [1, 3, 5]
-            for gps in geo ? [false, true] : [false] {
-                var positions = [(latitude: Double, longitude: Double)?](repeating: nil, count: test.count)
-                var negativePositions = [(latitude: Double, longitude: Double)?](repeating: nil, count: testNegatives.count)
-                if gps {
-                    positions = test.map { builder.jitter(landmarks[$0.landmark].landmark, using: &random) }
-                    negativePositions = testNegatives.map { _ in
-                        builder.jitter(pack.landmarks[Int.random(in: 0..<pack.landmarks.count, using: &random)], using: &random)
-                    }
-                }
-                for k in ks {
-                    let options = LandmarkSearch.Options(k: k, geoSquareKm: parameters.geoSquareKm)
-                    let found = search.search(embeddings: positives, count: test.count, locations: positions, options: options)
-                    let falseFound = search.search(
-                        embeddings: negativesEmbedded, count: testNegatives.count, locations: negativePositions, options: options)
-                    let scored = Scored(search: search, embeddings: positives, count: test.count)
-                    let right = test.indices.map { found[$0].first?.landmark == truth[$0] }
-                    func rate(_ subset: [Int]) -> Double? {
-                        subset.isEmpty ? nil : Double(subset.filter { right[$0] }.count) / Double(subset.count)
-                    }
-                    rows.append(Row(
-                        name: "\(single ? "1 centroid" : "several centroids"), k = \(k)\(gps ? ", GPS" : "")",
-                        gps: gps, k: k, centroids: centroidLabel,
-                        top1Accuracy: Double(test.indices.filter { scored.best[$0] == truth[$0] }.count) / Double(test.count),
-                        sensitivity: rate(Array(test.indices)) ?? 0,
-                        specificity: Double(falseFound.filter { $0.isEmpty }.count) / Double(testNegatives.count),
-                        rareSensitivity: rate(test.indices.filter { rare.contains(test[$0].landmark) }),
-                        frequentSensitivity: rate(test.indices.filter { !rare.contains(test[$0].landmark) })))
+        var trainedHeads: [String: EmbeddingHead] = [:]
+        for variant in variants {
+            var variantHead = head
+            if let settings = variant.training {
+                let key = settings.summary
+                if let cached = trainedHeads[key] {
+                    variantHead = cached
+                } else {
+                    let started = Date()
+                    let model = HeadTrainer(parameters: settings, log: log).train(
+                        landmarks: trainingViews, regions: training.map(\.landmark.region),
+                        negatives: trainingNegatives)
+                    let trained = model.embeddingHead(name: "trained (\(settings.summary))")
+                    log(String(format: "trained %@ in %.1f s", variant.name, Date().timeIntervalSince(started)))
+                    trainedHeads[key] = trained
+                    variantHead = trained
                 }
             }
+            var buildParameters = parameters
+            buildParameters.singleCentroid = variant.singleCentroid
+            let quiet: @Sendable (String) -> Void = { _ in }
+            let builder = PackBuilder(parameters: buildParameters, log: rows.isEmpty ? log : quiet)
+            let (pack, _) = try builder.build(training, negatives: calibrationNegatives, backbone: backbone, head: variantHead)
+            if mainThresholds == nil || variant.training != nil && !variant.singleCentroid { mainThresholds = pack.thresholds }
+            rows += measure(
+                pack, builder: builder, variant: variant, test: test, testNegatives: testNegatives, landmarks: landmarks,
+                rare: rare, random: &random)
         }
         return Report(
             landmarks: landmarks.count, trainingPhotos: training.reduce(0) { $0 + $1.features.count }, testPhotos: test.count,
             calibrationNegatives: calibrationNegatives.count, testNegatives: testNegatives.count, rareBelow: rareBelow,
             rareLandmarks: rare.count, thresholds: mainThresholds!, rows: rows)
+    }
+
+    /// The rows of one variant: without GPS for each k, and with `geo` also with synthetic GPS.
+    private func measure(
+        _ pack: LandmarkPack, builder: PackBuilder, variant: Variant, test: [(landmark: Int, features: [Float])],
+        testNegatives: [[Float]], landmarks: [LandmarkPhotos], rare: Set<Int>, random: inout SeededRandom
+    ) -> [Row] {
+        let search = LandmarkSearch(pack: pack)
+        let positives = pack.head.embed(test.flatMap { $0.features }, count: test.count)
+        let negativesEmbedded = pack.head.embed(testNegatives.flatMap { $0 }, count: testNegatives.count)
+        // Pack landmarks keep the dataset's order unless a landmark had no usable photo: map by key.
+        var packIndex: [String: Int] = [:]
+        for (index, landmark) in pack.landmarks.enumerated() { packIndex[landmark.key] = index }
+        let truth = test.map { packIndex[landmarks[$0.landmark].landmark.key] ?? -1 }
+        let scored = Scored(search: search, embeddings: positives, count: test.count)
+        let top1 = Double(test.indices.filter { scored.best[$0] == truth[$0] }.count) / Double(test.count)
+        var rows: [Row] = []
+        for gps in geo ? [false, true] : [false] {
+            var positions = [(latitude: Double, longitude: Double)?](repeating: nil, count: test.count)
+            var negativePositions = [(latitude: Double, longitude: Double)?](repeating: nil, count: testNegatives.count)
+            if gps {
+                positions = test.map { builder.jitter(landmarks[$0.landmark].landmark, using: &random) }
+                negativePositions = testNegatives.map { _ in
+                    builder.jitter(pack.landmarks[Int.random(in: 0..<pack.landmarks.count, using: &random)], using: &random)
+                }
+            }
+            for k in variant.ks {
+                let options = LandmarkSearch.Options(k: k, geoSquareKm: parameters.geoSquareKm)
+                let found = search.search(embeddings: positives, count: test.count, locations: positions, options: options)
+                let falseFound = search.search(
+                    embeddings: negativesEmbedded, count: testNegatives.count, locations: negativePositions, options: options)
+                let right = test.indices.map { found[$0].first?.landmark == truth[$0] }
+                func rate(_ subset: [Int]) -> Double? {
+                    subset.isEmpty ? nil : Double(subset.filter { right[$0] }.count) / Double(subset.count)
+                }
+                rows.append(Row(
+                    name: "\(variant.name), k = \(k)\(gps ? ", GPS" : "")", gps: gps, k: k, centroids: pack.centroidCount,
+                    top1Accuracy: top1, sensitivity: rate(Array(test.indices)) ?? 0,
+                    specificity: Double(falseFound.filter { $0.isEmpty }.count) / Double(testNegatives.count),
+                    rareSensitivity: rate(test.indices.filter { rare.contains(test[$0].landmark) }),
+                    frequentSensitivity: rate(test.indices.filter { !rare.contains(test[$0].landmark) })))
+            }
+        }
+        return rows
     }
 }

@@ -48,7 +48,7 @@ public final class FeatureExtractor: @unchecked Sendable {
     /// The features of every photo, in order; a photo that cannot be read or decoded gives its reason instead.
     /// `progress` hears (done, total) as photos complete.
     public func features(
-        of paths: [String], progress: @Sendable (Int, Int) -> Void = { _, _ in }
+        of paths: [String], augmentation: Augmentation? = nil, progress: @Sendable (Int, Int) -> Void = { _, _ in }
     ) -> [Result<PhotoFeatures, LandmarkBuildError>] {
         let results = ResultSlots<Result<PhotoFeatures, LandmarkBuildError>>(count: paths.count)
         let next = Counter()
@@ -60,7 +60,7 @@ public final class FeatureExtractor: @unchecked Sendable {
             while true {
                 let index = next.increment() - 1
                 guard index < paths.count else { break }
-                let result = self.photo(paths[index], session: session, fresh: fresh)
+                let result = self.photo(paths[index], augmentation: augmentation, session: session, fresh: fresh)
                 results.set(index, result)
                 progress(done.increment(), paths.count)
             }
@@ -69,7 +69,9 @@ public final class FeatureExtractor: @unchecked Sendable {
         return results.values()
     }
 
-    private func photo(_ path: String, session: BackboneSession, fresh: FreshRecords) -> Result<PhotoFeatures, LandmarkBuildError> {
+    private func photo(
+        _ path: String, augmentation: Augmentation?, session: BackboneSession, fresh: FreshRecords
+    ) -> Result<PhotoFeatures, LandmarkBuildError> {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
@@ -78,7 +80,8 @@ public final class FeatureExtractor: @unchecked Sendable {
         }
         return data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> Result<PhotoFeatures, LandmarkBuildError> in
             let exif = ExifReader.read(bytes)
-            let hash = Fingerprint.fnv1a64(bytes)
+            let contentHash = Fingerprint.fnv1a64(bytes)
+            let hash = augmentation?.key(contentHash) ?? contentHash
             var photo = PhotoFeatures(path: path, features: [], latitude: exif.latitude, longitude: exif.longitude)
             if let cached = lock.withLock({ cache[hash] }) {
                 photo.features = cached
@@ -86,7 +89,9 @@ public final class FeatureExtractor: @unchecked Sendable {
             }
             do {
                 let image = try decoder.decode(bytes, minShortSide: EfficientNetLite0.inputSize, orientation: exif.orientation)
-                let input = BackboneInput.normalised(image.networkInput(size: EfficientNetLite0.inputSize, framing: framing))
+                let pixels = augmentation?.view(of: image, hash: contentHash, size: EfficientNetLite0.inputSize)
+                    ?? image.networkInput(size: EfficientNetLite0.inputSize, framing: framing)
+                let input = BackboneInput.normalised(pixels)
                 photo.features = session.run([input])[0].features
             } catch {
                 return .failure(LandmarkBuildError("\(path): \((error as? ImagingError)?.message ?? "\(error)")"))

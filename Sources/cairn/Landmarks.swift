@@ -16,7 +16,7 @@ struct LandmarksCommand: ParsableCommand {
             with `recognize`, add your own places with `add`, then point recognizers.landmarks.pack at it and \
             reload cairnd. See docs/LANDMARKS.md.
             """,
-        subcommands: [BuildPack.self, EvaluatePack.self, RecognizeLandmarks.self, AddLandmark.self])
+        subcommands: [BuildPack.self, TrainHead.self, EvaluatePack.self, RecognizeLandmarks.self, AddLandmark.self])
 }
 
 /// The backbone and feature cache shared by the landmark subcommands.
@@ -167,17 +167,28 @@ struct BuildPack: ParsableCommand {
     @Option(help: ArgumentHelp("A folder of photos without landmarks, to calibrate the thresholds.", valueName: "dir"))
     var negatives: String?
 
+    @Option(help: ArgumentHelp("A trained embedding head (`cairn landmarks train`) instead of the untrained projection.", valueName: "file"))
+    var head: String?
+
     func run() throws {
         try reporting(json: output.json) { () throws(CLIError) in
             let started = Date()
             let extractor = try backbone.extractor()
+            var trainedHead: EmbeddingHead?
+            if let head {
+                do {
+                    trainedHead = try HeadFile.load(path: ConfigurationLoader.absolute(head), backbone: extractor.model.version)
+                } catch {
+                    throw CLIError(code: "head", message: "\(error)", exitCode: 78)
+                }
+            }
             let log = StepLog(line: ProgressLine())
             let (data, landmarks, negativeFeatures) = try embedDataset(dataset, negatives: negatives, extractor: extractor, log: log)
             let builder = PackBuilder(parameters: build.parameters, log: { log($0) })
             var (pack, report): (LandmarkPack, BuildReport)
             do {
                 (pack, report) = try builder.build(
-                    landmarks, negatives: negativeFeatures, backbone: extractor.model.version,
+                    landmarks, negatives: negativeFeatures, backbone: extractor.model.version, head: trainedHead,
                     dataset: ["source": data.root, "negatives": "\(negativeFeatures.count)"])
                 try pack.write(to: ConfigurationLoader.absolute(out))
             } catch {
@@ -244,15 +255,23 @@ struct EvaluatePack: ParsableCommand {
     @Flag(help: "Also evaluate with synthetic GPS positions (the geo-scoped search).")
     var geo = false
 
+    @Flag(help: "Train heads on the training split and compare: untrained, softmax only, + center loss, + curriculum, 1 centroid.")
+    var ablation = false
+
+    @OptionGroup var training: TrainingOptions
+
     func run() throws {
         try reporting(json: output.json) { () throws(CLIError) in
             let extractor = try backbone.extractor()
             let log = StepLog(line: ProgressLine())
             let (_, landmarks, negativeFeatures) = try embedDataset(dataset, negatives: negatives, extractor: extractor, log: log)
-            let evaluation = Evaluation(parameters: build.parameters, geo: geo, log: { log($0) })
+            var evaluation = Evaluation(parameters: build.parameters, geo: geo, log: { log($0) })
+            evaluation.ablation = ablation
+            evaluation.training = training.parameters(seed: build.seed)
+            let views = ablation ? augmentedViews(landmarks, extractor: extractor, parameters: evaluation.training, log: log) : nil
             let report: Evaluation.Report
             do {
-                report = try evaluation.run(landmarks, negatives: negativeFeatures, backbone: extractor.model.version)
+                report = try evaluation.run(landmarks, negatives: negativeFeatures, backbone: extractor.model.version, augmented: views)
             } catch {
                 throw CLIError(code: "eval", message: "\(error)", exitCode: 74)
             }
@@ -451,4 +470,128 @@ struct AddLandmark: ParsableCommand {
             }
         }
     }
+}
+
+/// Training parameters a user may change (defaults: docs/LANDMARKS.md, "Metric learning").
+struct TrainingOptions: ParsableArguments {
+    @Option(help: "Training epochs per curriculum stage.")
+    var epochs = TrainingParameters().epochs
+
+    @Option(help: "λ of the center loss (0: softmax only).")
+    var lambda = TrainingParameters().lambda
+
+    @Option(help: "How far a center moves toward its class's batch mean per step.")
+    var centerRate = TrainingParameters().centerRate
+
+    @Option(help: "Learning rate of the embedding layer in the first stage (α2).")
+    var embeddingRate = TrainingParameters().embeddingRate
+
+    @Option(help: "Learning rate of the classifier (α3).")
+    var classifierRate = TrainingParameters().classifierRate
+
+    @Flag(help: "Train on all regions at once instead of the curriculum.")
+    var noCurriculum = false
+
+    @Option(help: "Augmented views per photo (random resized crop, flip, colour jitter), cached like the photos' features.")
+    var augment = TrainingParameters.defaultAugmentedViews
+
+    func parameters(seed: UInt64) -> TrainingParameters {
+        var p = TrainingParameters()
+        p.epochs = epochs
+        p.lambda = lambda
+        p.centerRate = centerRate
+        p.embeddingRate = embeddingRate
+        p.classifierRate = classifierRate
+        p.curriculum = !noCurriculum
+        p.augmentedViews = augment
+        p.seed = seed
+        return p
+    }
+}
+
+struct TrainHead: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train the landmark embedding head (metric learning) on a dataset.",
+        discussion: """
+            Trains a fully connected layer with batch norm (the embedding) and a classifier over the landmarks \
+            plus a non-landmark class, on the frozen backbone's features of the dataset's photos and of the \
+            --negatives: softmax cross-entropy plus the modified center loss (no center for non-landmarks), SGD \
+            with momentum, curriculum learning over the landmarks' regions. Progress (stage, epoch, loss, \
+            accuracy) on a terminal. Use the head with `cairn landmarks build --head HEAD`. Keep the negatives you \
+            train on apart from those that calibrate the pack's thresholds.
+            """)
+
+    @OptionGroup var backbone: BackboneOptions
+    @OptionGroup var training: TrainingOptions
+    @OptionGroup var output: OutputOptions
+
+    @Argument(help: ArgumentHelp("The dataset folder.", valueName: "dataset"))
+    var dataset: String
+
+    @Option(help: ArgumentHelp("A folder of photos without landmarks (the non-landmark class).", valueName: "dir"))
+    var negatives: String
+
+    @Option(help: ArgumentHelp("Where to write the head.", valueName: "file"))
+    var out: String
+
+    @Option(help: "Seed: the same seed, data and options give the same head.")
+    var seed: UInt64 = 1
+
+    func run() throws {
+        try reporting(json: output.json) { () throws(CLIError) in
+            let started = Date()
+            let extractor = try backbone.extractor()
+            let log = StepLog(line: ProgressLine())
+            let parameters = training.parameters(seed: seed)
+            let (_, landmarks, negativeFeatures) = try embedDataset(dataset, negatives: negatives, extractor: extractor, log: log)
+            let views = augmentedViews(landmarks, extractor: extractor, parameters: parameters, log: log)
+            let line = log.line
+            let model = HeadTrainer(parameters: parameters, log: { log($0) }).train(
+                landmarks: landmarks.indices.map { landmarks[$0].features + views[$0].flatMap { $0 } }, regions: landmarks.map(\.landmark.region), negatives: negativeFeatures
+            ) { progress in
+                line.update(String(
+                    format: "stage %d/%d  epoch %d/%d  loss %.4f  accuracy %.1f%%", progress.stage, progress.stages,
+                    progress.epoch, progress.epochs, progress.loss, 100 * progress.accuracy), force: progress.epoch == progress.epochs)
+                if progress.epoch == progress.epochs {
+                    log(String(format: "stage %d/%d done: loss %.4f, training accuracy %.1f%%", progress.stage, progress.stages, progress.loss, 100 * progress.accuracy))
+                }
+            }
+            let head = model.embeddingHead(name: "trained (\(parameters.summary))")
+            do {
+                try HeadFile.write(head, backbone: extractor.model.version, to: ConfigurationLoader.absolute(out))
+            } catch {
+                throw CLIError(code: "write", message: "\(error)", exitCode: 74)
+            }
+            let seconds = Date().timeIntervalSince(started)
+            if output.json {
+                printJSON(["head": out, "name": head.name, "hash": head.fingerprint, "seconds": String(format: "%.1f", seconds)])
+            } else {
+                print("wrote \(out): \(head.name), hash \(head.fingerprint), in \(String(format: "%.1f", seconds)) s")
+            }
+        }
+    }
+}
+
+/// Augmented views of every landmark photo: per landmark, per photo, `augmentedViews` feature vectors (a photo
+/// that cannot be read has none).
+func augmentedViews(
+    _ landmarks: [LandmarkPhotos], extractor: FeatureExtractor, parameters: TrainingParameters, log: StepLog
+) -> [[[[Float]]]] {
+    var views = landmarks.map { $0.paths.map { _ in [[Float]]() } }
+    guard parameters.augmentedViews > 0 else { return views }
+    let paths = landmarks.flatMap(\.paths)
+    for view in 1...parameters.augmentedViews {
+        let augmentation = Augmentation(seed: parameters.seed &* 1000 &+ UInt64(view))
+        let results = extractor.features(of: paths, augmentation: augmentation, progress: log.progress("augmented view \(view)"))
+        var offset = 0
+        for (index, item) in landmarks.enumerated() {
+            for position in item.paths.indices {
+                if case .success(let photo) = results[offset + position] { views[index][position].append(photo.features) }
+            }
+            offset += item.paths.count
+        }
+    }
+    log("augmented views: \(parameters.augmentedViews) per photo for \(paths.count) photos (cached by content hash and seed)")
+    return views
 }
