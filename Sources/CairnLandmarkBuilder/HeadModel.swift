@@ -24,6 +24,10 @@ public struct HeadModel: Sendable {
     public var runningVariance: [Float]
     /// Center loss: one center per landmark class (classes − 1 of them).
     public var centers: [Float]
+    /// nil: the classifier reads the embedding as it is (the paper). A number s: it reads the embedding scaled to
+    /// unit length, logits × s (a cosine classifier), and the centers live on the unit sphere too — the space in
+    /// which recognition compares photos and centroids.
+    public var cosineScale: Float?
 
     static let epsilon: Float = 1e-5
 
@@ -41,6 +45,7 @@ public struct HeadModel: Sendable {
         runningMean = [Float](repeating: 0, count: dimension)
         runningVariance = [Float](repeating: 1, count: dimension)
         centers = []
+        cosineScale = nil
         resetTop(random: &random)
     }
 
@@ -73,7 +78,7 @@ public struct HeadModel: Sendable {
 
     /// One batch's forward pass and, with `gradients`, its backward pass. `features` is count × inputs, `labels`
     /// are class indices (classes − 1 = no landmark). Returns the loss, how many were classified right, and the
-    /// embeddings (for the center update).
+    /// embeddings the centers follow (unit length with `cosineScale`), for the center update.
     public func loss(
         features: [Float], labels: [Int], lambda: Float, gradients: inout Gradients?
     ) -> (loss: Double, correct: Int, embeddings: [Float], batchMean: [Float], batchVariance: [Float]) {
@@ -105,14 +110,28 @@ public struct HeadModel: Sendable {
                 embedding[i * d + j] = gamma[j] * n + beta[j]
             }
         }
-        // logits = E Wcᵀ, softmax cross-entropy.
+        // What the classifier and the centers see: the embedding, or with `cosineScale` the embedding scaled to
+        // unit length (the way recognition compares embeddings), the logits multiplied by the scale.
+        var seen = embedding
+        var norms = [Float](repeating: 1, count: m)
+        if cosineScale != nil {
+            for i in 0..<m {
+                var sum: Float = 0
+                for j in 0..<d { sum += embedding[i * d + j] * embedding[i * d + j] }
+                norms[i] = max(sum.squareRoot(), 1e-12)
+                for j in 0..<d { seen[i * d + j] = embedding[i * d + j] / norms[i] }
+            }
+        }
+        let scale = cosineScale ?? 1
+        // logits = scale · U Wcᵀ, softmax cross-entropy.
         let c = classes
         var logits = [Float](repeating: 0, count: m * c)
-        embedding.withUnsafeBufferPointer { e in
+        seen.withUnsafeBufferPointer { e in
             classifier.withUnsafeBufferPointer { w in
                 logits.withUnsafeMutableBufferPointer { out in BLAS.multiplyTransposed(e, w, into: out, m: m, n: c, k: d) }
             }
         }
+        if scale != 1 { for i in logits.indices { logits[i] *= scale } }
         var total: Double = 0
         var correct = 0
         var dLogits = [Float](repeating: 0, count: m * c)
@@ -129,28 +148,37 @@ public struct HeadModel: Sendable {
             }
         }
         // Center loss over landmark samples.
-        var dEmbedding = [Float](repeating: 0, count: m * d)
+        var dSeen = [Float](repeating: 0, count: m * d)
         for i in 0..<m where labels[i] < c - 1 {
             var squared: Double = 0
             for j in 0..<d {
-                let difference = embedding[i * d + j] - centers[labels[i] * d + j]
+                let difference = seen[i * d + j] - centers[labels[i] * d + j]
                 squared += Double(difference * difference)
-                dEmbedding[i * d + j] = lambda * difference / Float(m)
+                dSeen[i * d + j] = lambda * difference / Float(m)
             }
             total += Double(lambda) / 2 * squared
         }
         let loss = total / Double(m)
-        guard gradients != nil else { return (loss, correct, embedding, mean, variance) }
+        guard gradients != nil else { return (loss, correct, seen, mean, variance) }
 
-        // dWc = dLogitsᵀ E; dE += dLogits Wc.
+        // dWc = scale · dLogitsᵀ U; dU += scale · dLogits Wc.
         var dClassifier = [Float](repeating: 0, count: c * d)
         for i in 0..<m {
             for k in 0..<c where dLogits[i * c + k] != 0 {
-                let g = dLogits[i * c + k]
+                let g = dLogits[i * c + k] * scale
                 for j in 0..<d {
-                    dClassifier[k * d + j] += g * embedding[i * d + j]
-                    dEmbedding[i * d + j] += g * classifier[k * d + j]
+                    dClassifier[k * d + j] += g * seen[i * d + j]
+                    dSeen[i * d + j] += g * classifier[k * d + j]
                 }
+            }
+        }
+        // Through the normalisation: dE = (dU − U (U·dU)) / ‖E‖.
+        var dEmbedding = dSeen
+        if cosineScale != nil {
+            for i in 0..<m {
+                var projection: Float = 0
+                for j in 0..<d { projection += seen[i * d + j] * dSeen[i * d + j] }
+                for j in 0..<d { dEmbedding[i * d + j] = (dSeen[i * d + j] - seen[i * d + j] * projection) / norms[i] }
             }
         }
         // Batch norm backward.
@@ -191,7 +219,7 @@ public struct HeadModel: Sendable {
         var computed = Gradients()
         (computed.weight, computed.bias, computed.gamma, computed.beta, computed.classifier) = (dWeight, dBias, dGamma, dBeta, dClassifier)
         gradients = computed
-        return (loss, correct, embedding, mean, variance)
+        return (loss, correct, seen, mean, variance)
     }
 
     /// The embedding for inference as one affine map (batch norm folded in with its running statistics).

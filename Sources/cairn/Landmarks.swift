@@ -486,11 +486,17 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Learning rate of the embedding layer in the first stage (α2).")
     var embeddingRate = TrainingParameters().embeddingRate
 
+    @Option(help: "Learning rate of the embedding layer in later curriculum stages (the paper: 0.0001).")
+    var laterEmbeddingRate = TrainingParameters().laterEmbeddingRate
+
     @Option(help: "Learning rate of the classifier (α3).")
     var classifierRate = TrainingParameters().classifierRate
 
     @Flag(help: "Train on all regions at once instead of the curriculum.")
     var noCurriculum = false
+
+    @Option(help: "Scale of the cosine classifier (0: the paper's linear classifier on the raw embedding).")
+    var cosineScale: Float = TrainingParameters().cosineScale ?? 0
 
     @Option(help: "Augmented views per photo (random resized crop, flip, colour jitter), cached like the photos' features.")
     var augment = TrainingParameters.defaultAugmentedViews
@@ -502,7 +508,9 @@ struct TrainingOptions: ParsableArguments {
         p.centerRate = centerRate
         p.embeddingRate = embeddingRate
         p.classifierRate = classifierRate
+        p.laterEmbeddingRate = laterEmbeddingRate
         p.curriculum = !noCurriculum
+        p.cosineScale = cosineScale > 0 ? cosineScale : nil
         p.augmentedViews = augment
         p.seed = seed
         return p

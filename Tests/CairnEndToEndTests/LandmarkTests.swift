@@ -138,6 +138,57 @@ import Testing
         #expect((rows[0]["specificity"] as! Double) >= 0.9, "\(rows[0])")
     }
 
+    @Test func trainWritesADeterministicHeadThatBuildUses() throws {
+        let dataset = try LandmarkDatasetFixture(in: folder, keys: Self.keys, photosPerLandmark: 12, negatives: 40)
+        let head = folder.file("head.safetensors")
+        let arguments = ["landmarks", "train", dataset.root, "--negatives", dataset.negatives, "--out", head, "--epochs", "6", "--augment", "1"]
+        let trained = try cairn(arguments)
+        #expect(trained.status == 0, "\(trained.stderr)")
+        // Curriculum: Berlin's landmarks (Europe) first, then the Taj Mahal (FarEast) added.
+        #expect(trained.stderr.contains("training stage 1/2: 1 region (Europe), 3 landmarks"))
+        #expect(trained.stderr.contains("training stage 2/2: 2 regions (Europe, FarEast), 4 landmarks"))
+        #expect(trained.stderr.contains("stage 2/2 done: loss"))
+        #expect(trained.stderr.contains("augmented views: 1 per photo for 48 photos"))
+        #expect(trained.stdout.contains("wrote \(head): trained (512-d, 6 epochs"))
+        // The same seed and data give the same head; the augmented views came from the cache the second time.
+        let again = try cairn(arguments)
+        let hash = { (text: String) in text.components(separatedBy: "hash ").last?.components(separatedBy: ",").first }
+        #expect(hash(trained.stdout) != nil && hash(trained.stdout) == hash(again.stdout))
+
+        let pack = folder.file("trained.cairnpack")
+        let built = try cairn(["landmarks", "build", dataset.root, "--negatives", dataset.negatives, "--out", pack, "--head", head])
+        #expect(built.status == 0, "\(built.stderr)")
+        #expect(built.stderr.contains("embedding: trained (512-d, 6 epochs"))
+        let taj = dataset.heldOut["taj_mahal"]!
+        let found = try cairn(["landmarks", "recognize", "--pack", pack, "--json"] + taj.prefix(6))
+        let photos = try JSONSerialization.jsonObject(with: Data(found.stdout.utf8)) as! [[String: Any]]
+        let keys = photos.map { (($0["landmarks"] as! [[String: Any]]).first?["key"] as? String) }
+        #expect(keys.filter { $0 == "taj_mahal" }.count >= 4, "\(keys)")
+        // A head is refused by a build on another backbone.
+        var weights = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.model)))
+        weights[weights.count - 8] ^= 0x01
+        let otherModel = try folder.write(weights, to: "other.safetensors")
+        let refused = try ProcessRunner.run(
+            TestPaths.executable("cairn"),
+            ["landmarks", "build", dataset.root, "--out", folder.file("x.cairnpack"), "--head", head, "--model", otherModel, "--no-cache"])
+        #expect(refused.status == 78)
+        #expect(refused.stderr.contains("the head was trained on backbone efficientnet-lite0/"))
+    }
+
+    @Test func theAblationComparesEachPartOfTheMethod() throws {
+        let dataset = try LandmarkDatasetFixture(in: folder, keys: Self.keys, photosPerLandmark: 14, negatives: 60)
+        let result = try cairn(["landmarks", "eval", dataset.root, "--negatives", dataset.negatives, "--ablation", "--epochs", "4", "--augment", "0", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        let names = (report["rows"] as! [[String: Any]]).map { $0["name"] as! String }
+        #expect(names == [
+            "untrained projection, k = 1", "softmax only, k = 1", "softmax + center loss, k = 1", "+ curriculum (full), k = 1",
+            "+ curriculum (full), k = 3", "+ curriculum (full), k = 5", "full, 1 centroid, k = 1",
+        ])
+        // The negatives that set the thresholds are never trained on: three disjoint thirds.
+        #expect(result.stderr.contains("20 calibration, 20 test and 20 training negatives"))
+    }
+
     @Test func theDaemonTagsLandmarksIntoCityAlbums() throws {
         let (dataset, pack) = try buildPack()
         let photos = folder.file("photos")

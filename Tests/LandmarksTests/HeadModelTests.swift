@@ -4,10 +4,11 @@ import Testing
 /// The hand-written gradients of the embedding head (fully connected + batch norm + classifier, softmax
 /// cross-entropy + center loss) against central finite differences of the loss.
 struct HeadModelTests {
-    @Test(arguments: [Float(0), 0.5])
-    func gradientsMatchFiniteDifferences(lambda: Float) {
+    @Test(arguments: [(Float(0), Float?.none), (0.5, nil), (0, 4), (0.5, 4)])
+    func gradientsMatchFiniteDifferences(lambda: Float, cosineScale: Float?) {
         var random = SeededRandom(seed: 11)
         var model = HeadModel(inputs: 7, dimension: 5, classes: 4, random: &random)
+        model.cosineScale = cosineScale
         model.centers = (0..<(3 * 5)).map { _ in Float.random(in: -1...1, using: &random) }
         model.gamma = (0..<5).map { _ in Float.random(in: 0.5...1.5, using: &random) }
         model.beta = (0..<5).map { _ in Float.random(in: -0.5...0.5, using: &random) }
