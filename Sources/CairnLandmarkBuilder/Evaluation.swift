@@ -41,6 +41,8 @@ public struct Evaluation: Sendable {
     /// Train heads on the training split and compare (the paper's Table 4): untrained, softmax only, softmax +
     /// center loss, + curriculum, and one centroid vs several with the full method.
     public var ablation = false
+    /// Train one head with `training` on the training split and evaluate it (several centroids and one).
+    public var train = false
     public var training = TrainingParameters()
     public var log: @Sendable (String) -> Void
 
@@ -83,16 +85,16 @@ public struct Evaluation: Sendable {
         // Negatives: without training, half calibrate and half test; with training, a third more trains the
         // heads, so the negatives that set the thresholds are never trained on.
         let negativeOrder = Array(negatives.indices).shuffled(using: &random)
-        let parts = ablation ? 3 : 2
+        let parts = ablation || train ? 3 : 2
         let share = negatives.count / parts
         let calibrationNegatives = negativeOrder.prefix(share).map { negatives[$0] }
         let testNegatives = negativeOrder.dropFirst(share).prefix(share).map { negatives[$0] }
-        let trainingNegatives = ablation ? negativeOrder.dropFirst(2 * share).map { negatives[$0] } : []
+        let trainingNegatives = ablation || train ? negativeOrder.dropFirst(2 * share).map { negatives[$0] } : []
         guard !test.isEmpty, !testNegatives.isEmpty else {
             throw LandmarkBuildError("too few photos to evaluate: need held-out landmark photos and negatives")
         }
         let rare = Set(landmarks.indices.filter { landmarks[$0].features.count < rareBelow })
-        log("evaluation split: \(training.reduce(0) { $0 + $1.features.count }) training and \(test.count) test photos; \(calibrationNegatives.count) calibration, \(testNegatives.count) test\(ablation ? " and \(trainingNegatives.count) training" : "") negatives")
+        log("evaluation split: \(training.reduce(0) { $0 + $1.features.count }) training and \(test.count) test photos; \(calibrationNegatives.count) calibration, \(testNegatives.count) test\(ablation || train ? " and \(trainingNegatives.count) training" : "") negatives")
 
         var variants: [Variant] = []
         if ablation {
@@ -109,6 +111,11 @@ public struct Evaluation: Sendable {
                 Variant(name: "softmax + center loss", training: center, singleCentroid: false, ks: [1]),
                 Variant(name: "+ curriculum (full)", training: full, singleCentroid: false, ks: [1, 3, 5]),
                 Variant(name: "full, 1 centroid", training: full, singleCentroid: true, ks: [1]),
+            ]
+        } else if train {
+            variants = [
+                Variant(name: "trained, several centroids", training: self.training, singleCentroid: false, ks: [1, 3, 5]),
+                Variant(name: "trained, 1 centroid", training: self.training, singleCentroid: true, ks: [1]),
             ]
         } else {
             variants = [

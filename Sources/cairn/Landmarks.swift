@@ -239,7 +239,10 @@ struct EvaluatePack: ParsableCommand {
             same steps and options as `build`), then reports on the held-out photos: sensitivity (landmark photos \
             whose top-1 landmark is right) and specificity (negatives given no landmark), for several centroids and \
             one, k = 1, 3, 5, split by rare (< 100 photos) and frequent landmarks. --geo adds the same with GPS \
-            positions synthesised a few hundred metres from the landmark (negatives near a random landmark).
+            positions synthesised a few hundred metres from the landmark (negatives near a random landmark). \
+            --train trains a head on the training split (metric learning, with the training options) and evaluates \
+            it; --ablation compares the untrained projection, softmax only, softmax + center loss, + curriculum and \
+            one centroid. Both split the negatives in three: training, calibration and test, never shared.
             """)
 
     @OptionGroup var backbone: BackboneOptions
@@ -258,7 +261,14 @@ struct EvaluatePack: ParsableCommand {
     @Flag(help: "Train heads on the training split and compare: untrained, softmax only, + center loss, + curriculum, 1 centroid.")
     var ablation = false
 
+    @Flag(help: "Train a head (with the training options) on the training split and evaluate it.")
+    var train = false
+
     @OptionGroup var training: TrainingOptions
+
+    func validate() throws {
+        if train && ablation { throw ValidationError("--train and --ablation exclude each other (--ablation trains too)") }
+    }
 
     func run() throws {
         try reporting(json: output.json) { () throws(CLIError) in
@@ -267,8 +277,9 @@ struct EvaluatePack: ParsableCommand {
             let (_, landmarks, negativeFeatures) = try embedDataset(dataset, negatives: negatives, extractor: extractor, log: log)
             var evaluation = Evaluation(parameters: build.parameters, geo: geo, log: { log($0) })
             evaluation.ablation = ablation
+            evaluation.train = train
             evaluation.training = training.parameters(seed: build.seed)
-            let views = ablation ? augmentedViews(landmarks, extractor: extractor, parameters: evaluation.training, log: log) : nil
+            let views = ablation || train ? augmentedViews(landmarks, extractor: extractor, parameters: evaluation.training, log: log) : nil
             let report: Evaluation.Report
             do {
                 report = try evaluation.run(landmarks, negatives: negativeFeatures, backbone: extractor.model.version, augmented: views)
