@@ -17,6 +17,13 @@ import Testing
             arguments + ["--model", Self.model, "--cache", folder.file("cache"), "--threads", "2"], timeout: timeout)
     }
 
+    /// A second valid backbone file (one weight changed), which has another version.
+    func anotherBackbone() throws -> String {
+        var weights = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.model)))
+        weights[weights.count - 8] ^= 0x01
+        return try folder.write(weights, to: "other.safetensors")
+    }
+
     /// Builds a pack from the fixture dataset; returns the dataset and the pack's path.
     func buildPack() throws -> (LandmarkDatasetFixture, String) {
         let dataset = try LandmarkDatasetFixture(in: folder, keys: Self.keys, photosPerLandmark: 12, negatives: 40)
@@ -88,10 +95,7 @@ import Testing
         let refused = try cairn(["landmarks", "recognize", "--pack", broken, photo])
         #expect(refused.status == 78)
         #expect(refused.stderr.contains("broken.cairnpack: not a safetensors file"))
-        // A second, different backbone file (one weight changed) has another version.
-        var weights = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.model)))
-        weights[weights.count - 8] ^= 0x01
-        let otherModel = try folder.write(weights, to: "other.safetensors")
+        let otherModel = try anotherBackbone()
         let other = try ProcessRunner.run(
             TestPaths.executable("cairn"), ["landmarks", "recognize", "--pack", pack, "--model", otherModel, "--no-cache", photo])
         #expect(other.status == 78)
@@ -165,9 +169,7 @@ import Testing
         let keys = photos.map { (($0["landmarks"] as! [[String: Any]]).first?["key"] as? String) }
         #expect(keys.filter { $0 == "taj_mahal" }.count >= 4, "\(keys)")
         // A head is refused by a build on another backbone.
-        var weights = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.model)))
-        weights[weights.count - 8] ^= 0x01
-        let otherModel = try folder.write(weights, to: "other.safetensors")
+        let otherModel = try anotherBackbone()
         let refused = try ProcessRunner.run(
             TestPaths.executable("cairn"),
             ["landmarks", "build", dataset.root, "--out", folder.file("x.cairnpack"), "--head", head, "--model", otherModel, "--no-cache"])
