@@ -96,6 +96,53 @@ extension Catalog {
         }
     }
 
+    /// The album tree computed by grouping the `album_photos` view, as before the album tables: the reference the
+    /// tables are checked against in tests (it reads every photo, so it is slow on a large catalog).
+    func albumsByGrouping(country: String? = nil, city: String? = nil) throws(CatalogError) -> AlbumTree {
+        try read { db in
+            var conditions = ["country IS NOT NULL"]
+            var arguments: StatementArguments = []
+            if let country {
+                conditions.append("(country = ? COLLATE NOCASE OR countryCode = ? COLLATE NOCASE)")
+                arguments += [country, country]
+            }
+            if let city {
+                conditions.append("city = ? COLLATE NOCASE")
+                arguments += [city]
+            }
+            let whereClause = conditions.joined(separator: " AND ")
+            let countryRows = try Row.fetchAll(db, sql: """
+                SELECT country, countryCode, COUNT(DISTINCT photoId) AS n FROM album_photos
+                WHERE \(whereClause) GROUP BY country, countryCode ORDER BY n DESC, country
+                """, arguments: arguments)
+            let cityRows = try Row.fetchAll(db, sql: """
+                SELECT country, city, MIN(adminRegion) AS region, COUNT(DISTINCT photoId) AS n FROM album_photos
+                WHERE \(whereClause) AND city IS NOT NULL GROUP BY country, city ORDER BY n DESC, city
+                """, arguments: arguments)
+            let landmarkRows = try Row.fetchAll(db, sql: """
+                SELECT country, city, landmark, COUNT(DISTINCT photoId) AS n FROM album_photos
+                WHERE \(whereClause) AND landmark IS NOT NULL
+                GROUP BY country, city, landmark ORDER BY n DESC, landmark
+                """, arguments: arguments)
+            let countries = countryRows.map { row -> AlbumTree.Country in
+                let name: String = row["country"]
+                let cities = cityRows.filter { $0["country"] == name }.map { cityRow -> AlbumTree.City in
+                    let cityName: String = cityRow["city"]
+                    let landmarks = landmarkRows.filter { $0["country"] == name && $0["city"] == cityName }.map {
+                        AlbumTree.Landmark(landmark: $0["landmark"], photos: $0["n"])
+                    }
+                    return AlbumTree.City(city: cityName, region: cityRow["region"], photos: cityRow["n"], landmarks: landmarks)
+                }
+                return AlbumTree.Country(country: name, countryCode: row["countryCode"], photos: row["n"], cities: cities)
+            }
+            let unplaced = try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM photos p WHERE p.state IN ('indexed', 'pending', 'unsupported')
+                AND NOT EXISTS (SELECT 1 FROM photo_places pp WHERE pp.photoId = p.id AND pp.country IS NOT NULL)
+                """) ?? 0
+            return AlbumTree(countries: countries, unplacedPhotos: unplaced)
+        }
+    }
+
     /// Photos matching every field set in `filter`, newest first (undated last), removed photos excluded.
     ///
     /// A country or city is first resolved to the exact names the album counts hold, and the photos are read from

@@ -86,10 +86,10 @@ struct Index: ParsableCommand {
         let sessions = (0..<workers).map { _ in pipeline.makeSession() }
         let started = Date()
         report.photos = try query { () throws(CatalogError) in
-            try pipeline.recognizeQueue(sessions: sessions, shouldStop: { interrupt.isRaised }) { done in
+            try pipeline.recognizeQueue(sessions: sessions, shouldStop: { interrupt.isRaised }, progress: { done in
                 let rate = Double(done) / max(Date().timeIntervalSince(started), 0.001)
                 line.update("recognising: \(done) photos  \(String(format: "%.1f", rate))/s")
-            }
+            })
         }
         line.finish()
         report.seconds = Date().timeIntervalSince(started)
