@@ -8,7 +8,8 @@ Python standard library only. Inserts through the schema's own triggers (album t
 cairnd keeps them): photos (95% indexed, 2% removed, 2% damaged, 1% pending), their facts (a date over ten
 years for 97% of them), an EXIF place for 80% (2,000 cities in 120 countries, a few of them dominant, as in a
 family's library), scene tags (1,000 labels, Zipf-distributed) so that the total is --tags-per-photo per photo,
-and a landmark tag (and a landmark place for photos without GPS) for 5%. Deterministic for a seed.
+and for 5% a landmark tag: one of the photo's city (400 landmarks in 300 cities), or any for a photo without GPS
+(with the landmark's place). Deterministic for a seed.
 """
 import argparse
 import random
@@ -37,6 +38,9 @@ def main():
     labels = [f"label{i}" for i in range(1000)]
     label_weights = [1.0 / (i + 1) ** 0.9 for i in range(len(labels))]
     landmarks = [(f"Landmark {i}", cities[i * 7 % 300]) for i in range(400)]
+    landmarks_in = {}
+    for landmark in landmarks:
+        landmarks_in.setdefault(landmark[1][3], []).append(landmark)
     scene_per_photo = max(0, round(args.tags_per_photo - 0.05))
     start = time.time()
     now = "2026-01-01 00:00:00.000"
@@ -66,10 +70,14 @@ def main():
             for label in chosen:
                 tags.append((i, "scene", label, round(rng.random(), 3), "scene-tags", "v1"))
             if rng.random() < 0.05:
-                name, (code, country, region, city) = rng.choice(landmarks)
-                tags.append((i, "landmark", name, 0.8, "landmarks", "v1"))
-                if not places or places[-1][0] != i:
-                    places.append((i, "landmark", None, country, None, city, f"landmark:{name}"))
+                # A landmark of the photo's city (none if its city has none), any landmark for a photo without GPS.
+                placed = places and places[-1][0] == i
+                choices = landmarks_in.get(places[-1][5], []) if placed else landmarks
+                if choices:
+                    name, (code, country, region, city) = rng.choice(choices)
+                    tags.append((i, "landmark", name, 0.8, "landmarks", "v1"))
+                    if not placed:
+                        places.append((i, "landmark", None, country, None, city, f"landmark:{name}"))
         with db:
             db.executemany("""INSERT INTO photos (id, path, device, inode, size, mtimeNs, contentHash, format, state,
                               errorReason, addedAt, updatedAt, removedAt) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)""", photos)

@@ -75,16 +75,24 @@ extension Catalog {
                 WHERE landmark <> '' AND \(whereClause)
                 GROUP BY country, city, landmark ORDER BY n DESC, landmark
                 """, arguments: arguments)
+            // Grouped in one pass each (a library has thousands of cities: filtering per city would be quadratic).
+            var landmarksByCity: [String: [String: [AlbumTree.Landmark]]] = [:]
+            for row in landmarkRows {
+                guard let cityName: String = row["city"] else { continue }
+                landmarksByCity[row["country"], default: [:]][cityName, default: []].append(
+                    AlbumTree.Landmark(landmark: row["landmark"], photos: row["n"]))
+            }
+            var citiesByCountry: [String: [AlbumTree.City]] = [:]
+            for row in cityRows {
+                let country: String = row["country"], cityName: String = row["city"]
+                citiesByCountry[country, default: []].append(AlbumTree.City(
+                    city: cityName, region: row["region"], photos: row["n"],
+                    landmarks: landmarksByCity[country]?[cityName] ?? []))
+            }
             let countries = countryRows.map { row -> AlbumTree.Country in
                 let name: String = row["country"]
-                let cities = cityRows.filter { $0["country"] == name }.map { cityRow -> AlbumTree.City in
-                    let cityName: String = cityRow["city"]
-                    let landmarks = landmarkRows.filter { $0["country"] == name && $0["city"] == cityName }.map {
-                        AlbumTree.Landmark(landmark: $0["landmark"], photos: $0["n"])
-                    }
-                    return AlbumTree.City(city: cityName, region: cityRow["region"], photos: cityRow["n"], landmarks: landmarks)
-                }
-                return AlbumTree.Country(country: name, countryCode: row["countryCode"], photos: row["n"], cities: cities)
+                return AlbumTree.Country(
+                    country: name, countryCode: row["countryCode"], photos: row["n"], cities: citiesByCountry[name] ?? [])
             }
             // Photos not removed nor damaged, less those in an album (members are never removed; some are damaged).
             let unplaced = try Int.fetchOne(db, sql: """
@@ -146,7 +154,8 @@ extension Catalog {
     /// Photos matching every field set in `filter`, newest first (undated last), removed photos excluded.
     ///
     /// A country or city is first resolved to the exact names the album counts hold, and the photos are read from
-    /// `album_members` through its (place, date) index; a tag held by few photos is read through the tag index;
+    /// `album_members` through its (place, date) index; a tag or landmark held by few photos is read through the
+    /// label index;
     /// otherwise, with a limit, the date index is walked from the newest photo. A page of a million-photo catalog
     /// costs milliseconds either way.
     public func photos(matching filter: PhotoFilter) throws(CatalogError) -> [PhotoSummary] {
@@ -176,8 +185,13 @@ extension Catalog {
                 conditions.append("EXISTS (SELECT 1 FROM tags t WHERE t.photoId = p.id AND t.kind = 'landmark' AND t.label = ? COLLATE NOCASE)")
                 arguments += [landmark]
             }
+            // The photos of a tag or landmark, read through the label index when there are few of them.
             var tagSubquery: String?
             var tagArguments: StatementArguments = []
+            if let landmark = filter.landmark {
+                tagSubquery = "SELECT photoId FROM tags WHERE label = ? COLLATE NOCASE AND kind = 'landmark'"
+                tagArguments = [landmark]
+            }
             if let tag = filter.tag {
                 if let kind = filter.tagKind {
                     tagSubquery = "SELECT photoId FROM tags WHERE label = ? COLLATE NOCASE AND kind = ?"
@@ -227,7 +241,7 @@ extension Catalog {
                         \(columns)
                         FROM photos p
                         LEFT JOIN photo_facts f ON f.photoId = p.id
-                        LEFT JOIN photo_place pl ON pl.photoId = p.id
+                        LEFT JOIN album_members pl ON pl.photoId = p.id
                         WHERE p.id IN (\(tagSubquery)) AND \(whereClause)
                         ORDER BY f.takenAt IS NULL, f.takenAt DESC, p.path\(limit)
                         """, tagArguments + arguments)
@@ -238,7 +252,7 @@ extension Catalog {
                     \(columns)
                     FROM photos p
                     LEFT JOIN photo_facts f ON f.photoId = p.id
-                    LEFT JOIN photo_place pl ON pl.photoId = p.id
+                    LEFT JOIN album_members pl ON pl.photoId = p.id
                     WHERE \(whereClause)
                     ORDER BY f.takenAt IS NULL, f.takenAt DESC, p.path
                     """, arguments)
@@ -248,7 +262,7 @@ extension Catalog {
                 \(columns)
                 FROM photo_facts f INDEXED BY photo_facts_on_takenAt
                 CROSS JOIN photos p ON p.id = f.photoId
-                LEFT JOIN photo_place pl ON pl.photoId = p.id
+                LEFT JOIN album_members pl ON pl.photoId = p.id
                 WHERE f.takenAt IS NOT NULL AND \(whereClause)
                 ORDER BY f.takenAt DESC, p.path LIMIT \(pageSize)
                 """, arguments)
@@ -257,7 +271,7 @@ extension Catalog {
                     \(columns)
                     FROM photos p
                     LEFT JOIN photo_facts f ON f.photoId = p.id
-                    LEFT JOIN photo_place pl ON pl.photoId = p.id
+                    LEFT JOIN album_members pl ON pl.photoId = p.id
                     WHERE f.takenAt IS NULL AND \(whereClause)
                     ORDER BY p.path LIMIT \(pageSize - page.count)
                     """, arguments)
