@@ -89,6 +89,10 @@ while sleep 0.2; do
     queue=$("$rel/cairn" status --config "$work/bench.yaml" --json 2>/dev/null \
         | "$py" -c 'import json,sys; s=json.load(sys.stdin); print(s["queue"] if s["totalPhotos"] else -1)' || echo -1)
     [ "$queue" = 0 ] && break
+    if [ "$(python3 -c "import time; print(int(time.time() - $start > 900))")" = 1 ]; then
+        echo "warning: queue not empty after 900 s (last read: $queue); stopping the measurement" >&2
+        break
+    fi
 done
 end=$(date +%s.%N)
 hwm=$(awk '/VmHWM/ {print $2}' "/proc/$daemon/status")

@@ -25,6 +25,7 @@ public final class RecognitionService: Service, @unchecked Sendable {
     private var pipeline: RecognitionPipeline
     private var generation = 0
     private var retired: [RecognitionPipeline] = []
+    private var stopping = false
     private let workers: Int
     private let logger: Logger
 
@@ -42,7 +43,10 @@ public final class RecognitionService: Service, @unchecked Sendable {
         try await withGracefulShutdownHandler {
             try await work()
         } onGracefulShutdown: {
-            let (last, old) = self.lock.withLock { (self.pipeline, self.retired) }
+            let (last, old) = self.lock.withLock {
+                self.stopping = true
+                return (self.pipeline, self.retired)
+            }
             for each in old + [last] { each.terminate() }
         }
     }
@@ -94,7 +98,8 @@ public final class RecognitionService: Service, @unchecked Sendable {
                     group.addTask {
                         await self.onThread {
                             var count = 0
-                            while self.isCurrent(generation) && !Task.isCancelled, let range = cursor.next() {
+                            // A round holds 32 photos per worker: stop between chunks at shutdown.
+                            while self.isCurrent(generation) && !self.isStopping, let range = cursor.next() {
                                 pipeline.recognize(batch: Array(work[range]), session: session)
                                 count += range.count
                             }
@@ -149,6 +154,8 @@ public final class RecognitionService: Service, @unchecked Sendable {
     }
 
     private func isCurrent(_ generation: Int) -> Bool { lock.withLock { self.generation == generation } }
+
+    private var isStopping: Bool { lock.withLock { stopping } }
 
     /// Closes pipelines replaced by a reload; called between batches, when no photo runs on them any more.
     private func closeRetired() {
