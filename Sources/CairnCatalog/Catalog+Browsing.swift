@@ -47,8 +47,66 @@ extension Catalog {
         }
     }
 
-    /// The album tree, optionally narrowed to one country and/or city (matched without regard to case).
+    /// The album tree, optionally narrowed to one country and/or city (matched without regard to case). Reads the
+    /// counts the album triggers keep (`AlbumTables`), not the photos: a few hundred rows for any library size.
     public func albums(country: String? = nil, city: String? = nil) throws(CatalogError) -> AlbumTree {
+        try read { db in
+            var conditions = ["1"]
+            var arguments: StatementArguments = []
+            if let country {
+                conditions.append("(country = ? COLLATE NOCASE OR countryCode = ? COLLATE NOCASE)")
+                arguments += [country, country]
+            }
+            if let city {
+                conditions.append("city = ? COLLATE NOCASE")
+                arguments += [city]
+            }
+            let whereClause = conditions.joined(separator: " AND ")
+            let countryRows = try Row.fetchAll(db, sql: """
+                SELECT country, NULLIF(countryCode, '') AS countryCode, SUM(photos) AS n FROM album_counts
+                WHERE landmark = '' AND \(whereClause) GROUP BY country, countryCode ORDER BY n DESC, country
+                """, arguments: arguments)
+            let cityRows = try Row.fetchAll(db, sql: """
+                SELECT country, city, MIN(NULLIF(adminRegion, '')) AS region, SUM(photos) AS n FROM album_counts
+                WHERE landmark = '' AND city <> '' AND \(whereClause) GROUP BY country, city ORDER BY n DESC, city
+                """, arguments: arguments)
+            let landmarkRows = try Row.fetchAll(db, sql: """
+                SELECT country, NULLIF(city, '') AS city, landmark, SUM(photos) AS n FROM album_counts
+                WHERE landmark <> '' AND \(whereClause)
+                GROUP BY country, city, landmark ORDER BY n DESC, landmark
+                """, arguments: arguments)
+            // Grouped in one pass each (a library has thousands of cities: filtering per city would be quadratic).
+            var landmarksByCity: [String: [String: [AlbumTree.Landmark]]] = [:]
+            for row in landmarkRows {
+                guard let cityName: String = row["city"] else { continue }
+                landmarksByCity[row["country"], default: [:]][cityName, default: []].append(
+                    AlbumTree.Landmark(landmark: row["landmark"], photos: row["n"]))
+            }
+            var citiesByCountry: [String: [AlbumTree.City]] = [:]
+            for row in cityRows {
+                let country: String = row["country"], cityName: String = row["city"]
+                citiesByCountry[country, default: []].append(AlbumTree.City(
+                    city: cityName, region: row["region"], photos: row["n"],
+                    landmarks: landmarksByCity[country]?[cityName] ?? []))
+            }
+            let countries = countryRows.map { row -> AlbumTree.Country in
+                let name: String = row["country"]
+                return AlbumTree.Country(
+                    country: name, countryCode: row["countryCode"], photos: row["n"], cities: citiesByCountry[name] ?? [])
+            }
+            // Photos not removed nor damaged, less those in an album (members are never removed; some are damaged).
+            let unplaced = try Int.fetchOne(db, sql: """
+                SELECT (SELECT ifnull(SUM(photos), 0) FROM photo_state_counts WHERE state IN ('indexed', 'pending', 'unsupported'))
+                  - (SELECT ifnull(SUM(photos), 0) FROM album_counts WHERE landmark = '')
+                  + (SELECT COUNT(*) FROM photos p JOIN album_members m ON m.photoId = p.id WHERE p.state = 'damaged')
+                """) ?? 0
+            return AlbumTree(countries: countries, unplacedPhotos: unplaced)
+        }
+    }
+
+    /// The album tree computed by grouping the `album_photos` view, as before the album tables: the reference the
+    /// tables are checked against in tests (it reads every photo, so it is slow on a large catalog).
+    func albumsByGrouping(country: String? = nil, city: String? = nil) throws(CatalogError) -> AlbumTree {
         try read { db in
             var conditions = ["country IS NOT NULL"]
             var arguments: StatementArguments = []
@@ -94,30 +152,56 @@ extension Catalog {
     }
 
     /// Photos matching every field set in `filter`, newest first (undated last), removed photos excluded.
+    ///
+    /// A country or city is first resolved to the exact names the album counts hold, and the photos are read from
+    /// `album_members` through its (place, date) index; a tag or landmark held by few photos is read through the
+    /// label index;
+    /// otherwise, with a limit, the date index is walked from the newest photo. A page of a million-photo catalog
+    /// costs milliseconds either way.
     public func photos(matching filter: PhotoFilter) throws(CatalogError) -> [PhotoSummary] {
         try read { db in
             var conditions = ["p.state <> 'removed'"]
             var arguments: StatementArguments = []
+            var members: [String] = []  // conditions on album_members m
+            var memberArguments: StatementArguments = []
             if let country = filter.country {
-                conditions.append("(pl.country = ? COLLATE NOCASE OR pl.countryCode = ? COLLATE NOCASE)")
-                arguments += [country, country]
+                let names = try String.fetchAll(db, sql: """
+                    SELECT DISTINCT country FROM album_counts
+                    WHERE landmark = '' AND (country = ? COLLATE NOCASE OR countryCode = ? COLLATE NOCASE)
+                    """, arguments: [country, country])
+                if names.isEmpty { return [] }
+                members.append("m.country IN (\(databaseQuestionMarks(count: names.count)))")
+                memberArguments += StatementArguments(names)
             }
             if let city = filter.city {
-                conditions.append("pl.city = ? COLLATE NOCASE")
-                arguments += [city]
+                let names = try String.fetchAll(db, sql: """
+                    SELECT DISTINCT city FROM album_counts WHERE landmark = '' AND city = ? COLLATE NOCASE
+                    """, arguments: [city])
+                if names.isEmpty { return [] }
+                members.append("m.city IN (\(databaseQuestionMarks(count: names.count)))")
+                memberArguments += StatementArguments(names)
             }
             if let landmark = filter.landmark {
                 conditions.append("EXISTS (SELECT 1 FROM tags t WHERE t.photoId = p.id AND t.kind = 'landmark' AND t.label = ? COLLATE NOCASE)")
                 arguments += [landmark]
             }
+            // The photos of a tag or landmark, read through the label index when there are few of them.
+            var tagSubquery: String?
+            var tagArguments: StatementArguments = []
+            if let landmark = filter.landmark {
+                tagSubquery = "SELECT photoId FROM tags WHERE label = ? COLLATE NOCASE AND kind = 'landmark'"
+                tagArguments = [landmark]
+            }
             if let tag = filter.tag {
                 if let kind = filter.tagKind {
-                    conditions.append("EXISTS (SELECT 1 FROM tags t WHERE t.photoId = p.id AND t.label = ? COLLATE NOCASE AND t.kind = ?)")
-                    arguments += [tag, kind]
+                    tagSubquery = "SELECT photoId FROM tags WHERE label = ? COLLATE NOCASE AND kind = ?"
+                    tagArguments = [tag, kind]
                 } else {
-                    conditions.append("EXISTS (SELECT 1 FROM tags t WHERE t.photoId = p.id AND t.label = ? COLLATE NOCASE)")
-                    arguments += [tag]
+                    tagSubquery = "SELECT photoId FROM tags WHERE label = ? COLLATE NOCASE"
+                    tagArguments = [tag]
                 }
+                conditions.append("EXISTS (SELECT 1 FROM tags t WHERE t.photoId = p.id AND t.label = ? COLLATE NOCASE\(filter.tagKind == nil ? "" : " AND t.kind = ?"))")
+                arguments += tagArguments
             }
             if let from = filter.from {
                 conditions.append("substr(f.takenAt, 1, 10) >= ?")
@@ -128,19 +212,71 @@ extension Catalog {
                 arguments += [to]
             }
             let limit = filter.limit.map { " LIMIT \($0)" } ?? ""
-            return try Row.fetchAll(db, sql: """
-                SELECT p.path, p.state, f.takenAt, pl.country, pl.city,
-                  (SELECT label FROM tags t WHERE t.photoId = p.id AND t.kind = 'landmark' ORDER BY score DESC LIMIT 1) AS landmark
-                FROM photos p
-                LEFT JOIN photo_facts f ON f.photoId = p.id
-                LEFT JOIN photo_place pl ON pl.photoId = p.id
-                WHERE \(conditions.joined(separator: " AND "))
-                ORDER BY f.takenAt IS NULL, f.takenAt DESC, p.path\(limit)
-                """, arguments: arguments).map { row in
-                PhotoSummary(
-                    path: row["path"], takenAt: row["takenAt"], country: row["country"], city: row["city"],
-                    landmark: row["landmark"], state: row["state"])
+            let landmarkColumn = """
+                (SELECT label FROM tags t WHERE t.photoId = p.id AND t.kind = 'landmark' ORDER BY score DESC LIMIT 1) AS landmark
+                """
+            func summaries(_ sql: String, _ arguments: StatementArguments) throws -> [PhotoSummary] {
+                try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                    PhotoSummary(
+                        path: row["path"], takenAt: row["takenAt"], country: row["country"], city: row["city"],
+                        landmark: row["landmark"], state: row["state"])
+                }
             }
+            if !members.isEmpty {
+                return try summaries("""
+                    SELECT p.path, p.state, m.takenAt, m.country, m.city, \(landmarkColumn)
+                    FROM album_members m
+                    JOIN photos p ON p.id = m.photoId
+                    LEFT JOIN photo_facts f ON f.photoId = p.id
+                    WHERE \((members + conditions).joined(separator: " AND "))
+                    ORDER BY m.undated, m.takenAt DESC, p.path\(limit)
+                    """, memberArguments + arguments)
+            }
+            let columns = "SELECT p.path, p.state, f.takenAt, pl.country, pl.city, \(landmarkColumn)"
+            let whereClause = conditions.joined(separator: " AND ")
+            if let tagSubquery {
+                let few = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (\(tagSubquery) LIMIT 20000)", arguments: tagArguments) ?? 0
+                if few < 20000 || filter.limit == nil {
+                    return try summaries("""
+                        \(columns)
+                        FROM photos p
+                        LEFT JOIN photo_facts f ON f.photoId = p.id
+                        LEFT JOIN album_members pl ON pl.photoId = p.id
+                        WHERE p.id IN (\(tagSubquery)) AND \(whereClause)
+                        ORDER BY f.takenAt IS NULL, f.takenAt DESC, p.path\(limit)
+                        """, tagArguments + arguments)
+                }
+            }
+            guard let pageSize = filter.limit else {
+                return try summaries("""
+                    \(columns)
+                    FROM photos p
+                    LEFT JOIN photo_facts f ON f.photoId = p.id
+                    LEFT JOIN album_members pl ON pl.photoId = p.id
+                    WHERE \(whereClause)
+                    ORDER BY f.takenAt IS NULL, f.takenAt DESC, p.path
+                    """, arguments)
+            }
+            // A page: dated photos by walking the date index from the newest, then undated ones by path.
+            var page = try summaries("""
+                \(columns)
+                FROM photo_facts f INDEXED BY photo_facts_on_takenAt
+                CROSS JOIN photos p ON p.id = f.photoId
+                LEFT JOIN album_members pl ON pl.photoId = p.id
+                WHERE f.takenAt IS NOT NULL AND \(whereClause)
+                ORDER BY f.takenAt DESC, p.path LIMIT \(pageSize)
+                """, arguments)
+            if page.count < pageSize {
+                page += try summaries("""
+                    \(columns)
+                    FROM photos p
+                    LEFT JOIN photo_facts f ON f.photoId = p.id
+                    LEFT JOIN album_members pl ON pl.photoId = p.id
+                    WHERE f.takenAt IS NULL AND \(whereClause)
+                    ORDER BY p.path LIMIT \(pageSize - page.count)
+                    """, arguments)
+            }
+            return page
         }
     }
 

@@ -199,39 +199,69 @@ extension Catalog {
         photoId: Int64, recognizerId: String, version: String, result: Result<RecognitionResult, RecognitionFailure>,
         now: Date = Date()
     ) throws(CatalogError) {
+        try store([.result(photoId: photoId, recognizerId: recognizerId, version: version, result: result)], now: now)
+    }
+
+    /// Stores the outcomes of a batch of photos in one transaction: every write or none.
+    public func store(_ writes: [RecognitionWrite], now: Date = Date()) throws(CatalogError) {
+        guard !writes.isEmpty else { return }
         try write { db in
-            try TagRecord
-                .filter(TagRecord.Columns.photoId == photoId && TagRecord.Columns.recognizerId == recognizerId)
-                .deleteAll(db)
-            switch result {
-            case .success(let observed):
-                for tag in observed.tags {
-                    var record = TagRecord(
-                        photoId: photoId, kind: tag.kind, label: tag.label, score: tag.score,
-                        recognizerId: recognizerId, recognizerVersion: version, evidence: tag.evidence)
-                    try record.insert(db)
+            for each in writes {
+                switch each {
+                case .result(let photoId, let recognizerId, let version, let result):
+                    try Self.storeRecognition(db, photoId: photoId, recognizerId: recognizerId, version: version, result: result, now: now)
+                case .damaged(let photoId, let reason):
+                    try db.execute(
+                        sql: "UPDATE photos SET state = 'damaged', errorReason = ?, updatedAt = ? WHERE id = ?",
+                        arguments: [reason, now, photoId])
                 }
-                if let place = observed.landmarkPlace {
-                    try place.upsert(db)
-                }
-                // A place inferred from a landmark lasts only as long as some landmark tag does.
-                try db.execute(
-                    sql: """
-                        DELETE FROM photo_places WHERE photoId = ? AND source = 'landmark'
-                        AND NOT EXISTS (SELECT 1 FROM tags WHERE photoId = ? AND kind = 'landmark')
-                        """, arguments: [photoId, photoId])
-                try RecognitionRecord(
-                    photoId: photoId, recognizerId: recognizerId, recognizerVersion: version, state: .done,
-                    updatedAt: now
-                ).upsert(db)
-            case .failure(let failure):
-                try RecognitionRecord(
-                    photoId: photoId, recognizerId: recognizerId, recognizerVersion: version, state: .failed,
-                    error: failure.reason, updatedAt: now
-                ).upsert(db)
             }
         }
     }
+
+    private static func storeRecognition(
+        _ db: Database, photoId: Int64, recognizerId: String, version: String,
+        result: Result<RecognitionResult, RecognitionFailure>, now: Date
+    ) throws {
+        try TagRecord
+            .filter(TagRecord.Columns.photoId == photoId && TagRecord.Columns.recognizerId == recognizerId)
+            .deleteAll(db)
+        switch result {
+        case .success(let observed):
+            for tag in observed.tags {
+                var record = TagRecord(
+                    photoId: photoId, kind: tag.kind, label: tag.label, score: tag.score,
+                    recognizerId: recognizerId, recognizerVersion: version, evidence: tag.evidence)
+                try record.insert(db)
+            }
+            if let place = observed.landmarkPlace {
+                try place.upsert(db)
+            }
+            // A place inferred from a landmark lasts only as long as some landmark tag does.
+            try db.execute(
+                sql: """
+                    DELETE FROM photo_places WHERE photoId = ? AND source = 'landmark'
+                    AND NOT EXISTS (SELECT 1 FROM tags WHERE photoId = ? AND kind = 'landmark')
+                    """, arguments: [photoId, photoId])
+            try RecognitionRecord(
+                photoId: photoId, recognizerId: recognizerId, recognizerVersion: version, state: .done,
+                updatedAt: now
+            ).upsert(db)
+        case .failure(let failure):
+            try RecognitionRecord(
+                photoId: photoId, recognizerId: recognizerId, recognizerVersion: version, state: .failed,
+                error: failure.reason, updatedAt: now
+            ).upsert(db)
+        }
+    }
+}
+
+/// One outcome of recognition to store with others of the same batch (`Catalog.store(_:)`).
+public enum RecognitionWrite: Sendable {
+    /// What one recognizer said about one photo, or why it failed.
+    case result(photoId: Int64, recognizerId: String, version: String, result: Result<RecognitionResult, RecognitionFailure>)
+    /// The photo cannot be decoded: it is marked damaged with the reason.
+    case damaged(photoId: Int64, reason: String)
 }
 
 /// Why a recognizer failed on one photo; stored so `cairn status` and `cairn photo` can show it.

@@ -133,6 +133,9 @@ enum CatalogSchema {
             // Which path of recognition accepted a landmark tag: 'geo' (GPS, nearby landmarks) or 'references'.
             try db.alter(table: "tags") { t in t.add(column: "evidence", .text) }
         }
+        migrator.registerMigration("v3: album tables kept by triggers") { db in
+            try AlbumTables.create(db)
+        }
         return migrator
     }
 }

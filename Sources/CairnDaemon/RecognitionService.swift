@@ -25,6 +25,7 @@ public final class RecognitionService: Service, @unchecked Sendable {
     private var pipeline: RecognitionPipeline
     private var generation = 0
     private var retired: [RecognitionPipeline] = []
+    private var stopping = false
     private let workers: Int
     private let logger: Logger
 
@@ -42,7 +43,10 @@ public final class RecognitionService: Service, @unchecked Sendable {
         try await withGracefulShutdownHandler {
             try await work()
         } onGracefulShutdown: {
-            let (last, old) = self.lock.withLock { (self.pipeline, self.retired) }
+            let (last, old) = self.lock.withLock {
+                self.stopping = true
+                return (self.pipeline, self.retired)
+            }
             for each in old + [last] { each.terminate() }
         }
     }
@@ -71,7 +75,7 @@ public final class RecognitionService: Service, @unchecked Sendable {
             }
             let work: [RecognitionWork]
             do {
-                work = try pipeline.catalog.pendingRecognition(limit: workers * 8)
+                work = try pipeline.catalog.pendingRecognition(limit: workers * RecognitionPipeline.photosPerWorkerPerRound)
             } catch {
                 logger.error("cannot read the recognition queue", metadata: ["reason": "\(error)"])
                 try? await Task.sleep(for: .seconds(5))
@@ -85,19 +89,19 @@ public final class RecognitionService: Service, @unchecked Sendable {
                 try? await Task.sleep(for: .seconds(2))
                 continue
             }
-            // Split the batch across the workers; each uses its own backbone session on its own thread, and stops
-            // taking photos from this batch once a reload swapped the pipeline.
+            // Workers take chunks of the round as they become free; each uses its own backbone session on its own
+            // thread, and stops taking photos from this round once a reload swapped the pipeline.
+            let cursor = ChunkCursor(count: work.count, chunk: RecognitionPipeline.chunk)
             let counts = await withTaskGroup(of: Int.self) { group in
                 for worker in 0..<min(workers, work.count) {
-                    let slice = stride(from: worker, to: work.count, by: workers).map { work[$0] }
                     let session = sessions[worker]
                     group.addTask {
                         await self.onThread {
                             var count = 0
-                            for start in stride(from: 0, to: slice.count, by: 8) where self.isCurrent(generation) && !Task.isCancelled {
-                                let chunk = Array(slice[start..<min(start + 8, slice.count)])
-                                pipeline.recognize(batch: chunk, session: session)
-                                count += chunk.count
+                            // A round holds 32 photos per worker: stop between chunks at shutdown.
+                            while self.isCurrent(generation) && !self.isStopping, let range = cursor.next() {
+                                pipeline.recognize(batch: Array(work[range]), session: session)
+                                count += range.count
                             }
                             return count
                         }
@@ -150,6 +154,8 @@ public final class RecognitionService: Service, @unchecked Sendable {
     }
 
     private func isCurrent(_ generation: Int) -> Bool { lock.withLock { self.generation == generation } }
+
+    private var isStopping: Bool { lock.withLock { stopping } }
 
     /// Closes pipelines replaced by a reload; called between batches, when no photo runs on them any more.
     private func closeRetired() {

@@ -4,27 +4,35 @@ extension DecodedImage {
     public func resized(width newWidth: Int, height newHeight: Int) -> DecodedImage {
         precondition(newWidth > 0 && newHeight > 0, "size must be positive")
         if newWidth == width && newHeight == height { return self }
-        let horizontal = Self.filterWeights(from: width, to: newWidth)
-        let vertical = Self.filterWeights(from: height, to: newHeight)
+        // Each output pixel's weights padded to the same tap count (zero weights add exactly nothing), in flat
+        // arrays: the inner loops then index raw buffers only (arrays of arrays cost 5 ms per photo here).
+        let horizontal = Taps(Self.filterWeights(from: width, to: newWidth))
+        let vertical = Taps(Self.filterWeights(from: height, to: newHeight))
         // Horizontal pass into floats (height × newWidth × 3), then vertical pass into bytes.
         var middle = [Float](repeating: 0, count: height * newWidth * 3)
         rgb.withUnsafeBufferPointer { src in
             middle.withUnsafeMutableBufferPointer { mid in
-                for y in 0..<height {
-                    let row = y * width * 3
-                    for x in 0..<newWidth {
-                        let (start, weights) = horizontal[x]
-                        var r: Float = 0, g: Float = 0, b: Float = 0
-                        for (i, weight) in weights.enumerated() {
-                            let s = row + (start + i) * 3
-                            r += weight * Float(src[s])
-                            g += weight * Float(src[s + 1])
-                            b += weight * Float(src[s + 2])
+                horizontal.starts.withUnsafeBufferPointer { starts in
+                    horizontal.weights.withUnsafeBufferPointer { weights in
+                        let taps = horizontal.count, sourceWidth = width
+                        for y in 0..<height {
+                            let row = y * sourceWidth * 3
+                            for x in 0..<newWidth {
+                                var s = row + starts[x] * 3
+                                var r: Float = 0, g: Float = 0, b: Float = 0
+                                for i in (x * taps)..<(x * taps + taps) {
+                                    let weight = weights[i]
+                                    r += weight * Float(src[s])
+                                    g += weight * Float(src[s + 1])
+                                    b += weight * Float(src[s + 2])
+                                    s += 3
+                                }
+                                let d = (y * newWidth + x) * 3
+                                mid[d] = r
+                                mid[d + 1] = g
+                                mid[d + 2] = b
+                            }
                         }
-                        let d = (y * newWidth + x) * 3
-                        mid[d] = r
-                        mid[d + 1] = g
-                        mid[d + 2] = b
                     }
                 }
             }
@@ -32,14 +40,21 @@ extension DecodedImage {
         var out = [UInt8](repeating: 0, count: newWidth * newHeight * 3)
         middle.withUnsafeBufferPointer { mid in
             out.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<newHeight {
-                    let (start, weights) = vertical[y]
-                    for x in 0..<(newWidth * 3) {
-                        var sum: Float = 0
-                        for (i, weight) in weights.enumerated() {
-                            sum += weight * mid[(start + i) * newWidth * 3 + x]
+                vertical.starts.withUnsafeBufferPointer { starts in
+                    vertical.weights.withUnsafeBufferPointer { weights in
+                        let taps = vertical.count, stride = newWidth * 3
+                        for y in 0..<newHeight {
+                            let first = starts[y] * stride
+                            for x in 0..<stride {
+                                var sum: Float = 0
+                                var m = first + x
+                                for i in (y * taps)..<(y * taps + taps) {
+                                    sum += weights[i] * mid[m]
+                                    m += stride
+                                }
+                                dst[y * stride + x] = UInt8(min(max(sum.rounded(), 0), 255))
+                            }
                         }
-                        dst[y * newWidth * 3 + x] = UInt8(min(max(sum.rounded(), 0), 255))
                     }
                 }
             }
@@ -58,6 +73,29 @@ extension DecodedImage {
             out[(y * cropWidth * 3)..<((y + 1) * cropWidth * 3)] = rgb[s..<(s + cropWidth * 3)]
         }
         return DecodedImage(width: cropWidth, height: cropHeight, rgb: out)
+    }
+
+    /// Filter weights in flat arrays: output `i` reads source pixels `starts[i] ..< starts[i] + count` with weights
+    /// `weights[i * count ..< (i + 1) * count]`; shorter filters are padded with zero weights, and a start is moved
+    /// back where the padding would run past the last source pixel.
+    struct Taps {
+        var starts: [Int]
+        var weights: [Float]
+        var count: Int
+
+        init(_ filters: [(Int, [Float])]) {
+            count = filters.map(\.1.count).max() ?? 0
+            starts = []
+            weights = []
+            let last = filters.map { $0.0 + $0.1.count }.max() ?? 0  // one past the last source pixel read
+            for (start, w) in filters {
+                // Pad after the filter, or before it at the right edge; zero weights keep every sum exact.
+                let padding = count - w.count
+                let after = min(padding, last - (start + w.count))
+                starts.append(start - (padding - after))
+                weights += [Float](repeating: 0, count: padding - after) + w + [Float](repeating: 0, count: after)
+            }
+        }
     }
 
     /// For each output index: the first source index and the normalised weights of the source pixels it averages.

@@ -118,32 +118,42 @@ public final class RecognitionPipeline: Sendable {
                     cameraModel: work.cameraModel, width: work.width, height: work.height),
                 backbone: source, pixels: source)
         }
-        // Photos found damaged, or whose storing failed, or left for after a restart, take no further recognizer.
+        // Photos found damaged, or left for after a restart, take no further recognizer. The outcomes of the whole
+        // batch are stored in one transaction at the end.
         var finished = Set<Int>()
+        var writes: [RecognitionWrite] = []
         for recognizer in recognizers {
             let due = works.indices.filter { !finished.contains($0) && works[$0].staleRecognizers.contains(recognizer.id) }
             guard !due.isEmpty else { continue }
             let results = recognizer.recognize(batch: due.map { analyses[$0] })
             for (index, outcome) in zip(due, results) {
-                if !store(outcome, of: recognizer, for: works[index]) { finished.insert(index) }
+                if !collect(outcome, of: recognizer, for: works[index], into: &writes) { finished.insert(index) }
             }
+        }
+        do {
+            try catalog.store(writes)
+        } catch {
+            logger.error("cannot store recognition", metadata: [
+                "photo.path": "\(works.first?.path ?? "")", "photos": "\(works.count)", "reason": "\(error)",
+            ])
         }
     }
 
-    /// Stores one recognizer's outcome for one photo; false when no other recognizer should run on the photo.
-    private func store(_ outcome: Result<[Observation], any Error>, of recognizer: any Recognizer, for work: RecognitionWork) -> Bool {
+    /// Adds what to store of one recognizer's outcome for one photo; false when no other recognizer should run on
+    /// the photo.
+    private func collect(
+        _ outcome: Result<[Observation], any Error>, of recognizer: any Recognizer, for work: RecognitionWork,
+        into writes: inout [RecognitionWrite]
+    ) -> Bool {
         do {
             let observations = try outcome.get()
-            try catalog.storeRecognition(
+            writes.append(.result(
                 photoId: work.photoId, recognizerId: recognizer.id, version: recognizer.version,
-                result: .success(result(of: observations, photoId: work.photoId)))
+                result: .success(result(of: observations, photoId: work.photoId))))
         } catch let error as ImagingError {
             // The photo cannot be decoded: it is damaged, and no recognizer will run on it.
-            try? catalog.markDamaged(photoId: work.photoId, reason: error.message)
+            writes.append(.damaged(photoId: work.photoId, reason: error.message))
             logger.warning("photo is damaged", metadata: ["photo.path": "\(work.path)", "reason": "\(error.message)"])
-            return false
-        } catch let error as CatalogError {
-            logger.error("cannot store recognition", metadata: ["photo.path": "\(work.path)", "reason": "\(error)"])
             return false
         } catch let error as PluginError where error.code == .disabled {
             // Off since an earlier photo: nothing to record for this one.
@@ -153,9 +163,9 @@ public final class RecognitionPipeline: Sendable {
             return false
         } catch {
             // One recognizer failing on one photo is recorded for that pair; the others still run.
-            try? catalog.storeRecognition(
+            writes.append(.result(
                 photoId: work.photoId, recognizerId: recognizer.id, version: recognizer.version,
-                result: .failure(RecognitionFailure(reason: "\(error)")))
+                result: .failure(RecognitionFailure(reason: "\(error)"))))
             logger.warning("recognizer failed", metadata: [
                 "photo.path": "\(work.path)", "recognizer.id": "\(recognizer.id)", "reason": "\(error)",
             ])

@@ -9,7 +9,9 @@ struct CairnBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cairn-bench",
         abstract: "Measures Cairn's per-photo costs; prints figures, asserts nothing.",
-        subcommands: [Facts.self, Latency.self, Preprocess.self, Classify.self, Accuracy.self, CNN.self, Landmarks.self])
+        subcommands: [
+            Facts.self, Latency.self, Preprocess.self, Classify.self, Accuracy.self, CNN.self, Landmarks.self, Index.self, Browse.self,
+        ])
 
     struct Facts: ParsableCommand {
         static let configuration = CommandConfiguration(

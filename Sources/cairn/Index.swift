@@ -85,15 +85,11 @@ struct Index: ParsableCommand {
         let workers = max(1, context.settings.workers.threads > 0 ? context.settings.workers.threads : ProcessInfo.processInfo.activeProcessorCount)
         let sessions = (0..<workers).map { _ in pipeline.makeSession() }
         let started = Date()
-        while !interrupt.isRaised {
-            let work = try query { () throws(CatalogError) in try context.catalog.pendingRecognition(limit: workers * 8) }
-            if work.isEmpty { break }
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                pipeline.recognize(batch: stride(from: worker, to: work.count, by: workers).map { work[$0] }, session: sessions[worker])
-            }
-            report.photos += work.count
-            let rate = Double(report.photos) / max(Date().timeIntervalSince(started), 0.001)
-            line.update("recognising: \(report.photos) photos  \(String(format: "%.1f", rate))/s")
+        report.photos = try query { () throws(CatalogError) in
+            try pipeline.recognizeQueue(sessions: sessions, shouldStop: { interrupt.isRaised }, progress: { done in
+                let rate = Double(done) / max(Date().timeIntervalSince(started), 0.001)
+                line.update("recognising: \(done) photos  \(String(format: "%.1f", rate))/s")
+            })
         }
         line.finish()
         report.seconds = Date().timeIntervalSince(started)

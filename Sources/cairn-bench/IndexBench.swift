@@ -1,0 +1,250 @@
+import ArgumentParser
+import CairnCatalog
+import CairnConfig
+import CairnEXIF
+import CairnImaging
+import CairnIndexing
+import CairnInference
+import CairnPlaces
+import CairnRecognition
+import Foundation
+import Logging
+
+extension CairnBench {
+    /// The whole pipeline on a library, as `cairn index` runs it, then each stage alone on a sample.
+    struct Index: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "index",
+            abstract: "End-to-end indexing rate of a library: ingest then every enabled recognizer, with a per-stage breakdown.",
+            discussion: """
+                1. Indexes LIBRARY into a fresh catalog the way `cairn index` does (stat, hash, EXIF, place, probe, \
+                one transaction per photo; then recognition: decode once, backbone once, every enabled recognizer, \
+                catalog writes) with the configured workers, and prints photos/s, CPU use and peak RSS. \
+                2. Times each stage alone on --sample photos, one thread, files in the page cache: median and p95. \
+                3. The floor: the cores × 1 / (decode + CNN), from the same medians, and the rate as a share of it. \
+                Make a library with tools/make_bench_library.py (scripts/bench-index.sh does it all).
+                """)
+
+        @Argument(help: "Folder of photos.") var library: String
+        @Option(help: "Configuration file (recognizers, backbone, workers).") var config: String?
+        @Option(help: "Catalog to create (deleted first).") var catalog = "/tmp/cairn-bench-index.sqlite"
+        @Option(help: "Worker threads; 0: the configuration's workers.threads.") var threads = 0
+        @Option(help: "Photos timed stage by stage.") var sample = 40
+
+        func run() throws {
+            BLAS.reexecWithBetterKernels(
+                environment: ProcessInfo.processInfo.environment,
+                cpuinfo: try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))
+            BLAS.useSingleThread()
+            var settings = try ConfigurationLoader.resolve(path: config).0
+            if threads > 0 { settings.workers.threads = threads }
+            let workers = settings.workers.threads > 0 ? settings.workers.threads : ProcessInfo.processInfo.activeProcessorCount
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: catalog + suffix) }
+            let store = try Catalog.openForWriting(path: catalog)
+            let quiet = Logger(label: "cairn-bench", factory: { _ in SwiftLogNoOpLogHandler() })
+            let gazetteer = try GazetteerLoader.load(settings.places.gazetteer, catalog: store)
+            let ingester = PhotoIngester(
+                catalog: store, gazetteer: gazetteer, maxCityDistanceKm: settings.places.maxCityDistanceKm,
+                maxPixels: settings.watch.maxPixels, logger: quiet)
+            let root = ConfigurationLoader.absolute(library)
+
+            // 1. The pipeline, as cairnd runs it: ingest on one thread, recognition workers on the photos ingested so
+            // far (the catalog is the queue), until both are done.
+            let pipeline = RecognitionPipeline(settings: settings, catalog: store, logger: quiet)
+            defer { pipeline.close() }
+            try pipeline.register()
+            let sessions = (0..<workers).map { _ in pipeline.makeSession() }
+            let ingest = IngestRun(indexer: LibraryIndexer(ingester: ingester, purgeRemovedAfterDays: 30), root: root)
+            let cpu0 = cpuSeconds(), t0 = now()
+            let ingestThread = Thread { ingest.run() }
+            ingestThread.start()
+            let recognised = try pipeline.recognizeQueue(sessions: sessions, moreComing: { !ingest.isFinished })
+            let cpu1 = cpuSeconds(), t1 = now()
+            let (summary, ingestTimes, ingestSeconds) = try ingest.result()
+            let peak = peakRSSMB()
+            let photos = summary.seen
+            print("library: \(photos) photos in \(root); \(summary.indexed) indexed, \(summary.damaged.count) damaged, \(summary.unsupported.count) unsupported")
+            print("recognizers: \(pipeline.recognizers.map(\.id).joined(separator: ", "))"
+                + (pipeline.unavailable.isEmpty ? "" : "; unavailable: " + pipeline.unavailable.map { "\($0.id) (\($0.reason))" }.joined(separator: ", ")))
+            print("workers: \(workers); OpenBLAS kernels: \(BLAS.coreName); cores online: \(ProcessInfo.processInfo.activeProcessorCount)")
+            print(String(format: "ingest (beside recognition): %6.2f s  %7.1f photos/s", ingestSeconds, Double(photos) / ingestSeconds))
+            let total = t1 - t0
+            let rate = Double(photos) / total
+            print(String(format: "end to end:  %6.2f s  %7.1f photos/s  CPU %.2f cores; peak RSS %.0f MB; 100,000 photos in %.1f min",
+                         total, rate, (cpu1 - cpu0) / total, peak, 100_000 / rate / 60))
+            print("  (\(recognised) photos recognised; ingest and recognition overlap, as in cairnd)")
+
+            // 2. Each stage alone.
+            let files = summary.seen > 0 ? try photoPaths(store, limit: sample) : []
+            let stages = try timeStages(files, pipeline: pipeline, ingester: ingester, settings: settings)
+            print("\nstage (alone, 1 thread, \(files.count) photos)   median ms    p95 ms")
+            for (name, samples) in stages {
+                print(name.padding(toLength: 40, withPad: " ", startingAt: 0) + String(format: "%10.2f %9.2f", median(samples), p95(samples)))
+            }
+            print("ingest as run above (per photo)".padding(toLength: 40, withPad: " ", startingAt: 0)
+                + String(format: "%10.2f %9.2f", median(ingestTimes), p95(ingestTimes)))
+
+            // 3. The floor.
+            let decode: Double = median(stages.first { $0.0.hasPrefix("decode") }?.1 ?? [])
+            let cnn: Double = median(stages.first { $0.0.hasPrefix("backbone") }?.1 ?? [])
+            let cores = Double(min(workers, ProcessInfo.processInfo.activeProcessorCount))
+            let floorRate = cores * 1000 / (decode + cnn)
+            print(String(format: "\nfloor: %.0f cores × 1000 / (decode %.1f + CNN %.1f ms) = %.1f photos/s", cores, decode, cnn, floorRate))
+            print(String(format: "end to end at %.0f%% of the floor", 100 * rate / floorRate))
+            // On a shared machine the process may get less than its cores; per CPU-second the comparison still holds.
+            let perCPUSecond = Double(photos) / (cpu1 - cpu0)
+            print(String(format: "per CPU-second: %.1f photos, against %.1f for decode + CNN alone: %.0f%%",
+                         perCPUSecond, 1000 / (decode + cnn), 100 * perCPUSecond * (decode + cnn) / 1000))
+        }
+
+        /// Up to `limit` catalogued photo paths, spread over the library.
+        private func photoPaths(_ store: Catalog, limit: Int) throws -> [String] {
+            // All photos were recognised; ask for their facts as recognition would by re-reading them.
+            let all = try store.photos(matching: PhotoFilter()).filter { $0.state == "indexed" }.map(\.path).sorted()
+            let step = max(1, all.count / max(1, limit))
+            return stride(from: 0, to: all.count, by: step).prefix(limit).map { all[$0] }
+        }
+
+        private func timeStages(
+            _ paths: [String], pipeline: RecognitionPipeline, ingester: PhotoIngester, settings: CairnConfiguration
+        ) throws -> [(String, [Double])] {
+            var samples: [(String, [Double])] = []
+            func add(_ name: String, _ ms: Double) {
+                if let i = samples.firstIndex(where: { $0.0 == name }) { samples[i].1.append(ms) } else { samples.append((name, [ms])) }
+            }
+            func timed<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
+                let start = now()
+                let value = try body()
+                add(name, (now() - start) * 1000)
+                return value
+            }
+            let scratch = try Catalog.inMemory()
+            let scratchIngester = PhotoIngester(
+                catalog: scratch, gazetteer: ingester.gazetteer, maxCityDistanceKm: ingester.maxCityDistanceKm,
+                maxPixels: settings.watch.maxPixels, logger: ingester.logger)
+            let decoder = ImageDecoder(maxPixels: settings.watch.maxPixels)
+            let session = pipeline.makeSession()
+            let framing = pipeline.framing
+            for path in paths {
+                let file = try timed("stat") { () throws -> FileIdentity in
+                    guard let identity = PhotoFiles.identity(of: path) else { throw ValidationError("cannot stat \(path)") }
+                    return identity
+                }
+                let data = try timed("read file") { try Data(contentsOf: URL(fileURLWithPath: file.path), options: .mappedIfSafe) }
+                try data.withUnsafeBytes { bytes in
+                    _ = timed("content hash") { ContentHash.of(bytes) }
+                    let exif = timed("EXIF") { ExifReader.read(bytes) }
+                    if let lat = exif.latitude, let lon = exif.longitude {
+                        _ = timed("place (gazetteer)") { ingester.gazetteer.place(latitude: lat, longitude: lon, maxCityDistanceKm: ingester.maxCityDistanceKm) }
+                    }
+                    _ = try timed("probe (header + EOI)") { try decoder.probe(bytes) }
+                    _ = try timed("ingest whole (stat…write, new catalog row)") { try scratchIngester.ingest(file) }
+                    let image = try timed("decode, DCT-scaled ≥224") { try decoder.decode(bytes, minShortSide: EfficientNetLite0.inputSize, orientation: exif.orientation) }
+                    let input = timed("resize to 224 + normalise") {
+                        BackboneInput.normalised(image.networkInput(size: EfficientNetLite0.inputSize, framing: framing))
+                    }
+                    guard let session else { return }
+                    let output = timed("backbone CNN") { session.run([input])[0] }
+                    let analysis = PhotoAnalysis(
+                        facts: PhotoFacts(path: path, latitude: exif.latitude, longitude: exif.longitude),
+                        backbone: Computed(output: output, version: session.model.version))
+                    for recognizer in pipeline.recognizers {
+                        _ = timed("recognizer \(recognizer.id)") { recognizer.recognize(batch: [analysis]) }
+                    }
+                }
+            }
+            // The recognition writes: one transaction per (photo, recognizer), as the pipeline stores them.
+            let ids = try scratch.photos(matching: PhotoFilter()).compactMap { try scratch.photoID(path: $0.path) }
+            for id in ids {
+                for recognizer in pipeline.recognizers {
+                    try timed("catalog write (one recognizer's tags)") {
+                        try scratch.storeRecognition(
+                            photoId: id, recognizerId: recognizer.id, version: recognizer.version,
+                            result: .success(RecognitionResult(tags: [
+                                RecognitionResult.Tag(kind: "scene", label: "palace", score: 0.6),
+                                RecognitionResult.Tag(kind: "scene", label: "monastery", score: 0.3),
+                            ])))
+                    }
+                }
+            }
+            return samples
+        }
+    }
+}
+
+/// The ingest pass on a thread of its own, its per-photo times, and whether it has finished.
+private final class IngestRun: @unchecked Sendable {
+    let indexer: LibraryIndexer
+    let root: String
+    private let lock = NSLock()
+    private var finished = false
+    private var outcome: Result<IndexSummary, CatalogError>?
+    private var times: [Double] = []
+    private var seconds = 0.0
+
+    init(indexer: LibraryIndexer, root: String) {
+        self.indexer = indexer
+        self.root = root
+    }
+
+    var isFinished: Bool { lock.withLock { finished } }
+
+    func run() {
+        let start = now()
+        var last = start
+        var times: [Double] = []
+        let result = Result { () throws(CatalogError) in
+            try indexer.index(roots: [root], progress: { _ in
+                let t = now()
+                times.append((t - last) * 1000)
+                last = t
+            })
+        }
+        lock.withLock {
+            outcome = result
+            self.times = times
+            seconds = now() - start
+            finished = true
+        }
+    }
+
+    func result() throws -> (IndexSummary, [Double], Double) {
+        try lock.withLock { (try outcome!.get(), times, seconds) }
+    }
+}
+
+/// Backbone outputs computed beforehand, for timing a recognizer alone.
+private struct Computed: BackboneProvider {
+    var output: BackboneOutput
+    var version: String
+    func features() throws -> [Float] { output.features }
+    func logits() throws -> [Float] { output.logits }
+    var backboneVersion: String { version }
+}
+
+func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+/// User + system CPU seconds of this process, all threads.
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec)
+        + Double(usage.ru_stime.tv_usec) / 1e6
+}
+
+func peakRSSMB() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
+
+func median(_ values: [Double]) -> Double {
+    guard !values.isEmpty else { return .nan }
+    return values.sorted()[values.count / 2]
+}
+
+func p95(_ values: [Double]) -> Double {
+    guard !values.isEmpty else { return .nan }
+    let sorted = values.sorted()
+    return sorted[min(sorted.count - 1, sorted.count * 95 / 100)]
+}
