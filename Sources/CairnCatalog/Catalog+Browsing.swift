@@ -51,17 +51,7 @@ extension Catalog {
     /// counts the album triggers keep (`AlbumTables`), not the photos: a few hundred rows for any library size.
     public func albums(country: String? = nil, city: String? = nil) throws(CatalogError) -> AlbumTree {
         try read { db in
-            var conditions = ["1"]
-            var arguments: StatementArguments = []
-            if let country {
-                conditions.append("(country = ? COLLATE NOCASE OR countryCode = ? COLLATE NOCASE)")
-                arguments += [country, country]
-            }
-            if let city {
-                conditions.append("city = ? COLLATE NOCASE")
-                arguments += [city]
-            }
-            let whereClause = conditions.joined(separator: " AND ")
+            let (whereClause, arguments) = Self.placeFilter(country: country, city: city, base: "1")
             let countryRows = try Row.fetchAll(db, sql: """
                 SELECT country, NULLIF(countryCode, '') AS countryCode, SUM(photos) AS n FROM album_counts
                 WHERE landmark = '' AND \(whereClause) GROUP BY country, countryCode ORDER BY n DESC, country
@@ -108,17 +98,7 @@ extension Catalog {
     /// tables are checked against in tests (it reads every photo, so it is slow on a large catalog).
     func albumsByGrouping(country: String? = nil, city: String? = nil) throws(CatalogError) -> AlbumTree {
         try read { db in
-            var conditions = ["country IS NOT NULL"]
-            var arguments: StatementArguments = []
-            if let country {
-                conditions.append("(country = ? COLLATE NOCASE OR countryCode = ? COLLATE NOCASE)")
-                arguments += [country, country]
-            }
-            if let city {
-                conditions.append("city = ? COLLATE NOCASE")
-                arguments += [city]
-            }
-            let whereClause = conditions.joined(separator: " AND ")
+            let (whereClause, arguments) = Self.placeFilter(country: country, city: city, base: "country IS NOT NULL")
             let countryRows = try Row.fetchAll(db, sql: """
                 SELECT country, countryCode, COUNT(DISTINCT photoId) AS n FROM album_photos
                 WHERE \(whereClause) GROUP BY country, countryCode ORDER BY n DESC, country
@@ -336,5 +316,23 @@ extension Catalog {
         try read { db in
             try Int64.fetchOne(db, sql: "SELECT id FROM photos WHERE path = ?", arguments: [path])
         }
+    }
+}
+
+extension Catalog {
+    /// The SQL condition and arguments that narrow album rows to one country (name or code) and/or city, matched
+    /// without regard to case.
+    static func placeFilter(country: String?, city: String?, base: String) -> (String, StatementArguments) {
+        var conditions = [base]
+        var arguments: StatementArguments = []
+        if let country {
+            conditions.append("(country = ? COLLATE NOCASE OR countryCode = ? COLLATE NOCASE)")
+            arguments += [country, country]
+        }
+        if let city {
+            conditions.append("city = ? COLLATE NOCASE")
+            arguments += [city]
+        }
+        return (conditions.joined(separator: " AND "), arguments)
     }
 }
