@@ -14,6 +14,14 @@ echo "==> building (release)"
 swift build -c release --product cairnd
 swift build -c release --product cairn
 
+# A landmark pack for the landmarks recognizer (its default path is ./landmarks.cairnpack): built once from the
+# shared development landmarks when they are beside this repository; without it that recognizer stays off.
+if [ ! -f landmarks.cairnpack ] && [ -d ../shared/data/landmarks-dev ]; then
+    echo "==> building a landmark pack from ../shared/data/landmarks-dev (once)"
+    .build/release/cairn landmarks build ../shared/data/landmarks-dev --negatives ../shared/data/distractors-dev \
+        --out landmarks.cairnpack || echo "warning: no landmark pack; the landmarks recognizer stays off" >&2
+fi
+
 mkdir -p "$photos"
 echo "==> cairnd watching $photos, catalog ./cairn.sqlite (browse with: .build/release/cairn albums --catalog cairn.sqlite)"
 exec .build/release/cairnd --watch "$photos" --catalog ./cairn.sqlite
