@@ -69,10 +69,6 @@ public final class RecognitionService: Service, @unchecked Sendable {
                 try? await Task.sleep(for: .seconds(2))
                 continue
             }
-            if generation != sessionsGeneration {
-                sessions = (0..<workers).map { _ in pipeline.makeSession() }
-                sessionsGeneration = generation
-            }
             let work: [RecognitionWork]
             do {
                 work = try pipeline.catalog.pendingRecognition(limit: workers * RecognitionPipeline.photosPerWorkerPerRound)
@@ -85,9 +81,18 @@ public final class RecognitionService: Service, @unchecked Sendable {
                 if done > 0 {
                     logger.notice("recognition queue empty", metadata: ["photos": "\(done)"])
                     done = 0
+                    // Idle: give the workers' network arenas and the freed decode buffers back to the system; the
+                    // sessions are made again when work comes.
+                    sessions = []
+                    sessionsGeneration = -1
+                    Self.returnFreedMemory()
                 }
                 try? await Task.sleep(for: .seconds(2))
                 continue
+            }
+            if generation != sessionsGeneration {
+                sessions = (0..<workers).map { _ in pipeline.makeSession() }
+                sessionsGeneration = generation
             }
             // Workers take chunks of the round as they become free; each uses its own backbone session on its own
             // thread, and stops taking photos from this round once a reload swapped the pipeline.
@@ -180,5 +185,16 @@ public final class RecognitionService: Service, @unchecked Sendable {
         await withCheckedContinuation { continuation in
             Thread.detachNewThread { continuation.resume(returning: body()) }
         }
+    }
+}
+
+extension RecognitionService {
+    /// glibc's malloc_trim(0): hands freed heap pages back to the kernel, which glibc otherwise keeps after a burst
+    /// of large allocations (decoded photos). It is declared in <malloc.h>, which Swift's Glibc module does not
+    /// export, so it is looked up by name; elsewhere this does nothing.
+    static func returnFreedMemory() {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return }
+        typealias MallocTrim = @convention(c) (Int) -> Int32
+        _ = unsafeBitCast(symbol, to: MallocTrim.self)(0)
     }
 }
