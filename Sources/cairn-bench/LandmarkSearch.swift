@@ -70,7 +70,7 @@ extension CairnBench {
 
             let search = LandmarkSearch(pack: loaded!)
             print("search                       ms per photo (median of \(runs))")
-            for batch in [1, 8, 32, 128] {
+            for batch in [1, 4, 8, 32, 128] {
                 let queries = unitRows(batch)
                 var times: [Double] = []
                 for _ in 0..<runs {
