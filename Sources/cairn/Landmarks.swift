@@ -356,28 +356,35 @@ struct RecognizeLandmarks: ParsableCommand {
                 throw CLIError(code: "pack", message: "\(error)", exitCode: 78)
             }
             let search = LandmarkSearch(pack: loaded)
-            var results: [PhotoResult] = []
             let paths = photos.map(ConfigurationLoader.absolute)
-            for (path, result) in zip(paths, extractor.features(of: paths)) {
+            var results = paths.map { PhotoResult(path: $0, landmarks: []) }
+            // Every readable photo is embedded and searched in one batch: one product over the centroids for all.
+            var readable: [(index: Int, photo: PhotoFeatures)] = []
+            for (index, result) in extractor.features(of: paths).enumerated() {
                 switch result {
                 case .failure(let error):
                     failed = true
-                    results.append(PhotoResult(path: path, landmarks: [], error: "\(error)"))
+                    results[index].error = "\(error)"
                 case .success(let photo):
-                    let embedding = loaded.head.embed(photo.features, count: 1)
-                    var location: (latitude: Double, longitude: Double)?
-                    if let latitude = photo.latitude, let longitude = photo.longitude { location = (latitude, longitude) }
-                    let matches = search.search(
-                        embeddings: embedding, count: 1, locations: [location], options: .init(geoSquareKm: geoSquareKm))[0]
-                    results.append(PhotoResult(
-                        path: photo.path, latitude: photo.latitude, longitude: photo.longitude,
-                        landmarks: matches.map { match in
-                            let landmark = loaded.landmarks[match.landmark]
-                            return .init(
-                                key: landmark.key, name: landmark.name, city: landmark.city, country: landmark.country,
-                                score: Double(match.score), evidence: match.evidence.rawValue,
-                                referenceScore: match.referenceScore.map(Double.init))
-                        }))
+                    readable.append((index, photo))
+                }
+            }
+            let embeddings = loaded.head.embed(readable.flatMap(\.photo.features), count: readable.count)
+            let locations = readable.map { item -> (latitude: Double, longitude: Double)? in
+                guard let latitude = item.photo.latitude, let longitude = item.photo.longitude else { return nil }
+                return (latitude, longitude)
+            }
+            let found = search.search(
+                embeddings: embeddings, count: readable.count, locations: locations, options: .init(geoSquareKm: geoSquareKm))
+            for (item, matches) in zip(readable, found) {
+                results[item.index].latitude = item.photo.latitude
+                results[item.index].longitude = item.photo.longitude
+                results[item.index].landmarks = matches.map { match in
+                    let landmark = loaded.landmarks[match.landmark]
+                    return .init(
+                        key: landmark.key, name: landmark.name, city: landmark.city, country: landmark.country,
+                        score: Double(match.score), evidence: match.evidence.rawValue,
+                        referenceScore: match.referenceScore.map(Double.init))
                 }
             }
             if output.json { return printJSON(results) }

@@ -17,6 +17,25 @@ import Testing
             arguments + ["--model", Self.model, "--cache", folder.file("cache"), "--threads", "2"], timeout: timeout)
     }
 
+    /// A daemon configuration watching `photos`, with its catalog in the temp folder and the landmark `pack`.
+    func daemonConfig(watching photos: String, pack: String) throws -> String {
+        let config = folder.file("cairn.yaml")
+        try """
+            watch:
+              folders: [\(photos)]
+            catalog:
+              path: \(folder.file("cairn.sqlite"))
+            backbone:
+              model: \(Self.model)
+            workers:
+              threads: 1
+            recognizers:
+              landmarks:
+                pack: \(pack)
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        return config
+    }
+
     /// A second valid backbone file (one weight changed), which has another version.
     func anotherBackbone() throws -> String {
         var weights = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.model)))
@@ -195,20 +214,7 @@ import Testing
         let (dataset, pack) = try buildPack()
         let photos = folder.file("photos")
         try FileManager.default.createDirectory(atPath: photos + "/trip", withIntermediateDirectories: true)
-        let config = folder.file("cairn.yaml")
-        try """
-            watch:
-              folders: [\(photos)]
-            catalog:
-              path: \(folder.file("cairn.sqlite"))
-            backbone:
-              model: \(Self.model)
-            workers:
-              threads: 1
-            recognizers:
-              landmarks:
-                pack: \(pack)
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let config = try daemonConfig(watching: photos, pack: pack)
         let daemon = try RunningProcess(TestPaths.executable("cairnd"), ["--config", config])
         #expect(daemon.waitForLog("library reconciled"), "\(daemon.stderr)")
         #expect(daemon.stderr.contains("recognizer.id=landmarks recognizer.version=landmarks/1 pack:"))
@@ -246,18 +252,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: photos, withIntermediateDirectories: true)
         _ = try folder.copy(TestPaths.data("distractors-dev/n03063599_coffee_mug.jpg"), to: "photos/mug.jpg")
         let broken = try folder.write(Array(repeating: 0x41, count: 64), to: "broken.cairnpack")
-        let config = folder.file("cairn.yaml")
-        try """
-            watch:
-              folders: [\(photos)]
-            catalog:
-              path: \(folder.file("cairn.sqlite"))
-            backbone:
-              model: \(Self.model)
-            recognizers:
-              landmarks:
-                pack: \(broken)
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let config = try daemonConfig(watching: photos, pack: broken)
         let daemon = try RunningProcess(TestPaths.executable("cairnd"), ["--config", config])
         let catalog = { try Catalog.openReadOnly(path: folder.file("cairn.sqlite")) }
         #expect(waitUntil(timeout: 120) {
