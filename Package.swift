@@ -43,6 +43,14 @@ let package = Package(
             path: "Sources/COpenBLAS",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        // The backbone's convolution kernels in C, compiled per instruction set (SSE2, AVX2, AVX-512) and chosen at
+        // run time: Swift cannot target one function at AVX-512 without making the whole binary require it.
+        // Optimised in debug builds too: the tests run the network on real photos.
+        .target(
+            name: "CKernels",
+            path: "Sources/CKernels",
+            cSettings: [.unsafeFlags(["-O3"])]
+        ),
         .systemLibrary(
             name: "CGeonames",
             path: "Sources/CGeonames",
@@ -58,7 +66,7 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "CairnPlaces", dependencies: ["CGeonames"]),
         .target(
-            name: "CairnInference", dependencies: ["COpenBLAS"],
+            name: "CairnInference", dependencies: ["COpenBLAS", "CKernels"],
             // The kernels index raw buffers whose bounds the callers check once; per-element overflow checks
             // only slow the inner loops. Optimised in debug builds too: the tests run the network on real photos.
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]),

@@ -1,10 +1,11 @@
-import COpenBLAS
 import Foundation
 
 /// EfficientNet-Lite0 with ImageNet weights: the backbone every photo goes through once. Batch norm is folded into
-/// the convolutions at load; pointwise convolutions are `cblas_sgemm` over channels-last activations; depthwise
-/// convolutions are SIMD loops. The loaded model is immutable and shared; each worker runs it through its own
-/// `BackboneSession`, whose preallocated arena means no allocation per image.
+/// the convolutions at load, and the weights are packed for the instruction set's kernels (CKernels: pointwise
+/// convolutions as register-tiled matrix products with bias, ReLU6 and the residual add fused; depthwise
+/// convolutions over channel vectors), all over channels-last activations. The loaded model is immutable and
+/// shared; each worker runs it through its own `BackboneSession`, whose preallocated arena means no allocation per
+/// image.
 public final class EfficientNetLite0: Sendable {
     public static let inputSize = 224
     public static let featureCount = 1280
@@ -16,10 +17,11 @@ public final class EfficientNetLite0: Sendable {
 
     /// The model file's identity: its name and content hash; stored as part of every recognizer version.
     public let version: String
+    /// The kernels' instruction set, which the weights are packed for.
+    public let instructionSet: InstructionSet
 
     struct Conv: Sendable {
-        var weight: [Float]  // (cin, cout) for pointwise; (k·k·cin, cout) for the stem
-        var bias: [Float]  // (cout)
+        var packed: [Float]  // packPointwise of weight (cin, cout) — (k·k·cin, cout) for the stem — and bias (cout)
         var cin: Int
         var cout: Int
     }
@@ -42,18 +44,21 @@ public final class EfficientNetLite0: Sendable {
     let stem: Conv
     let blocks: [Block]
     let head: Conv
-    let classifier: Conv  // (1280, 1000)
+    let classifier: Conv  // weight (1280, 1000)
     /// The largest activation of one image, in floats, for sizing arenas.
     let largestActivation: Int
 
-    /// Loads and validates the model; a missing, truncated or foreign file is refused with the reason.
-    public convenience init(path: String) throws(ModelError) {
-        try self.init(file: try TensorFile(path: path))
+    /// Loads and validates the model; a missing, truncated or foreign file is refused with the reason. The kernels
+    /// use `instructionSet` (the best the CPU has unless a test asks for another; one it lacks falls back to best).
+    public convenience init(path: String, instructionSet: InstructionSet = .best) throws(ModelError) {
+        try self.init(file: try TensorFile(path: path), instructionSet: instructionSet)
     }
 
-    public init(file: TensorFile) throws(ModelError) {
+    public init(file: TensorFile, instructionSet requested: InstructionSet = .best) throws(ModelError) {
+        let isa = requested.rawValue <= InstructionSet.best.rawValue ? requested : .best
+        instructionSet = isa
         version = "efficientnet-lite0/" + (try Self.fingerprint(file.path))
-        stem = try Self.convolution(file, "_conv_stem.weight", bn: "_bn0", cin: 3, cout: 32, kernel: 3)
+        stem = try Self.convolution(file, "_conv_stem.weight", bn: "_bn0", cin: 3, cout: 32, kernel: 3, isa: isa)
         var blocks: [Block] = []
         var channels = 32
         var index = 0
@@ -63,7 +68,9 @@ public final class EfficientNetLite0: Sendable {
             var expand: Conv?
             if file.has(prefix + "_expand_conv.weight"), let shape = file.entries[prefix + "_expand_conv.weight"]?.shape {
                 expanded = shape[0]
-                expand = try Self.convolution(file, prefix + "_expand_conv.weight", bn: prefix + "_bn0", cin: channels, cout: expanded, kernel: 1)
+                expand = try Self.convolution(
+                    file, prefix + "_expand_conv.weight", bn: prefix + "_bn0", cin: channels, cout: expanded, kernel: 1,
+                    isa: isa)
             }
             guard let dwShape = file.entries[prefix + "_depthwise_conv.weight"]?.shape, dwShape.count == 4 else {
                 throw ModelError(path: file.path, message: "block \(index) has no depthwise convolution")
@@ -75,7 +82,8 @@ public final class EfficientNetLite0: Sendable {
                 throw ModelError(path: file.path, message: "block \(index) has no projection")
             }
             let project = try Self.convolution(
-                file, prefix + "_project_conv.weight", bn: prefix + "_bn2", cin: expanded, cout: projectShape[0], kernel: 1)
+                file, prefix + "_project_conv.weight", bn: prefix + "_bn2", cin: expanded, cout: projectShape[0], kernel: 1,
+                isa: isa)
             blocks.append(Block(
                 expand: expand, depthwise: depthwise, project: project,
                 residual: depthwise.stride == 1 && channels == project.cout))
@@ -86,12 +94,13 @@ public final class EfficientNetLite0: Sendable {
             throw ModelError(path: file.path, message: "found \(blocks.count) blocks ending in \(channels) channels; EfficientNet-Lite0 has 16 ending in 320")
         }
         self.blocks = blocks
-        head = try Self.convolution(file, "_conv_head.weight", bn: "_bn1", cin: 320, cout: 1280, kernel: 1)
+        head = try Self.convolution(file, "_conv_head.weight", bn: "_bn1", cin: 320, cout: 1280, kernel: 1, isa: isa)
         let fc = try file.tensor("_fc.weight", shape: [1000, 1280])  // (out, in)
         let fcBias = try file.tensor("_fc.bias", shape: [1000])
         var transposed = [Float](repeating: 0, count: 1280 * 1000)
         for o in 0..<1000 { for i in 0..<1280 { transposed[i * 1000 + o] = fc[o * 1280 + i] } }
-        classifier = Conv(weight: transposed, bias: Array(fcBias), cin: 1280, cout: 1000)
+        classifier = Conv(
+            packed: packPointwise(transposed, bias: Array(fcBias), cin: 1280, cout: 1000, for: isa), cin: 1280, cout: 1000)
 
         // The widest activation of one image across the network (expanded tensors dominate).
         var size = Self.inputSize / 2, largest = size * size * 32
@@ -107,7 +116,7 @@ public final class EfficientNetLite0: Sendable {
 
     /// A convolution with its batch norm folded in: W' = W·γ/√(σ²+ε), b' = β − μ·γ/√(σ²+ε).
     private static func convolution(
-        _ file: TensorFile, _ name: String, bn: String, cin: Int, cout: Int, kernel k: Int
+        _ file: TensorFile, _ name: String, bn: String, cin: Int, cout: Int, kernel k: Int, isa: InstructionSet
     ) throws(ModelError) -> Conv {
         let weight = try file.tensor(name, shape: [cout, cin, k, k])  // (cout, cin, kh, kw)
         let (scale, shift) = try batchNorm(file, bn, channels: cout)
@@ -121,7 +130,7 @@ public final class EfficientNetLite0: Sendable {
                 }
             }
         }
-        return Conv(weight: folded, bias: shift, cin: k * k * cin, cout: cout)
+        return Conv(packed: packPointwise(folded, bias: shift, cin: k * k * cin, cout: cout, for: isa), cin: k * k * cin, cout: cout)
     }
 
     private static func depthwise(
@@ -213,25 +222,21 @@ public final class BackboneSession: @unchecked Sendable {
                         columns.withUnsafeMutableBufferPointer { cols in
                             var x = x.baseAddress!, p = p.baseAddress!
                             let e = e.baseAddress!, d = d.baseAddress!
-                            // Stem: im2col + one sgemm for the batch.
+                            // Stem: im2col, then one pointwise kernel over the batch.
                             for (i, input) in inputs.enumerated() {
                                 input.withUnsafeBufferPointer {
                                     im2col($0.baseAddress!, cols.baseAddress! + i * 112 * 112 * 27,
                                            height: 224, width: 224, channels: 3, kernel: 3, stride: 2)
                                 }
                             }
-                            m.stem.weight.withUnsafeBufferPointer { w in
-                                m.stem.bias.withUnsafeBufferPointer { b in
-                                    pointwise(cols.baseAddress!, w.baseAddress!, b.baseAddress!, x,
-                                              rows: n * 112 * 112, cin: 27, cout: 32, relu6: true)
-                                }
-                            }
+                            let isa = m.instructionSet
+                            Self.apply(m.stem, cols.baseAddress!, x, rows: n * 112 * 112, relu6: true, isa: isa)
                             var size = 112, channels = 32
                             for block in m.blocks {
                                 var source = UnsafePointer(x)
                                 let ce = block.depthwise.channels
                                 if let expand = block.expand {
-                                    Self.apply(expand, source, e, rows: n * size * size, relu6: true)
+                                    Self.apply(expand, source, e, rows: n * size * size, relu6: true, isa: isa)
                                     source = UnsafePointer(e)
                                 }
                                 let stride = block.depthwise.stride
@@ -241,22 +246,20 @@ public final class BackboneSession: @unchecked Sendable {
                                         for i in 0..<n {
                                             depthwise(source + i * size * size * ce, w.baseAddress!, b.baseAddress!,
                                                       d + i * out * out * ce, height: size, width: size, channels: ce,
-                                                      kernel: block.depthwise.kernel, stride: stride)
+                                                      kernel: block.depthwise.kernel, stride: stride, instructionSet: isa)
                                         }
                                     }
                                 }
-                                Self.apply(block.project, d, p, rows: n * out * out, relu6: false)
-                                if block.residual {
-                                    let count = n * out * out * block.project.cout
-                                    for i in 0..<count { p[i] += x[i] }
-                                }
+                                // The residual add happens inside the projection's kernel.
+                                Self.apply(block.project, d, p, rows: n * out * out, relu6: false,
+                                           residual: block.residual ? UnsafePointer(x) : nil, isa: isa)
                                 swap(&x, &p)
                                 size = out
                                 channels = block.project.cout
                             }
                             require(channels == 320 && size == 7, "network shape")
                             // Head, pool, classifier.
-                            Self.apply(m.head, x, e, rows: n * 49, relu6: true)
+                            Self.apply(m.head, x, e, rows: n * 49, relu6: true, isa: isa)
                             pooled.withUnsafeMutableBufferPointer { pool in
                                 for i in 0..<n {
                                     for c in 0..<1280 {
@@ -266,7 +269,7 @@ public final class BackboneSession: @unchecked Sendable {
                                     }
                                 }
                                 logits.withUnsafeMutableBufferPointer { out in
-                                    Self.apply(m.classifier, pool.baseAddress!, out.baseAddress!, rows: n, relu6: false)
+                                    Self.apply(m.classifier, pool.baseAddress!, out.baseAddress!, rows: n, relu6: false, isa: isa)
                                     for i in 0..<n {
                                         outputs.append(BackboneOutput(
                                             features: Array(pool[(i * 1280)..<((i + 1) * 1280)]),
@@ -284,12 +287,11 @@ public final class BackboneSession: @unchecked Sendable {
 
     private static func apply(
         _ conv: EfficientNetLite0.Conv, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
-        rows: Int, relu6: Bool
+        rows: Int, relu6: Bool, residual: UnsafePointer<Float>? = nil, isa: InstructionSet
     ) {
-        conv.weight.withUnsafeBufferPointer { w in
-            conv.bias.withUnsafeBufferPointer { b in
-                pointwise(input, w.baseAddress!, b.baseAddress!, output, rows: rows, cin: conv.cin, cout: conv.cout, relu6: relu6)
-            }
+        conv.packed.withUnsafeBufferPointer { w in
+            pointwise(input, w.baseAddress!, output, rows: rows, cin: conv.cin, cout: conv.cout, relu6: relu6,
+                      residual: residual, instructionSet: isa)
         }
     }
 }

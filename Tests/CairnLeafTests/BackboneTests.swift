@@ -20,6 +20,11 @@ import Testing
 
     static let modelPath = TestPaths.repositoryRoot.appendingPathComponent("models/efficientnet-lite0.safetensors").path
     static let model: EfficientNetLite0? = try? EfficientNetLite0(path: modelPath)
+    /// The model with its weights packed for each instruction set this CPU can run: every kernel build is checked
+    /// against the reference, not only the one this machine would choose.
+    static let models: [InstructionSet: EfficientNetLite0] = Dictionary(uniqueKeysWithValues: InstructionSet.supported.compactMap {
+        isa in (try? EfficientNetLite0(path: modelPath, instructionSet: isa)).map { (isa, $0) }
+    })
     static let reference: Reference? = {
         let url = TestPaths.repositoryRoot.appendingPathComponent("Tests/Fixtures/backbone-reference.json")
         return (try? Data(contentsOf: url)).flatMap { try? JSONDecoder().decode(Reference.self, from: $0) }
@@ -44,9 +49,10 @@ import Testing
         #expect(Self.reference?.photos.count ?? 0 >= 8)
     }
 
-    @Test(arguments: reference?.photos.map(\.photo) ?? [])
-    func matchesTheIndependentReference(_ photo: String) throws {
-        let model = try #require(Self.model)
+    @Test(arguments: reference?.photos.map(\.photo) ?? [], InstructionSet.supported)
+    func matchesTheIndependentReference(_ photo: String, _ instructionSet: InstructionSet) throws {
+        let model = try #require(Self.models[instructionSet])
+        #expect(model.instructionSet == instructionSet)
         let expected = try #require(Self.reference?.photos.first { $0.photo == photo })
         let bytes = try Self.input(photo)
         #expect(try Self.sha256(bytes) == expected.input_sha256, "preprocessing changed; regenerate the fixture")

@@ -1,6 +1,7 @@
-import COpenBLAS
+import CKernels
 
-/// Small free functions over cblas_sgemm and SIMD loops: the whole arithmetic of the backbone.
+/// Small free functions over the C kernels (CKernels: pointwise and depthwise convolutions per instruction set)
+/// and the few loops that stay in Swift.
 
 /// TensorFlow "same" padding: (output size, padding before) for an input of `size` (extra padding goes after).
 @inline(__always)
@@ -10,94 +11,44 @@ func samePadding(size: Int, kernel: Int, stride: Int) -> (output: Int, before: I
     return (output, total / 2)
 }
 
-/// out (rows, cout) = input (rows, cin) · weight (cin, cout), then + bias and ReLU6 when asked.
+/// Packs a pointwise convolution's weight (cin, cout) and bias (cout) into the layout of `instructionSet`'s kernel.
+func packPointwise(_ weight: [Float], bias: [Float], cin: Int, cout: Int, for instructionSet: InstructionSet) -> [Float] {
+    require(weight.count == cin * cout && bias.count == cout, "pointwise weight (cin, cout) and bias (cout)")
+    let count = cairn_pointwise_packed_count(instructionSet.isa, Int32(cin), Int32(cout))
+    var packed = [Float](repeating: 0, count: count)
+    packed.withUnsafeMutableBufferPointer { p in
+        cairn_pointwise_pack(instructionSet.isa, weight, bias, Int32(cin), Int32(cout), p.baseAddress!)
+    }
+    return packed
+}
+
+/// out (rows, cout) = input (rows, cin) · W + b, then ReLU6 when asked, then + residual (rows, cout) when given;
+/// W and b packed by `packPointwise` for the same instruction set. Bias, activation and residual add happen while
+/// the tile is still in registers: no extra pass over the activations.
+@inline(__always)
 func pointwise(
     _ input: UnsafePointer<Float>,  // (rows, cin)
-    _ weight: UnsafePointer<Float>,  // (cin, cout)
-    _ bias: UnsafePointer<Float>,  // (cout)
+    _ packed: UnsafePointer<Float>,  // packPointwise(weight (cin, cout), bias (cout))
     _ output: UnsafeMutablePointer<Float>,  // (rows, cout)
-    rows: Int, cin: Int, cout: Int, relu6: Bool
+    rows: Int, cin: Int, cout: Int, relu6: Bool, residual: UnsafePointer<Float>? = nil,
+    instructionSet: InstructionSet
 ) {
-    cblas_sgemm(
-        CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(cout), Int32(cin), 1, input, Int32(cin), weight,
-        Int32(cout), 0, output, Int32(cout))
-    addBias(output, bias, rows: rows, channels: cout, relu6: relu6)
+    cairn_pointwise(
+        instructionSet.isa, input, Int32(rows), Int32(cin), packed, Int32(cout), relu6 ? 1 : 0, residual, output)
 }
 
-/// x (rows, channels) += bias, then ReLU6 when asked. Plain loops: LLVM vectorises them better than SIMD types.
-func addBias(_ x: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, rows: Int, channels: Int, relu6: Bool) {
-    for r in 0..<rows {
-        let row = x + r * channels
-        if relu6 {
-            for c in 0..<channels { row[c] = min(max(row[c] + bias[c], 0), 6) }
-        } else {
-            for c in 0..<channels { row[c] += bias[c] }
-        }
-    }
-}
-
-/// Depthwise k×k convolution with TF "same" padding, bias and ReLU6, channels-last. For each output pixel, blocks of
-/// 16 channels are accumulated in four SSE-width registers over all k×k taps and stored once; a tail of fewer than
-/// 16 channels takes a plain loop.
+/// Depthwise k×k convolution with TF "same" padding, bias and ReLU6, channels-last.
+@inline(__always)
 func depthwise(
     _ input: UnsafePointer<Float>,  // (h, w, c)
     _ weight: UnsafePointer<Float>,  // (k, k, c)
     _ bias: UnsafePointer<Float>,  // (c)
-    _ output: UnsafeMutablePointer<Float>,  // (oh, ow, c)
-    height: Int, width: Int, channels c: Int, kernel k: Int, stride: Int
+    _ output: UnsafeMutablePointer<Float>,  // (⌈h/stride⌉, ⌈w/stride⌉, c)
+    height: Int, width: Int, channels: Int, kernel: Int, stride: Int, instructionSet: InstructionSet
 ) {
-    let (oh, padTop) = samePadding(size: height, kernel: k, stride: stride)
-    let (ow, padLeft) = samePadding(size: width, kernel: k, stride: stride)
-    let blocks = c / 16
-    @inline(__always) func load(_ p: UnsafePointer<Float>) -> SIMD4<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
-    }
-    @inline(__always) func store(_ v: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>) {
-        let clamped = pointwiseMin(pointwiseMax(v, SIMD4<Float>(repeating: 0)), SIMD4<Float>(repeating: 6))
-        UnsafeMutableRawPointer(p).storeBytes(of: clamped, as: SIMD4<Float>.self)
-    }
-    for oy in 0..<oh {
-        let y0 = oy * stride - padTop
-        let kyStart = max(0, -y0), kyEnd = min(k, height - y0)
-        for ox in 0..<ow {
-            let x0 = ox * stride - padLeft
-            let kxStart = max(0, -x0), kxEnd = min(k, width - x0)
-            let dst = output + (oy * ow + ox) * c
-            for block in 0..<blocks {
-                let ch = block * 16
-                var a0 = load(bias + ch), a1 = load(bias + ch + 4), a2 = load(bias + ch + 8), a3 = load(bias + ch + 12)
-                for ky in kyStart..<kyEnd {
-                    let inRow = input + ((y0 + ky) * width + x0) * c + ch
-                    let wRow = weight + ky * k * c + ch
-                    for kx in kxStart..<kxEnd {
-                        let s = inRow + kx * c, w = wRow + kx * c
-                        a0 += load(s) * load(w)
-                        a1 += load(s + 4) * load(w + 4)
-                        a2 += load(s + 8) * load(w + 8)
-                        a3 += load(s + 12) * load(w + 12)
-                    }
-                }
-                store(a0, dst + ch)
-                store(a1, dst + ch + 4)
-                store(a2, dst + ch + 8)
-                store(a3, dst + ch + 12)
-            }
-            for ch in (blocks * 16)..<c {
-                var sum = bias[ch]
-                for ky in kyStart..<kyEnd {
-                    for kx in kxStart..<kxEnd {
-                        sum += input[((y0 + ky) * width + x0 + kx) * c + ch] * weight[(ky * k + kx) * c + ch]
-                    }
-                }
-                dst[ch] = min(max(sum, 0), 6)
-            }
-        }
-    }
-}
-
-/// x = min(max(x, 0), 6) over `count` floats.
-func clampReLU6(_ x: UnsafeMutablePointer<Float>, count: Int) {
-    for i in 0..<count { x[i] = min(max(x[i], 0), 6) }
+    cairn_depthwise(
+        instructionSet.isa, input, Int32(height), Int32(width), Int32(channels), weight, bias, Int32(kernel),
+        Int32(stride), output)
 }
 
 /// im2col for a k×k convolution with TF "same" padding: (oh·ow, k·k·cin) rows, zero where the window leaves the
