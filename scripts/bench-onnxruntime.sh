@@ -13,7 +13,7 @@
 #    threads. Each measurement is one fresh process (warm-up, then a timed loop; ms per image = wall time /
 #    images, as `cairn-bench cnn` computes it); REPS (default 7) rounds, the two engines interleaved setting by
 #    setting so that the machine's drift hits both alike. The table gives the median and the minimum over the
-#    rounds, the median peak RSS, and Cairn / onnxruntime.
+#    rounds, the median CPU time per image, the median peak RSS, and Cairn / onnxruntime for each.
 #
 # Two threads mean two things. Cairn's `--threads 2` runs one session per thread on different images
 # (throughput); onnxruntime's "2 sessions" rows do the same (two sessions with one intra-op thread each, on two
@@ -70,8 +70,8 @@ done < <("$py" -c "import json; print('\n'.join(p['photo'] for p in json.load(op
 # --- 3. timing --------------------------------------------------------------------------------------------------
 # The input `cairn-bench cnn` makes of the photo: decoded, centre-cropped, 224x224.
 "$bench" preprocess "$photo" "$work/timing.rgb" --framing center-crop
-kernels=$("$bench" cnn --batch 1 --threads 1 --runs 1 "$photo" | sed -n 's/^OpenBLAS kernels: //p')
-echo "==> timing on $photo: $reps rounds (Cairn's OpenBLAS kernels: $kernels)"
+kernels=$("$bench" cnn --batch 1 --threads 1 --runs 1 "$photo" | sed -n 's/.*; kernels //p')
+echo "==> timing on $photo: $reps rounds (Cairn's kernels: $kernels)"
 
 # Setting: batch, threads, then the timed batches per session of each engine, sized for about 1-2 s of work.
 #            B  T  Cairn  ort-intra  ort-sessions
@@ -93,36 +93,41 @@ done
 
 "$py" - "$results" <<'PY'
 import json, re, statistics, sys
-rows = {}   # (batch, threads, engine) -> list of (ms per image, peak RSS MB)
+rows = {}   # (batch, threads, engine) -> list of (ms per image, CPU ms per image, peak RSS MB)
 baselines = []  # RSS of the onnxruntime process before its session: interpreter, numpy, onnxruntime
+kernels = "?"
 for line in open(sys.argv[1]):
     if line.startswith("{"):
         r = json.loads(line)
         key = (r["batch"], r["threads"], "onnxruntime, " + r["mode"])
-        rows.setdefault(key, []).append((r["ms_per_image"], r["peak_rss_mb"]))
+        rows.setdefault(key, []).append((r["ms_per_image"], r["cpu_ms_per_image"], r["peak_rss_mb"]))
         baselines.append(r["baseline_rss_mb"])
-    else:  # batch 1, 1 thread(s): 41.6 ms per image (24.0 images/s); model load 31 ms; peak RSS 69 MB
-        m = re.match(r"batch (\d+), (\d+) thread\(s\): ([\d.]+) ms per image.*peak RSS (\d+) MB", line)
+    else:  # batch 1, 1 thread(s): 16.9 ms per image (59.1 images/s); 11.8 ms CPU per image; model load 63 ms; peak RSS 72 MB; kernels AVX-512
+        m = re.match(r"batch (\d+), (\d+) thread\(s\): ([\d.]+) ms per image.*; ([\d.]+) ms CPU per image.*peak RSS (\d+) MB; kernels (.*)", line)
         b, t = int(m[1]), int(m[2])
-        rows.setdefault((b, t, f"Cairn, {t} session{'s' * (t > 1)} x 1 thread"), []).append((float(m[3]), float(m[4])))
+        kernels = m[6].strip()
+        rows.setdefault((b, t, f"Cairn, {t} session{'s' * (t > 1)} x 1 thread"), []).append((float(m[3]), float(m[4]), float(m[5])))
 
 def stats(key):
     ms = [v[0] for v in rows[key]]
-    return statistics.median(ms), min(ms), statistics.median(v[1] for v in rows[key])
+    cpu = [v[1] for v in rows[key]]
+    return statistics.median(ms), min(ms), statistics.median(cpu), statistics.median(v[2] for v in rows[key])
 
-print(f"\n{'engine':<40} {'batch':>5} {'threads':>7} {'ms/image median':>16} {'min':>7} {'peak RSS MB':>11}   Cairn/ort (median, min)")
+print(f"\nCairn's kernels: {kernels}")
+print(f"{'engine':<40} {'batch':>5} {'threads':>7} {'ms/image median':>16} {'min':>7} {'CPU ms/image':>12} {'peak RSS MB':>11}   Cairn/ort (median, min, CPU)")
 for b, t in sorted({(b, t) for b, t, _ in rows}):
     cairn = next(k for k in rows if k[:2] == (b, t) and k[2].startswith("Cairn"))
-    cm, cmin, crss = stats(cairn)
-    print(f"{cairn[2]:<40} {b:>5} {t:>7} {cm:>16.1f} {cmin:>7.1f} {crss:>11.0f}")
+    cm, cmin, ccpu, crss = stats(cairn)
+    print(f"{cairn[2]:<40} {b:>5} {t:>7} {cm:>16.1f} {cmin:>7.1f} {ccpu:>12.1f} {crss:>11.0f}")
     for key in sorted(k for k in rows if k[:2] == (b, t) and k != cairn):
-        om, omin, orss = stats(key)
+        om, omin, ocpu, orss = stats(key)
         if t == 1 or "sessions" in key[2]:
             note = "  <- comparable"
         else:
             note = "  (not comparable: one session splitting each batch over the threads)"
-        print(f"{key[2]:<40} {b:>5} {t:>7} {om:>16.1f} {omin:>7.1f} {orss:>11.0f}   {cm / om:5.2f}x, {cmin / omin:5.2f}x{note}")
-print(f"\n{len(next(iter(rows.values())))} rounds; ms/image = wall time / images (2 threads: images of both, i.e. throughput). "
-      f"onnxruntime's RSS includes {statistics.median(baselines):.0f} MB of Python with numpy and onnxruntime "
+        print(f"{key[2]:<40} {b:>5} {t:>7} {om:>16.1f} {omin:>7.1f} {ocpu:>12.1f} {orss:>11.0f}   {cm / om:5.2f}x, {cmin / omin:5.2f}x, {ccpu / ocpu:5.2f}x{note}")
+print(f"\n{len(next(iter(rows.values())))} rounds; ms/image = wall time / images (2 threads: images of both, i.e. throughput); "
+      "CPU ms/image = the process's user + system CPU time / images (what other programs on a busy machine cannot inflate "
+      f"as much). onnxruntime's RSS includes {statistics.median(baselines):.0f} MB of Python with numpy and onnxruntime "
       "imported, before any session.")
 PY

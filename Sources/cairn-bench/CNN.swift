@@ -1,7 +1,6 @@
 import ArgumentParser
 import CairnImaging
 import CairnInference
-import COpenBLAS
 import Foundation
 
 extension CairnBench {
@@ -13,6 +12,8 @@ extension CairnBench {
         @Option(help: "Images per batch.") var batch = 1
         @Option(help: "Worker threads, each with its own session; OpenBLAS stays single-threaded.") var threads = 1
         @Option(help: "Batches per thread.") var runs = 20
+        @Option(help: "Kernels' instruction set: sse2, avx2 or avx512 (default: the best this CPU has).")
+        var kernels: String?
         @Argument(help: "A photo to use as input.") var photo: String
 
         /// User and system CPU time of the whole process so far: unlike wall time, it does not count the time other
@@ -25,13 +26,16 @@ extension CairnBench {
         }
 
         func run() throws {
-            BLAS.reexecWithBetterKernels(
-                environment: ProcessInfo.processInfo.environment,
-                cpuinfo: try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))
-            openblas_set_num_threads(1)
-            print("OpenBLAS kernels: \(BLAS.coreName)")
             let loadStart = Date()
-            let network = try EfficientNetLite0(path: model)
+            let instructionSet: InstructionSet
+            switch kernels {
+            case nil: instructionSet = .best
+            case "sse2": instructionSet = .sse2
+            case "avx2": instructionSet = .avx2
+            case "avx512": instructionSet = .avx512
+            case let other?: throw ValidationError("--kernels must be sse2, avx2 or avx512, not '\(other)'")
+            }
+            let network = try EfficientNetLite0(path: model, instructionSet: instructionSet)
             let loadMs = Date().timeIntervalSince(loadStart) * 1000
             let data = try Data(contentsOf: URL(fileURLWithPath: photo))
             let image = try data.withUnsafeBytes { try ImageDecoder().decode($0, minShortSide: 224) }
