@@ -53,6 +53,9 @@ static void FN(pack)(const float *weight, const float *bias, int cin, int cout, 
             _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) acc[r][v] = b;                         \
         }                                                                                                          \
         for (int k = 0; k < cin; k++) {                                                                            \
+            /* The weights come from memory once per image (the late layers' are megabytes): fetch ahead. */       \
+            _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++)                                        \
+                __builtin_prefetch(panel + ((k + 32) * NV + v) * VL);                                              \
             VF w[NV];                                                                                              \
             _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++) w[v] = FN(load)(panel + (k * NV + v) * VL); \
             _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) {                                      \
@@ -94,6 +97,9 @@ static void FN(pointwise_tail)(const float *in, int first, int count, int cin, c
         VF acc[2][2] = {{FN(load)(packed + col0), (VF){0}}, {FN(load)(packed + col0 + (width - 1) * VL), (VF){0}}};
         int k = 0;
         for (; k + 1 < cin; k += 2) {
+            /* One row streams the whole weight matrix (the classifier at batch 1: 5 MB): prefetch well ahead. */
+            const float *ahead = panel + (size_t)(k + 64) * width * VL;
+            for (int line = 0; line < 2 * width * VL; line += 16) __builtin_prefetch(ahead + line);
             VF x0 = FN(splat)(x[k]), x1 = FN(splat)(x[k + 1]);
             for (int v = 0; v < width; v++) {
                 acc[v][0] += x0 * FN(load)(panel + (k * width + v) * VL);
