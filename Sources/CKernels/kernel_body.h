@@ -160,11 +160,12 @@ static void FN(pointwise)(const float *in, int rows, int cin, const float *packe
  * output whose window covers it (for 3×3 at stride 1, 18 loads for 4 outputs instead of 36). */
 #define DEPTHWISE(K, S)                                                                                            \
     static void FN(depthwise##K##s##S)(const float *in, int h, int w, int c, int c0, const float *weight,          \
-                                       const float *bias, int padTop, int padLeft, int oh, int ow, float *out) {  \
+                                       const float *bias, int padTop, int padLeft, int oy0, int oy1, int ow,      \
+                                       float *out) {                                                              \
         VF wv[K * K];                                                                                              \
         for (int i = 0; i < K * K; i++) wv[i] = FN(load)(weight + (size_t)i * c + c0);                             \
         VF b = FN(load)(bias + c0);                                                                                \
-        for (int oy = 0; oy < oh; oy++) {                                                                          \
+        for (int oy = oy0; oy < oy1; oy++) {                                                                       \
             int y0 = oy * S - padTop;                                                                              \
             int ox = 0;                                                                                            \
             for (; ox < ow; ox++) {                                                                                \
@@ -215,12 +216,21 @@ static void FN(depthwise)(const float *in, int h, int w, int c, const float *wei
                           int stride, int padTop, int padLeft, int oh, int ow, float *out) {
     int c0 = 0;
     if ((k == 3 || k == 5) && (stride == 1 || stride == 2)) {
-        for (; c0 + VL <= c; c0 += VL) {
-            if (k == 3 && stride == 1) FN(depthwise3s1)(in, h, w, c, c0, weight, bias, padTop, padLeft, oh, ow, out);
-            else if (k == 3) FN(depthwise3s2)(in, h, w, c, c0, weight, bias, padTop, padLeft, oh, ow, out);
-            else if (stride == 1) FN(depthwise5s1)(in, h, w, c, c0, weight, bias, padTop, padLeft, oh, ow, out);
-            else FN(depthwise5s2)(in, h, w, c, c0, weight, bias, padTop, padLeft, oh, ow, out);
+        /* An activation larger than the core's cache goes output row by output row, and within a row one channel
+         * vector after the other: the input rows a row needs stay in cache while every channel vector passes over
+         * them. A smaller one goes channel vector by channel vector over the whole image, weights in registers. */
+        int vectors = c / VL;
+        int rowsPerPass = (size_t)h * w * c * sizeof(float) > (1u << 20) ? 1 : oh;
+        for (int oy = 0; oy < oh; oy += rowsPerPass) {
+            for (int v = 0; v < vectors; v++) {
+                int cv = v * VL;
+                if (k == 3 && stride == 1) FN(depthwise3s1)(in, h, w, c, cv, weight, bias, padTop, padLeft, oy, oy + rowsPerPass, ow, out);
+                else if (k == 3) FN(depthwise3s2)(in, h, w, c, cv, weight, bias, padTop, padLeft, oy, oy + rowsPerPass, ow, out);
+                else if (stride == 1) FN(depthwise5s1)(in, h, w, c, cv, weight, bias, padTop, padLeft, oy, oy + rowsPerPass, ow, out);
+                else FN(depthwise5s2)(in, h, w, c, cv, weight, bias, padTop, padLeft, oy, oy + rowsPerPass, ow, out);
+            }
         }
+        c0 = vectors * VL;
     }
     for (; c0 < c; c0++) {  /* channels past the last whole vector, and shapes without a vector path */
         for (int oy = 0; oy < oh; oy++)
