@@ -159,9 +159,9 @@ static void FN(pointwise)(const float *in, int rows, int cin, const float *packe
  * the image, four neighbouring outputs of a row are computed together: each input vector loaded serves every
  * output whose window covers it (for 3×3 at stride 1, 18 loads for 4 outputs instead of 36). */
 #define DEPTHWISE(K, S)                                                                                            \
-    static void FN(depthwise##K##s##S)(const float *in, int h, int w, int c, int c0, const float *weight,          \
-                                       const float *bias, int padTop, int padLeft, int oy0, int oy1, int ow,      \
-                                       float *out) {                                                              \
+    static void FN(depthwise##K##s##S)(const float *in, int first, int h, int w, int c, int c0,                   \
+                                       const float *weight, const float *bias, int padTop, int padLeft, int oy0,  \
+                                       int oy1, int ow, float *out) {                                             \
         VF wv[K * K];                                                                                              \
         for (int i = 0; i < K * K; i++) wv[i] = FN(load)(weight + (size_t)i * c + c0);                             \
         VF b = FN(load)(bias + c0);                                                                                \
@@ -174,7 +174,7 @@ static void FN(pointwise)(const float *in, int rows, int cin, const float *packe
                     VF a0 = b, a1 = b, a2 = b, a3 = b;                                                             \
                     _Pragma("clang loop unroll(full)") for (int ky = 0; ky < K; ky++) {                            \
                         if (y0 + ky < 0 || y0 + ky >= h) continue;                                                 \
-                        const float *row = in + ((ptrdiff_t)(y0 + ky) * w + x0) * c + c0;                          \
+                        const float *row = in + ((ptrdiff_t)(y0 + ky - first) * w + x0) * c + c0;                  \
                         VF x[3 * S + K];                                                                           \
                         _Pragma("clang loop unroll(full)") for (int j = 0; j < 3 * S + K; j++)                     \
                             x[j] = FN(load)(row + (ptrdiff_t)j * c);                                               \
@@ -199,7 +199,8 @@ static void FN(pointwise)(const float *in, int rows, int cin, const float *packe
                     if (y0 + ky < 0 || y0 + ky >= h) continue;                                                     \
                     for (int kx = 0; kx < K; kx++) {                                                               \
                         if (x0 + kx < 0 || x0 + kx >= w) continue;                                                 \
-                        acc += FN(load)(in + ((ptrdiff_t)(y0 + ky) * w + x0 + kx) * c + c0) * wv[ky * K + kx];    \
+                        acc += FN(load)(in + ((ptrdiff_t)(y0 + ky - first) * w + x0 + kx) * c + c0)              \
+                               * wv[ky * K + kx];                                                                 \
                     }                                                                                              \
                 }                                                                                                  \
                 FN(store)(out + ((size_t)oy * ow + ox) * c + c0, FN(relu6)(acc));                                  \
@@ -212,28 +213,36 @@ DEPTHWISE(5, 1)
 DEPTHWISE(5, 2)
 #undef DEPTHWISE
 
-static void FN(depthwise)(const float *in, int h, int w, int c, const float *weight, const float *bias, int k,
-                          int stride, int padTop, int padLeft, int oh, int ow, float *out) {
+/* Output rows [oy0, oy1) of a depthwise convolution over an image of h rows, of which `in` holds rows
+ * first … (every row those output rows read). */
+static void FN(depthwise)(const float *in, int first, int h, int w, int c, const float *weight, const float *bias,
+                          int k, int stride, int padTop, int padLeft, int oy0, int oy1, int ow, float *out) {
     int c0 = 0;
     if ((k == 3 || k == 5) && (stride == 1 || stride == 2)) {
-        /* An activation larger than the core's cache goes output row by output row, and within a row one channel
+        /* An input larger than the core's cache goes output row by output row, and within a row one channel
          * vector after the other: the input rows a row needs stay in cache while every channel vector passes over
-         * them. A smaller one goes channel vector by channel vector over the whole image, weights in registers. */
+         * them. A smaller one goes channel vector by channel vector over all the rows, weights in registers. */
         int vectors = c / VL;
-        int rowsPerPass = (size_t)h * w * c * sizeof(float) > (1u << 20) ? 1 : oh;
-        for (int oy = 0; oy < oh; oy += rowsPerPass) {
+        int inputRows = (oy1 - oy0 - 1) * stride + k;
+        int rowsPerPass = (size_t)inputRows * w * c * sizeof(float) > (1u << 20) ? 1 : oy1 - oy0;
+        for (int oy = oy0; oy < oy1; oy += rowsPerPass) {
+            int end = oy + rowsPerPass < oy1 ? oy + rowsPerPass : oy1;
             for (int v = 0; v < vectors; v++) {
                 int cv = v * VL;
-                if (k == 3 && stride == 1) FN(depthwise3s1)(in, h, w, c, cv, weight, bias, padTop, padLeft, oy, oy + rowsPerPass, ow, out);
-                else if (k == 3) FN(depthwise3s2)(in, h, w, c, cv, weight, bias, padTop, padLeft, oy, oy + rowsPerPass, ow, out);
-                else if (stride == 1) FN(depthwise5s1)(in, h, w, c, cv, weight, bias, padTop, padLeft, oy, oy + rowsPerPass, ow, out);
-                else FN(depthwise5s2)(in, h, w, c, cv, weight, bias, padTop, padLeft, oy, oy + rowsPerPass, ow, out);
+                if (k == 3 && stride == 1)
+                    FN(depthwise3s1)(in, first, h, w, c, cv, weight, bias, padTop, padLeft, oy, end, ow, out);
+                else if (k == 3)
+                    FN(depthwise3s2)(in, first, h, w, c, cv, weight, bias, padTop, padLeft, oy, end, ow, out);
+                else if (stride == 1)
+                    FN(depthwise5s1)(in, first, h, w, c, cv, weight, bias, padTop, padLeft, oy, end, ow, out);
+                else
+                    FN(depthwise5s2)(in, first, h, w, c, cv, weight, bias, padTop, padLeft, oy, end, ow, out);
             }
         }
         c0 = vectors * VL;
     }
     for (; c0 < c; c0++) {  /* channels past the last whole vector, and shapes without a vector path */
-        for (int oy = 0; oy < oh; oy++)
+        for (int oy = oy0; oy < oy1; oy++)
             for (int ox = 0; ox < ow; ox++) {
                 float sum = bias[c0];
                 for (int ky = 0; ky < k; ky++) {
@@ -242,7 +251,7 @@ static void FN(depthwise)(const float *in, int h, int w, int c, const float *wei
                     for (int kx = 0; kx < k; kx++) {
                         int x = ox * stride - padLeft + kx;
                         if (x < 0 || x >= w) continue;
-                        sum += in[((size_t)y * w + x) * c + c0] * weight[(size_t)(ky * k + kx) * c + c0];
+                        sum += in[((size_t)(y - first) * w + x) * c + c0] * weight[(size_t)(ky * k + kx) * c + c0];
                     }
                 }
                 out[((size_t)oy * ow + ox) * c + c0] = sum < 0 ? 0 : sum > 6 ? 6 : sum;

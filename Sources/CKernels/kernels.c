@@ -92,21 +92,42 @@ void cairn_pointwise(cairn_isa isa, const float *in, int rows, int cin, const fl
 
 void cairn_depthwise(cairn_isa isa, const float *in, int height, int width, int channels, const float *weight,
                      const float *bias, int kernel, int stride, float *out) {
+    int oh = (height + stride - 1) / stride;
+    cairn_depthwise_rows(isa, in, 0, height, width, channels, weight, bias, kernel, stride, 0, oh, out);
+}
+
+void cairn_depthwise_input_rows(int height, int kernel, int stride, int oy0, int oy1, int *first, int *last) {
+    int oh = (height + stride - 1) / stride;
+    int pad = (oh - 1) * stride + kernel - height;
+    int padTop = pad > 0 ? pad / 2 : 0;
+    int y0 = oy0 * stride - padTop, y1 = (oy1 - 1) * stride - padTop + kernel - 1;
+    *first = y0 < 0 ? 0 : y0;
+    *last = y1 > height - 1 ? height - 1 : y1;
+}
+
+void cairn_depthwise_rows(cairn_isa isa, const float *in, int first, int height, int width, int channels,
+                          const float *weight, const float *bias, int kernel, int stride, int oy0, int oy1,
+                          float *out) {
     /* TensorFlow "same": output ⌈size/stride⌉, total padding split with the extra row/column after. */
     int oh = (height + stride - 1) / stride, ow = (width + stride - 1) / stride;
     int padH = (oh - 1) * stride + kernel - height, padW = (ow - 1) * stride + kernel - width;
     int padTop = padH > 0 ? padH / 2 : 0, padLeft = padW > 0 ? padW / 2 : 0;
+    if (oy0 < 0) oy0 = 0;
+    if (oy1 > oh) oy1 = oh;
     switch (usable(isa)) {
 #if defined(__x86_64__)
     case CAIRN_ISA_AVX512:
-        depthwise_avx512(in, height, width, channels, weight, bias, kernel, stride, padTop, padLeft, oh, ow, out);
+        depthwise_avx512(in, first, height, width, channels, weight, bias, kernel, stride, padTop, padLeft, oy0, oy1,
+                         ow, out);
         return;
     case CAIRN_ISA_AVX2:
-        depthwise_avx2(in, height, width, channels, weight, bias, kernel, stride, padTop, padLeft, oh, ow, out);
+        depthwise_avx2(in, first, height, width, channels, weight, bias, kernel, stride, padTop, padLeft, oy0, oy1,
+                       ow, out);
         return;
 #endif
     default:
-        depthwise_sse2(in, height, width, channels, weight, bias, kernel, stride, padTop, padLeft, oh, ow, out);
+        depthwise_sse2(in, first, height, width, channels, weight, bias, kernel, stride, padTop, padLeft, oy0, oy1,
+                       ow, out);
         return;
     }
 }

@@ -102,14 +102,32 @@ public final class EfficientNetLite0: Sendable {
         classifier = Conv(
             packed: packPointwise(transposed, bias: Array(fcBias), cin: 1280, cout: 1000, for: isa), cin: 1280, cout: 1000)
 
-        // The widest activation of one image across the network (expanded tensors dominate).
+        // The widest activation of one image across the network: an expansion run band by band counts one band.
         var size = Self.inputSize / 2, largest = size * size * 32
         for block in blocks {
-            largest = max(largest, size * size * block.depthwise.channels)
-            size = (size + block.depthwise.stride - 1) / block.depthwise.stride
-            largest = max(largest, size * size * block.depthwise.channels)
+            let dw = block.depthwise
+            let out = (size + dw.stride - 1) / dw.stride
+            let rows = Self.bandRows(size: size, channels: dw.channels, kernel: dw.kernel, stride: dw.stride)
+            let expandedRows = rows >= out ? size : min(size, (rows - 1) * dw.stride + dw.kernel)
+            largest = max(largest, expandedRows * size * dw.channels, out * out * dw.channels)
+            size = out
         }
         largestActivation = max(largest, 7 * 7 * 1280)
+    }
+
+    /// The most bytes of expanded rows a band may hold: expanded activations larger than this (the 112×112 and
+    /// 56×56 ones, up to 4.8 MB) are expanded and convolved band by band, so the band is still in the core's cache
+    /// when the depthwise convolution reads it.
+    static let bandBudget = 1 << 20
+
+    /// Output rows per band of a block's expansion and depthwise convolution: all of them when the expanded
+    /// activation is within the budget, else as many as keep a band's input rows within it.
+    static func bandRows(size: Int, channels: Int, kernel: Int, stride: Int) -> Int {
+        let out = (size + stride - 1) / stride
+        let rowBytes = size * channels * MemoryLayout<Float>.size
+        guard size * rowBytes > bandBudget else { return out }
+        let rows = max(kernel, bandBudget / rowBytes)  // input rows of b output rows: (b − 1)·stride + kernel
+        return min(out, max(1, (rows - kernel) / stride + 1))
     }
 
     // MARK: Loading
@@ -233,20 +251,41 @@ public final class BackboneSession: @unchecked Sendable {
                             Self.apply(m.stem, cols.baseAddress!, x, rows: n * 112 * 112, relu6: true, isa: isa)
                             var size = 112, channels = 32
                             for block in m.blocks {
-                                var source = UnsafePointer(x)
-                                let ce = block.depthwise.channels
-                                if let expand = block.expand {
-                                    Self.apply(expand, source, e, rows: n * size * size, relu6: true, isa: isa)
-                                    source = UnsafePointer(e)
-                                }
-                                let stride = block.depthwise.stride
+                                let dw = block.depthwise, ce = dw.channels, stride = dw.stride
                                 let out = (size + stride - 1) / stride
-                                block.depthwise.weight.withUnsafeBufferPointer { w in
-                                    block.depthwise.bias.withUnsafeBufferPointer { b in
-                                        for i in 0..<n {
-                                            depthwise(source + i * size * size * ce, w.baseAddress!, b.baseAddress!,
-                                                      d + i * out * out * ce, height: size, width: size, channels: ce,
-                                                      kernel: block.depthwise.kernel, stride: stride, instructionSet: isa)
+                                let bandRows = EfficientNetLite0.bandRows(
+                                    size: size, channels: ce, kernel: dw.kernel, stride: stride)
+                                dw.weight.withUnsafeBufferPointer { w in
+                                    dw.bias.withUnsafeBufferPointer { b in
+                                        if let expand = block.expand, bandRows < out {
+                                            // Expansion and depthwise band by band, image by image: a band's
+                                            // expanded rows are still in cache when the depthwise reads them.
+                                            for i in 0..<n {
+                                                let image = UnsafePointer(x) + i * size * size * channels
+                                                for oy0 in Swift.stride(from: 0, to: out, by: bandRows) {
+                                                    let oy1 = min(out, oy0 + bandRows)
+                                                    let (first, last) = depthwiseInputRows(
+                                                        height: size, kernel: dw.kernel, stride: stride, outputRows: oy0..<oy1)
+                                                    Self.apply(expand, image + first * size * channels, e,
+                                                               rows: (last - first + 1) * size, relu6: true, isa: isa)
+                                                    depthwiseRows(
+                                                        e, firstRow: first, w.baseAddress!, b.baseAddress!,
+                                                        d + i * out * out * ce, height: size, width: size, channels: ce,
+                                                        kernel: dw.kernel, stride: stride, outputRows: oy0..<oy1,
+                                                        instructionSet: isa)
+                                                }
+                                            }
+                                        } else {
+                                            var source = UnsafePointer(x)
+                                            if let expand = block.expand {
+                                                Self.apply(expand, source, e, rows: n * size * size, relu6: true, isa: isa)
+                                                source = UnsafePointer(e)
+                                            }
+                                            for i in 0..<n {
+                                                depthwise(source + i * size * size * ce, w.baseAddress!, b.baseAddress!,
+                                                          d + i * out * out * ce, height: size, width: size, channels: ce,
+                                                          kernel: dw.kernel, stride: stride, instructionSet: isa)
+                                            }
                                         }
                                     }
                                 }

@@ -38,4 +38,15 @@ void cairn_pointwise(cairn_isa isa, const float *in, int rows, int cin, const fl
 void cairn_depthwise(cairn_isa isa, const float *in, int height, int width, int channels, const float *weight,
                      const float *bias, int kernel, int stride, float *out);
 
+/* Output rows [oy0, oy1) of the same convolution, reading only the input rows they need: `in` holds the input's
+ * rows first … last as given by cairn_depthwise_input_rows (channels-last, `width` pixels each), `out` is the whole
+ * output. For running an expansion and its depthwise convolution band by band, so the expanded rows stay in
+ * cache. */
+void cairn_depthwise_rows(cairn_isa isa, const float *in, int first, int height, int width, int channels,
+                          const float *weight, const float *bias, int kernel, int stride, int oy0, int oy1,
+                          float *out);
+
+/* The input rows first … last (inclusive, clamped to the image) that output rows [oy0, oy1) read. */
+void cairn_depthwise_input_rows(int height, int kernel, int stride, int oy0, int oy1, int *first, int *last);
+
 #endif

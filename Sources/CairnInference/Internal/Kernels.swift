@@ -51,6 +51,32 @@ func depthwise(
         Int32(stride), output)
 }
 
+/// Output rows `outputRows` of a depthwise convolution over an image of `height` rows, reading only the input rows
+/// they need, which `input` holds starting with row `firstRow` (see `depthwiseInputRows`).
+@inline(__always)
+func depthwiseRows(
+    _ input: UnsafePointer<Float>,  // (rows firstRow…, w, c)
+    firstRow: Int,
+    _ weight: UnsafePointer<Float>,  // (k, k, c)
+    _ bias: UnsafePointer<Float>,  // (c)
+    _ output: UnsafeMutablePointer<Float>,  // the whole (⌈h/stride⌉, ⌈w/stride⌉, c)
+    height: Int, width: Int, channels: Int, kernel: Int, stride: Int, outputRows: Range<Int>,
+    instructionSet: InstructionSet
+) {
+    cairn_depthwise_rows(
+        instructionSet.isa, input, Int32(firstRow), Int32(height), Int32(width), Int32(channels), weight, bias,
+        Int32(kernel), Int32(stride), Int32(outputRows.lowerBound), Int32(outputRows.upperBound), output)
+}
+
+/// The input rows (first and last, inclusive, within the image) that a depthwise convolution's `outputRows` read.
+func depthwiseInputRows(height: Int, kernel: Int, stride: Int, outputRows: Range<Int>) -> (first: Int, last: Int) {
+    var first: Int32 = 0, last: Int32 = 0
+    cairn_depthwise_input_rows(
+        Int32(height), Int32(kernel), Int32(stride), Int32(outputRows.lowerBound), Int32(outputRows.upperBound),
+        &first, &last)
+    return (Int(first), Int(last))
+}
+
 /// im2col for a k×k convolution with TF "same" padding: (oh·ow, k·k·cin) rows, zero where the window leaves the
 /// image. Column order is (ky, kx, cin), matching the stem's rearranged weight.
 func im2col(
