@@ -172,9 +172,6 @@ public final class RecognitionService: Service, @unchecked Sendable {
     }
 
     private func announce(_ pipeline: RecognitionPipeline) {
-        if let model = pipeline.model {
-            logger.notice("backbone loaded", metadata: ["model.version": "\(model.version)", "kernels": "\(model.instructionSet)"])
-        }
         for recognizer in pipeline.recognizers {
             logger.notice("recognizer loaded", metadata: ["recognizer.id": "\(recognizer.id)", "recognizer.version": "\(recognizer.version)"])
         }
