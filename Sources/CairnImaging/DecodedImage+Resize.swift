@@ -4,19 +4,29 @@ extension DecodedImage {
     public func resized(width newWidth: Int, height newHeight: Int) -> DecodedImage {
         precondition(newWidth > 0 && newHeight > 0, "size must be positive")
         if newWidth == width && newHeight == height { return self }
+        return rgb.withUnsafeBytes { bytes in
+            Self.resampled(bytes, width: width, height: height, rowBytes: width * 3, to: newWidth, newHeight)
+        }
+    }
+
+    /// `resized` over RGB rows of `rowBytes` each (a decoder's own plane), so a large decode need not be copied first.
+    static func resampled(
+        _ source: UnsafeRawBufferPointer, width: Int, height: Int, rowBytes: Int, to newWidth: Int, _ newHeight: Int
+    ) -> DecodedImage {
         // Each output pixel's weights padded to the same tap count (zero weights add exactly nothing), in flat
         // arrays: the inner loops then index raw buffers only (arrays of arrays cost 5 ms per photo here).
         let horizontal = Taps(Self.filterWeights(from: width, to: newWidth))
         let vertical = Taps(Self.filterWeights(from: height, to: newHeight))
         // Horizontal pass into floats (height × newWidth × 3), then vertical pass into bytes.
         var middle = [Float](repeating: 0, count: height * newWidth * 3)
-        rgb.withUnsafeBufferPointer { src in
+        do {
+            let src = source.assumingMemoryBound(to: UInt8.self)
             middle.withUnsafeMutableBufferPointer { mid in
                 horizontal.starts.withUnsafeBufferPointer { starts in
                     horizontal.weights.withUnsafeBufferPointer { weights in
-                        let taps = horizontal.count, sourceWidth = width
+                        let taps = horizontal.count
                         for y in 0..<height {
-                            let row = y * sourceWidth * 3
+                            let row = y * rowBytes
                             for x in 0..<newWidth {
                                 var s = row + starts[x] * 3
                                 var r: Float = 0, g: Float = 0, b: Float = 0
@@ -131,5 +141,33 @@ extension DecodedImage {
     public func networkInput(size: Int = 224, framing: Framing = .centerCrop) -> [UInt8] {
         let framed = framing == .centerCrop ? centerCropped() : self
         return framed.resized(width: size, height: size).rgb
+    }
+}
+
+extension DecodedImage {
+    /// How far a large decoded image is reduced for its users: the short side kept at `minShortSide` or more, the
+    /// long side brought to about `longSide`; an image already within 10% of that is left alone.
+    public struct Reduction: Sendable, Equatable {
+        public var minShortSide: Int
+        public var longSide: Int
+
+        public init(minShortSide: Int, longSide: Int) {
+            self.minShortSide = minShortSide
+            self.longSide = longSide
+        }
+    }
+
+    /// The size `reduction` gives a `width`×`height` image, or nil when it stays as it is.
+    static func reducedSize(width: Int, height: Int, _ reduction: Reduction) -> (Int, Int)? {
+        let short = Double(min(width, height)), long = Double(max(width, height))
+        let scale = min(1, max(Double(reduction.minShortSide) / short, Double(reduction.longSide) / long))
+        guard scale < 0.9 else { return nil }
+        return (max(1, Int((Double(width) * scale).rounded())), max(1, Int((Double(height) * scale).rounded())))
+    }
+
+    /// The image reduced by `reduction` (itself when it is small enough already).
+    public func reduced(_ reduction: Reduction) -> DecodedImage {
+        guard let (w, h) = Self.reducedSize(width: width, height: height, reduction) else { return self }
+        return resized(width: w, height: h)
     }
 }
