@@ -25,6 +25,7 @@ public struct PhotoIngester: Sendable {
     }
 
     public enum Outcome: Sendable, Equatable {
+        /// Nothing stored: the file is as catalogued, or it was gone by the time it was to be read.
         case unchanged
         case indexed
         case damaged(String)
@@ -44,26 +45,28 @@ public struct PhotoIngester: Sendable {
     public func ingest(batch files: [FileIdentity]) throws(CatalogError) -> [Outcome] {
         let due = try catalog.needsIngest(files)
         var items: [(file: FileIdentity, record: IngestRecord)] = []
-        for (file, isDue) in zip(files, due) where isDue {
-            items.append((file, read(file)))
+        var itemIndices: [Int] = []
+        for (index, file) in files.enumerated() where due[index] {
+            guard let record = read(file) else { continue }
+            items.append((file, record))
+            itemIndices.append(index)
         }
         let ids = try catalog.storeIngest(items)
         var outcomes = Array(repeating: Outcome.unchanged, count: files.count)
-        var next = 0
-        for (index, isDue) in due.enumerated() where isDue {
-            defer { next += 1 }
-            guard ids[next] != nil else { continue }
-            outcomes[index] = outcome(of: items[next].record, path: files[index].path)
+        for (item, (index, id)) in zip(items, zip(itemIndices, ids)) where id != nil {
+            outcomes[index] = outcome(of: item.record, path: item.file.path)
         }
         return outcomes
     }
 
-    /// What ingest learns from the file at `file.path` (photo id 0 until the catalog sets it).
-    private func read(_ file: FileIdentity) -> IngestRecord {
+    /// What ingest learns from the file at `file.path` (photo id 0 until the catalog sets it); nil when the file
+    /// is gone since it was seen (renamed or deleted at once: the event that follows says where it went).
+    private func read(_ file: FileIdentity) -> IngestRecord? {
         do {
             let data = try Data(contentsOf: URL(fileURLWithPath: file.path), options: .mappedIfSafe)
             return data.withUnsafeBytes { bytes in examine(bytes, photoId: 0) }
         } catch {
+            guard FileManager.default.fileExists(atPath: file.path) else { return nil }
             return IngestRecord(photoId: 0, state: .damaged, reason: "cannot read the file: \(error.localizedDescription)")
         }
     }
