@@ -79,54 +79,99 @@ extension Catalog {
     /// changed goes back to pending; an unchanged one is left alone. Returns the row and whether it needs ingest.
     @discardableResult
     public func notePhoto(_ file: FileIdentity, now: Date = Date()) throws(CatalogError) -> (photo: PhotoRecord, needsIngest: Bool) {
-        try write { db in
-            if var photo = try PhotoRecord.filter(PhotoRecord.Columns.path == file.path).fetchOne(db) {
-                let changed = photo.size != file.size || photo.mtimeNs != file.mtimeNs
-                    || photo.device != file.device || photo.inode != file.inode
-                let wasRemoved = photo.state == .removed
-                guard changed || wasRemoved || photo.state == .pending else { return (photo, false) }
-                photo.device = file.device
-                photo.inode = file.inode
-                photo.size = file.size
-                photo.mtimeNs = file.mtimeNs
-                photo.removedAt = nil
-                photo.updatedAt = now
-                if changed {
-                    photo.contentHash = nil
+        try write { db in try Self.note(db, file, now: now) }
+    }
+
+    /// Which of `files` ingest has to read: new paths, and known ones that changed, came back from removal or are
+    /// still pending. A read only, so a pass over unchanged files writes nothing.
+    public func needsIngest(_ files: [FileIdentity]) throws(CatalogError) -> [Bool] {
+        try read { db in
+            try files.map { file in
+                guard let photo = try Self.photo(db, path: file.path) else {
+                    return true
                 }
-                // A changed file, or one back from removal, has its cheap facts read again; its tags stay, and
-                // recognition reruns only if the recognizer's version differs.
-                photo.state = .pending
-                photo.errorReason = nil
-                try photo.update(db)
-                return (photo, photo.state == .pending)
+                return Self.differs(photo, from: file) || photo.state == .removed || photo.state == .pending
             }
-            var photo = PhotoRecord(
-                path: file.path, device: file.device, inode: file.inode, size: file.size, mtimeNs: file.mtimeNs,
-                addedAt: now, updatedAt: now)
-            try photo.insert(db)
-            return (photo, true)
         }
+    }
+
+    /// Notes each file (as `notePhoto`) and stores what ingest learnt about it (as `storeIngest`), the whole batch in
+    /// one transaction: every file or none. A record's photo id is set here. A file found unchanged by then is left
+    /// alone and has no id in the answer.
+    @discardableResult
+    public func storeIngest(
+        _ batch: [(file: FileIdentity, record: IngestRecord)], now: Date = Date()
+    ) throws(CatalogError) -> [Int64?] {
+        guard !batch.isEmpty else { return [] }
+        return try write { db in
+            try batch.map { item -> Int64? in
+                let (photo, needsIngest) = try Self.note(db, item.file, now: now)
+                guard needsIngest, let id = photo.id else { return nil }
+                var record = item.record
+                record.photoId = id
+                record.facts?.photoId = id
+                record.place?.photoId = id
+                try Self.storeIngest(db, record, now: now)
+                return id
+            }
+        }
+    }
+
+    private static func photo(_ db: Database, path: String) throws -> PhotoRecord? {
+        try PhotoRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM photos WHERE path = ?"), arguments: [path])
+    }
+
+    private static func differs(_ photo: PhotoRecord, from file: FileIdentity) -> Bool {
+        photo.size != file.size || photo.mtimeNs != file.mtimeNs || photo.device != file.device || photo.inode != file.inode
+    }
+
+    private static func note(_ db: Database, _ file: FileIdentity, now: Date) throws -> (photo: PhotoRecord, needsIngest: Bool) {
+        if var photo = try Self.photo(db, path: file.path) {
+            let changed = differs(photo, from: file)
+            let wasRemoved = photo.state == .removed
+            guard changed || wasRemoved || photo.state == .pending else { return (photo, false) }
+            photo.device = file.device
+            photo.inode = file.inode
+            photo.size = file.size
+            photo.mtimeNs = file.mtimeNs
+            photo.removedAt = nil
+            photo.updatedAt = now
+            if changed {
+                photo.contentHash = nil
+            }
+            // A changed file, or one back from removal, has its cheap facts read again; its tags stay, and
+            // recognition reruns only if the recognizer's version differs.
+            photo.state = .pending
+            photo.errorReason = nil
+            try photo.update(db)
+            return (photo, photo.state == .pending)
+        }
+        var photo = PhotoRecord(
+            path: file.path, device: file.device, inode: file.inode, size: file.size, mtimeNs: file.mtimeNs,
+            addedAt: now, updatedAt: now)
+        try photo.insert(db)
+        return (photo, true)
     }
 
     /// Stores what ingest learnt about a photo — its state, reason, hash, format, facts and EXIF place — in one
     /// transaction, so a crash never leaves half a photo.
     public func storeIngest(_ record: IngestRecord, now: Date = Date()) throws(CatalogError) {
-        try write { db in
-            if let facts = record.facts {
-                try facts.upsert(db)
-            }
-            try PhotoPlaceRecord
-                .filter(PhotoPlaceRecord.Columns.photoId == record.photoId && PhotoPlaceRecord.Columns.source == "exif")
-                .deleteAll(db)
-            try record.place?.insert(db)
-            try db.execute(
-                sql: """
-                    UPDATE photos SET state = ?, errorReason = ?, contentHash = ?, format = ?, updatedAt = ?
-                    WHERE id = ?
-                    """,
-                arguments: [record.state, record.reason, record.contentHash, record.format, now, record.photoId])
+        try write { db in try Self.storeIngest(db, record, now: now) }
+    }
+
+    private static func storeIngest(_ db: Database, _ record: IngestRecord, now: Date) throws {
+        if let facts = record.facts {
+            try facts.upsert(db)
         }
+        // Cached statements: a statement on these tables compiles the album and count triggers into itself, and
+        // compiling (with GRDB's authorizer) cost more than running it.
+        try db.cachedStatement(sql: "DELETE FROM photo_places WHERE photoId = ? AND source = 'exif'")
+            .execute(arguments: [record.photoId])
+        try record.place?.insert(db)
+        try db.cachedStatement(sql: """
+            UPDATE photos SET state = ?, errorReason = ?, contentHash = ?, format = ?, updatedAt = ?
+            WHERE id = ?
+            """).execute(arguments: [record.state, record.reason, record.contentHash, record.format, now, record.photoId])
     }
 
     /// Stores a photo's facts and EXIF place and marks it indexed (for tests and tools that build catalogs).
@@ -211,9 +256,8 @@ extension Catalog {
                 case .result(let photoId, let recognizerId, let version, let result):
                     try Self.storeRecognition(db, photoId: photoId, recognizerId: recognizerId, version: version, result: result, now: now)
                 case .damaged(let photoId, let reason):
-                    try db.execute(
-                        sql: "UPDATE photos SET state = 'damaged', errorReason = ?, updatedAt = ? WHERE id = ?",
-                        arguments: [reason, now, photoId])
+                    try db.cachedStatement(sql: "UPDATE photos SET state = 'damaged', errorReason = ?, updatedAt = ? WHERE id = ?")
+                        .execute(arguments: [reason, now, photoId])
                 }
             }
         }
@@ -223,9 +267,8 @@ extension Catalog {
         _ db: Database, photoId: Int64, recognizerId: String, version: String,
         result: Result<RecognitionResult, RecognitionFailure>, now: Date
     ) throws {
-        try TagRecord
-            .filter(TagRecord.Columns.photoId == photoId && TagRecord.Columns.recognizerId == recognizerId)
-            .deleteAll(db)
+        try db.cachedStatement(sql: "DELETE FROM tags WHERE photoId = ? AND recognizerId = ?")
+            .execute(arguments: [photoId, recognizerId])
         switch result {
         case .success(let observed):
             for tag in observed.tags {
@@ -238,11 +281,10 @@ extension Catalog {
                 try place.upsert(db)
             }
             // A place inferred from a landmark lasts only as long as some landmark tag does.
-            try db.execute(
-                sql: """
-                    DELETE FROM photo_places WHERE photoId = ? AND source = 'landmark'
-                    AND NOT EXISTS (SELECT 1 FROM tags WHERE photoId = ? AND kind = 'landmark')
-                    """, arguments: [photoId, photoId])
+            try db.cachedStatement(sql: """
+                DELETE FROM photo_places WHERE photoId = ? AND source = 'landmark'
+                AND NOT EXISTS (SELECT 1 FROM tags WHERE photoId = ? AND kind = 'landmark')
+                """).execute(arguments: [photoId, photoId])
             try RecognitionRecord(
                 photoId: photoId, recognizerId: recognizerId, recognizerVersion: version, state: .done,
                 updatedAt: now

@@ -136,6 +136,9 @@ enum CatalogSchema {
         migrator.registerMigration("v3: album tables kept by triggers") { db in
             try AlbumTables.create(db)
         }
+        migrator.registerMigration("v4: album member states and tag counts kept by triggers") { db in
+            try BrowsingCounts.create(db)
+        }
         return migrator
     }
 }

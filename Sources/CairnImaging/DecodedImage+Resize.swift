@@ -4,6 +4,15 @@ extension DecodedImage {
     public func resized(width newWidth: Int, height newHeight: Int) -> DecodedImage {
         precondition(newWidth > 0 && newHeight > 0, "size must be positive")
         if newWidth == width && newHeight == height { return self }
+        return rgb.withUnsafeBytes { bytes in
+            Self.resampled(bytes, width: width, height: height, rowBytes: width * 3, to: newWidth, newHeight)
+        }
+    }
+
+    /// `resized` over RGB rows of `rowBytes` each (a decoder's own plane), so a large decode need not be copied first.
+    static func resampled(
+        _ source: UnsafeRawBufferPointer, width: Int, height: Int, rowBytes: Int, to newWidth: Int, _ newHeight: Int
+    ) -> DecodedImage {
         // Each output pixel's weights padded to the same tap count (zero weights add exactly nothing), in flat
         // arrays: the inner loops then index raw buffers only (arrays of arrays cost 5 ms per photo here).
         let horizontal = Taps(Self.filterWeights(from: width, to: newWidth))
@@ -13,14 +22,15 @@ extension DecodedImage {
         // converted to floats once; the vertical pass accumulates whole rows, which the compiler vectorises).
         var middle = [Float](repeating: 0, count: height * newWidth * 3)
         var sourceRow = [Float](repeating: 0, count: width * 3)
-        rgb.withUnsafeBufferPointer { src in
+        do {
+            let src = source.assumingMemoryBound(to: UInt8.self)
             middle.withUnsafeMutableBufferPointer { mid in
                 sourceRow.withUnsafeMutableBufferPointer { row in
                     horizontal.starts.withUnsafeBufferPointer { starts in
                         horizontal.weights.withUnsafeBufferPointer { weights in
                             let taps = horizontal.count, rowLength = width * 3
                             for y in 0..<height {
-                                let first = y * rowLength
+                                let first = y * rowBytes
                                 for i in 0..<rowLength { row[i] = Float(src[first &+ i]) }
                                 for x in 0..<newWidth {
                                     // Wrapping arithmetic (&+, &*): the indices are bounded by the filter
@@ -149,5 +159,33 @@ extension DecodedImage {
     public func networkInput(size: Int = 224, framing: Framing = .centerCrop) -> [UInt8] {
         let framed = framing == .centerCrop ? centerCropped() : self
         return framed.resized(width: size, height: size).rgb
+    }
+}
+
+extension DecodedImage {
+    /// How far a large decoded image is reduced for its users: the short side kept at `minShortSide` or more, the
+    /// long side brought to about `longSide`; an image already within 10% of that is left alone.
+    public struct Reduction: Sendable, Equatable {
+        public var minShortSide: Int
+        public var longSide: Int
+
+        public init(minShortSide: Int, longSide: Int) {
+            self.minShortSide = minShortSide
+            self.longSide = longSide
+        }
+    }
+
+    /// The size `reduction` gives a `width`×`height` image, or nil when it stays as it is.
+    static func reducedSize(width: Int, height: Int, _ reduction: Reduction) -> (Int, Int)? {
+        let short = Double(min(width, height)), long = Double(max(width, height))
+        let scale = min(1, max(Double(reduction.minShortSide) / short, Double(reduction.longSide) / long))
+        guard scale < 0.9 else { return nil }
+        return (max(1, Int((Double(width) * scale).rounded())), max(1, Int((Double(height) * scale).rounded())))
+    }
+
+    /// The image reduced by `reduction` (itself when it is small enough already).
+    public func reduced(_ reduction: Reduction) -> DecodedImage {
+        guard let (w, h) = Self.reducedSize(width: width, height: height, reduction) else { return self }
+        return resized(width: w, height: h)
     }
 }

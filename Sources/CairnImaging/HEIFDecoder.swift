@@ -1,9 +1,18 @@
 import CHeif
+import Foundation
 
 /// Decodes HEIC/HEIF and AVIF through libheif (HEVC by libde265, AV1 by dav1d). libheif applies the file's own
 /// rotation and mirroring, so its pixels come out upright.
+///
+/// libheif has no scaled decode: a full-size decode of a 12 MP iPhone photo peaks near 100 MB, a 33–50 MP 10-bit
+/// camera HEIF at 400–600 MB. So a thumbnail item large enough for the caller is decoded instead when the file has
+/// one; full-size decodes run one at a time in the process, and are reduced straight from libheif's plane.
 struct HEIFDecoder {
     var maxPixels: Int
+    var useThumbnails = true
+
+    /// One full-size decode at a time: two at once took cairnd past 1 GB (docs/PERFORMANCE.md, "Memory").
+    private static let fullSize = NSLock()
 
     /// Opens the file and its primary image without decoding pixels; the handle's size is checked against the
     /// pixel limit before anything large is allocated.
@@ -33,30 +42,80 @@ struct HEIFDecoder {
         }
     }
 
-    func decode(_ bytes: UnsafeRawBufferPointer) throws(ImagingError) -> DecodedImage {
-        try withPrimaryImage(bytes) { handle, _, _ throws(ImagingError) in
-            var image: OpaquePointer?
-            try check(heif_decode_image(handle, &image, heif_colorspace_RGB, heif_chroma_interleaved_RGB, nil))
-            guard let image else { throw ImagingError(code: .corrupt, message: "corrupt HEIF: no pixels decoded") }
-            defer { heif_image_release(image) }
-            let width = Int(heif_image_get_width(image, heif_channel_interleaved))
-            let height = Int(heif_image_get_height(image, heif_channel_interleaved))
-            var stride: Int32 = 0
-            guard let plane = heif_image_get_plane_readonly(image, heif_channel_interleaved, &stride), width > 0,
-                height > 0
-            else { throw ImagingError(code: .corrupt, message: "corrupt HEIF: no RGB plane") }
-            var rgb = [UInt8](repeating: 0, count: width * height * 3)
-            let rowBytes = width * 3
-            let planeStride = Int(stride)
-            rgb.withUnsafeMutableBytes { out in
-                for y in 0..<height {
-                    let source = UnsafeRawBufferPointer(start: plane.advanced(by: y * planeStride), count: rowBytes)
-                    let start = y * rowBytes
-                    UnsafeMutableRawBufferPointer(rebasing: out[start..<(start + rowBytes)]).copyMemory(from: source)
-                }
+    /// The upright image: the smallest thumbnail whose short side is at least `minShortSide` and whose shape is the
+    /// primary image's, else the primary image at full size. Either is reduced by `reduction` when given.
+    func decode(
+        _ bytes: UnsafeRawBufferPointer, minShortSide: Int, reduction: DecodedImage.Reduction?
+    ) throws(ImagingError) -> DecodedImage {
+        try withPrimaryImage(bytes) { handle, width, height throws(ImagingError) in
+            if useThumbnails, let thumbnail = try? decodeThumbnail(
+                of: handle, width: width, height: height, minShortSide: minShortSide, reduction: reduction)
+            {
+                return thumbnail
             }
-            return DecodedImage(width: width, height: height, rgb: rgb)
+            Self.fullSize.lock()
+            defer { Self.fullSize.unlock() }
+            return try pixels(of: handle, reduction: reduction)
         }
+    }
+
+    private func decodeThumbnail(
+        of handle: OpaquePointer, width: Int, height: Int, minShortSide: Int, reduction: DecodedImage.Reduction?
+    ) throws(ImagingError) -> DecodedImage? {
+        let count = Int(heif_image_handle_get_number_of_thumbnails(handle))
+        guard count > 0 else { return nil }
+        var ids = [heif_item_id](repeating: 0, count: count)
+        let listed = Int(heif_image_handle_get_list_of_thumbnail_IDs(handle, &ids, Int32(count)))
+        var best: (OpaquePointer, Int)?  // the smallest one that is large enough
+        for id in ids.prefix(listed) {
+            var thumbnail: OpaquePointer?
+            guard heif_image_handle_get_thumbnail(handle, id, &thumbnail).code == heif_error_Ok, let thumbnail else { continue }
+            let w = Int(heif_image_handle_get_width(thumbnail)), h = Int(heif_image_handle_get_height(thumbnail))
+            // Large enough, and the same shape and orientation as the photo (a 4:3 photo with a 3:4 thumbnail
+            // would be a thumbnail that was not turned like the photo).
+            let sameShape = abs(Double(w) / Double(h) - Double(width) / Double(height)) < 0.05 * Double(width) / Double(height)
+            if min(w, h) >= minShortSide, sameShape, best.map({ w * h < $0.1 }) ?? true {
+                if let previous = best { heif_image_handle_release(previous.0) }
+                best = (thumbnail, w * h)
+            } else {
+                heif_image_handle_release(thumbnail)
+            }
+        }
+        guard let (thumbnail, _) = best else { return nil }
+        defer { heif_image_handle_release(thumbnail) }
+        return try pixels(of: thumbnail, reduction: reduction)
+    }
+
+    /// Decodes `handle` to RGB and copies it out, reduced by `reduction` directly from libheif's plane when it is
+    /// large, so no second full-size buffer exists.
+    private func pixels(of handle: OpaquePointer, reduction: DecodedImage.Reduction?) throws(ImagingError) -> DecodedImage {
+        var image: OpaquePointer?
+        try check(heif_decode_image(handle, &image, heif_colorspace_RGB, heif_chroma_interleaved_RGB, nil))
+        guard let image else { throw ImagingError(code: .corrupt, message: "corrupt HEIF: no pixels decoded") }
+        defer { heif_image_release(image) }
+        // Some thumbnails decode at their coded size (Sony's 1616×1080 preview as 1664×1088, padding included): keep
+        // the size the file declares for the item.
+        let width = min(Int(heif_image_get_width(image, heif_channel_interleaved)), Int(heif_image_handle_get_width(handle)))
+        let height = min(Int(heif_image_get_height(image, heif_channel_interleaved)), Int(heif_image_handle_get_height(handle)))
+        var stride: Int32 = 0
+        guard let plane = heif_image_get_plane_readonly(image, heif_channel_interleaved, &stride), width > 0,
+            height > 0
+        else { throw ImagingError(code: .corrupt, message: "corrupt HEIF: no RGB plane") }
+        let planeStride = Int(stride)
+        let source = UnsafeRawBufferPointer(start: plane, count: planeStride * (height - 1) + width * 3)
+        if let reduction, let (w, h) = DecodedImage.reducedSize(width: width, height: height, reduction) {
+            return DecodedImage.resampled(source, width: width, height: height, rowBytes: planeStride, to: w, h)
+        }
+        var rgb = [UInt8](repeating: 0, count: width * height * 3)
+        let rowBytes = width * 3
+        rgb.withUnsafeMutableBytes { out in
+            for y in 0..<height {
+                let row = UnsafeRawBufferPointer(rebasing: source[(y * planeStride)..<(y * planeStride + rowBytes)])
+                let start = y * rowBytes
+                UnsafeMutableRawBufferPointer(rebasing: out[start..<(start + rowBytes)]).copyMemory(from: row)
+            }
+        }
+        return DecodedImage(width: width, height: height, rgb: rgb)
     }
 
     private func check(_ error: heif_error) throws(ImagingError) {

@@ -13,9 +13,12 @@ public struct ImageInfo: Sendable, Equatable {
 /// limit are refused before any pixel memory is allocated.
 public struct ImageDecoder: Sendable {
     public var maxPixels: Int
+    /// Whether a HEIF/AVIF thumbnail item large enough for `minShortSide` is decoded instead of the full image.
+    public var useThumbnails: Bool
 
-    public init(maxPixels: Int = 200_000_000) {
+    public init(maxPixels: Int = 200_000_000, useThumbnails: Bool = true) {
         self.maxPixels = maxPixels
+        self.useThumbnails = useThumbnails
     }
 
     /// Header and structure check without decoding pixels. For JPEG it also requires the end-of-image marker,
@@ -43,16 +46,21 @@ public struct ImageDecoder: Sendable {
     }
 
     /// Decodes to upright RGB. JPEGs are decoded at the smallest DCT scale whose short side is still at least
-    /// `minShortSide`, then turned by their EXIF `orientation`; HEIF is decoded at full size, already upright.
+    /// `minShortSide`, then turned by their EXIF `orientation`; HEIF is already upright, decoded from its thumbnail
+    /// item when that is large enough (and `useThumbnails`), else at full size, one full-size decode at a time. The
+    /// result is then reduced by `reduction` when given (a full-size HEIF straight from the decoder's buffer).
     public func decode(
-        _ bytes: UnsafeRawBufferPointer, minShortSide: Int = 224, orientation: Int? = nil
+        _ bytes: UnsafeRawBufferPointer, minShortSide: Int = 224, orientation: Int? = nil,
+        reduction: DecodedImage.Reduction? = nil
     ) throws(ImagingError) -> DecodedImage {
         switch ImageKind.sniff(bytes) {
         case .jpeg:
             let image = try JPEGDecoder(maxPixels: maxPixels).decode(bytes, minShortSide: minShortSide)
-            return image.oriented(orientation ?? 1)
+                .oriented(orientation ?? 1)
+            return reduction.map { image.reduced($0) } ?? image
         case .heif:
-            return try HEIFDecoder(maxPixels: maxPixels).decode(bytes)
+            return try HEIFDecoder(maxPixels: maxPixels, useThumbnails: useThumbnails)
+                .decode(bytes, minShortSide: minShortSide, reduction: reduction)
         case .other(let name):
             throw ImagingError(code: .unsupported, message: "unsupported format: \(name)")
         case .unknown(let reason):

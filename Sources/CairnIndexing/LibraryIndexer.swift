@@ -40,6 +40,10 @@ public struct LibraryIndexer: Sendable {
     public var ingester: PhotoIngester
     public var purgeRemovedAfterDays: Int
 
+    /// Files ingested per catalog transaction in a pass: a commit costs about as much as reading one photo's facts,
+    /// and a batch of this size takes some tens of milliseconds, so recognition soon sees the first photos.
+    public static let batchSize = 32
+
     public init(ingester: PhotoIngester, purgeRemovedAfterDays: Int) {
         self.ingester = ingester
         self.purgeRemovedAfterDays = purgeRemovedAfterDays
@@ -71,24 +75,36 @@ public struct LibraryIndexer: Sendable {
             let knownPaths = Set(known.map(\.path))
             let onDisk = Set(files.map(\.path))
             var missing = known.filter { !onDisk.contains($0.path) }
+            // Files are ingested a batch at a time: one catalog read and one write transaction per batch.
+            var batch: [FileIdentity] = []
+            func ingestBatch() throws(CatalogError) {
+                guard !batch.isEmpty else { return }
+                for (file, outcome) in zip(batch, try ingester.ingest(batch: batch)) {
+                    switch outcome {
+                    case .indexed: summary.indexed += 1
+                    case .unchanged: summary.unchanged += 1
+                    case .damaged(let reason): summary.damaged.append((file.path, reason))
+                    case .unsupported(let reason): summary.unsupported.append((file.path, reason))
+                    }
+                    summary.seen += 1
+                    progress(IndexProgress(done: summary.seen, total: total, elapsed: Date().timeIntervalSince(started)))
+                }
+                batch = []
+            }
             for file in files {
                 if shouldStop() {
+                    try ingestBatch()
                     summary.seconds = Date().timeIntervalSince(started)
                     return summary
                 }
-                summary.seen += 1
                 if !knownPaths.contains(file.path), let from = earlierPath(of: file, missing: &missing, removed: &removedBySize) {
                     try ingester.catalog.movePhoto(from: from, to: file.path)
                     summary.moved += 1
                 }
-                switch try ingester.ingest(file) {
-                case .indexed: summary.indexed += 1
-                case .unchanged: summary.unchanged += 1
-                case .damaged(let reason): summary.damaged.append((file.path, reason))
-                case .unsupported(let reason): summary.unsupported.append((file.path, reason))
-                }
-                progress(IndexProgress(done: summary.seen, total: total, elapsed: Date().timeIntervalSince(started)))
+                batch.append(file)
+                if batch.count >= Self.batchSize { try ingestBatch() }
             }
+            try ingestBatch()
             // Only a folder that was fully read may declare its missing photos gone.
             let unreadable = summary.unreadableFolders.map { $0.path.hasSuffix("/") ? $0.path : $0.path + "/" }
             for photo in missing where !unreadable.contains(where: { photo.path.hasPrefix($0) }) {

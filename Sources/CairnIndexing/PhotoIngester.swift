@@ -5,10 +5,10 @@ import CairnPlaces
 import Foundation
 import Logging
 
-/// Ingest: the cheap facts of one photo — stat, content hash, EXIF, place, a structural decode check — into the
-/// catalog in one transaction. A file that cannot be read, is damaged or is of a format Cairn cannot decode is
-/// recorded with the reason (and whatever facts it had); ingest never throws for bad input, only when the
-/// catalog itself fails.
+/// Ingest: the cheap facts of a photo — stat, content hash, EXIF, place, a structural decode check — into the
+/// catalog in one transaction (one for a whole batch of files). A file that cannot be read, is damaged or is of a
+/// format Cairn cannot decode is recorded with the reason (and whatever facts it had); ingest never throws for bad
+/// input, only when the catalog itself fails.
 public struct PhotoIngester: Sendable {
     public var catalog: Catalog
     public var gazetteer: Gazetteer
@@ -25,38 +25,63 @@ public struct PhotoIngester: Sendable {
     }
 
     public enum Outcome: Sendable, Equatable {
+        /// Nothing stored: the file is as catalogued, or it was gone by the time it was to be read.
         case unchanged
         case indexed
         case damaged(String)
         case unsupported(String)
     }
 
-    /// Notes the file in the catalog and, when it is new or changed, reads and stores its facts.
+    /// Notes the file in the catalog and, when it is new or changed, reads and stores its facts: one catalog read and,
+    /// when the file is new or changed, one write transaction.
     @discardableResult
     public func ingest(_ file: FileIdentity) throws(CatalogError) -> Outcome {
-        let (photo, needsIngest) = try catalog.notePhoto(file)
-        guard needsIngest, let id = photo.id else { return .unchanged }
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: file.path), options: .mappedIfSafe)
-        } catch {
-            let reason = "cannot read the file: \(error.localizedDescription)"
-            try catalog.storeIngest(IngestRecord(photoId: id, state: .damaged, reason: reason))
-            logger.warning("photo is unreadable", metadata: ["photo.path": "\(file.path)", "reason": "\(reason)"])
-            return .damaged(reason)
+        try ingest(batch: [file])[0]
+    }
+
+    /// Ingests several files with one catalog read and at most one write transaction, and returns each file's
+    /// outcome in order. A bad file is recorded with its reason like any other (it never stops the batch); only a
+    /// failure of the catalog itself throws, and then nothing of the batch is stored.
+    public func ingest(batch files: [FileIdentity]) throws(CatalogError) -> [Outcome] {
+        let due = try catalog.needsIngest(files)
+        var items: [(file: FileIdentity, record: IngestRecord)] = []
+        var itemIndices: [Int] = []
+        for (index, file) in files.enumerated() where due[index] {
+            guard let record = read(file) else { continue }
+            items.append((file, record))
+            itemIndices.append(index)
         }
-        let record = data.withUnsafeBytes { bytes in examine(bytes, photoId: id) }
-        try catalog.storeIngest(record)
+        let ids = try catalog.storeIngest(items)
+        var outcomes = Array(repeating: Outcome.unchanged, count: files.count)
+        for (item, (index, id)) in zip(items, zip(itemIndices, ids)) where id != nil {
+            outcomes[index] = outcome(of: item.record, path: item.file.path)
+        }
+        return outcomes
+    }
+
+    /// What ingest learns from the file at `file.path` (photo id 0 until the catalog sets it); nil when the file
+    /// is gone since it was seen (renamed or deleted at once: the event that follows says where it went).
+    private func read(_ file: FileIdentity) -> IngestRecord? {
+        do {
+            let data = try Data(contentsOf: URL(fileURLWithPath: file.path), options: .mappedIfSafe)
+            return data.withUnsafeBytes { bytes in examine(bytes, photoId: 0) }
+        } catch {
+            guard FileManager.default.fileExists(atPath: file.path) else { return nil }
+            return IngestRecord(photoId: 0, state: .damaged, reason: "cannot read the file: \(error.localizedDescription)")
+        }
+    }
+
+    private func outcome(of record: IngestRecord, path: String) -> Outcome {
         switch record.state {
         case .damaged:
-            logger.warning("photo is damaged", metadata: ["photo.path": "\(file.path)", "reason": "\(record.reason ?? "")"])
+            logger.warning("photo is damaged", metadata: ["photo.path": "\(path)", "reason": "\(record.reason ?? "")"])
             return .damaged(record.reason ?? "")
         case .unsupported:
-            logger.info("photo format not supported", metadata: ["photo.path": "\(file.path)", "reason": "\(record.reason ?? "")"])
+            logger.info("photo format not supported", metadata: ["photo.path": "\(path)", "reason": "\(record.reason ?? "")"])
             return .unsupported(record.reason ?? "")
         default:
             if let issue = record.facts?.locationIssue {
-                logger.info("photo stored without a location", metadata: ["photo.path": "\(file.path)", "reason": "\(issue)"])
+                logger.info("photo stored without a location", metadata: ["photo.path": "\(path)", "reason": "\(issue)"])
             }
             return .indexed
         }

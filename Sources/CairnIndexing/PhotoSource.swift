@@ -39,17 +39,11 @@ final class PhotoSource: BackboneProvider, PixelsProvider, @unchecked Sendable {
         return PhotoPixels(width: small.width, height: small.height, rgb: small.rgb)
     }
 
-    /// The decoded image reduced, when it is large, to what its users need: a short side of at least twice the
-    /// network's input and a long side of about 1,024 (plugins get at most that). A JPEG is already decoded at a
-    /// DCT scale near this; a HEIC is decoded at full size, 36 MB for 12 MP, and a batch of them held at full size
-    /// took cairnd over 1 GB.
-    static func bounded(_ image: DecodedImage) -> DecodedImage {
-        let short = Double(min(image.width, image.height)), long = Double(max(image.width, image.height))
-        let scale = min(1, max(Double(2 * EfficientNetLite0.inputSize) / short, 1024 / long))
-        guard scale < 0.9 else { return image }
-        return image.resized(
-            width: max(1, Int((Double(image.width) * scale).rounded())), height: max(1, Int((Double(image.height) * scale).rounded())))
-    }
+    /// What the decoded image is reduced to when it is large: a short side of at least twice the network's input
+    /// and a long side of about 1,024 (plugins get at most that). A JPEG is already decoded at a DCT scale near
+    /// this; a full-size HEIC is reduced straight from the decoder's buffer (a batch of them held at full size took
+    /// cairnd over 1 GB).
+    static let reduction = DecodedImage.Reduction(minShortSide: 2 * EfficientNetLite0.inputSize, longSide: 1024)
 
     /// The decoded image; call with the lock held.
     private func decodedImage() throws -> DecodedImage {
@@ -61,10 +55,10 @@ final class PhotoSource: BackboneProvider, PixelsProvider, @unchecked Sendable {
             } catch {
                 throw ImagingError(code: .unreadable, message: "cannot read the file: \(error.localizedDescription)")
             }
-            let image = try data.withUnsafeBytes { bytes throws(ImagingError) in
-                try decoder.decode(bytes, minShortSide: EfficientNetLite0.inputSize, orientation: orientation)
+            return try data.withUnsafeBytes { bytes throws(ImagingError) in
+                try decoder.decode(
+                    bytes, minShortSide: EfficientNetLite0.inputSize, orientation: orientation, reduction: Self.reduction)
             }
-            return Self.bounded(image)
         }
         decoded = result
         return try result.get()

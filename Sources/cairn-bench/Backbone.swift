@@ -28,6 +28,8 @@ extension CairnBench {
         @Option(help: "The converted model.") var model = "models/efficientnet-lite0.safetensors"
         @Option(help: "Class names, one per line.") var classes = "Plugins/SceneTagger/imagenet_classes.txt"
         @Option(help: "squash or center-crop.") var framing = "squash"
+        @Flag(help: "Decode HEIF/AVIF at full size even when it has a thumbnail large enough.") var noThumbnails = false
+        @Flag(help: "Also run each photo decoded at full size and say how far the outputs move.") var compareFullSize = false
         @Argument var photos: [String]
 
         func run() throws {
@@ -40,14 +42,28 @@ extension CairnBench {
             for photo in photos {
                 let data = try Data(contentsOf: URL(fileURLWithPath: photo))
                 let orientation = data.withUnsafeBytes { CairnEXIFBridge.orientation($0) }
-                let image = try data.withUnsafeBytes { try ImageDecoder().decode($0, minShortSide: 224, orientation: orientation) }
+                let image = try data.withUnsafeBytes { try ImageDecoder(useThumbnails: !noThumbnails).decode($0, minShortSide: 224, orientation: orientation) }
                 let input = BackboneInput.normalised(image.networkInput(framing: mode))
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 let output = session.run([input])[0]
                 let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
                 let top = output.logits.enumerated().sorted { $0.element > $1.element }.prefix(5)
                 let labels = top.map { names.indices.contains($0.offset) ? names[$0.offset] : "#\($0.offset)" }
-                print("\(URL(fileURLWithPath: photo).lastPathComponent): \(labels.joined(separator: ", "))  (\(String(format: "%.1f", ms)) ms)")
+                var line = "\(URL(fileURLWithPath: photo).lastPathComponent) \(image.width)×\(image.height): \(labels.joined(separator: ", "))  (\(String(format: "%.1f", ms)) ms)"
+                if compareFullSize {
+                    // The same photo decoded at full size (HEIF without its thumbnail): how far the outputs move.
+                    let full = try data.withUnsafeBytes {
+                        try ImageDecoder(useThumbnails: false).decode($0, minShortSide: 224, orientation: orientation)
+                    }
+                    let other = session.run([BackboneInput.normalised(full.networkInput(framing: mode))])[0]
+                    let dot = zip(output.features, other.features).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+                    let norms = [output.features, other.features].map { $0.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot() }
+                    let otherTop = other.logits.enumerated().sorted { $0.element > $1.element }.prefix(5).map(\.offset)
+                    line += String(format: "  | full %d×%d: feature cosine %.4f, top-1 %@, top-5 overlap %d/5", full.width,
+                        full.height, dot / (norms[0] * norms[1]), otherTop.first == top.first?.offset ? "same" : "differs",
+                        Set(otherTop).intersection(top.map(\.offset)).count)
+                }
+                print(line)
             }
         }
     }

@@ -34,6 +34,8 @@ extension CairnBench {
                 ("photos --tag \(rareTag)", { try store.photos(matching: PhotoFilter(tag: rareTag)).count }),
                 ("photos --landmark \(landmark) --limit 100", { try store.photos(matching: PhotoFilter(landmark: landmark, limit: 100)).count }),
                 ("photos --limit 100", { try store.photos(matching: PhotoFilter(limit: 100)).count }),
+                ("tags", { try store.tagCounts().count }),
+                ("tags --kind landmark", { try store.tagCounts(kind: "landmark").count }),
             ]
             print("query                                          min ms  median ms   rows")
             for (name, body) in queries {

@@ -46,6 +46,7 @@ struct Cairnd: AsyncParsableCommand {
     var factsOnly = false
 
     func run() async throws {
+        HeapPolicy.apply()
         BLAS.reexecWithBetterKernels(
             environment: ProcessInfo.processInfo.environment,
             cpuinfo: try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))

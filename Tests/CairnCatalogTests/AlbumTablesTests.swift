@@ -1,6 +1,7 @@
 @testable import CairnCatalog
 import CairnTesting
 import Foundation
+import GRDB
 import Testing
 
 /// The album tables (migration v3) are kept by triggers; after every kind of write they must say what grouping the
@@ -25,6 +26,8 @@ import Testing
         #expect(try catalog.photos(matching: PhotoFilter(country: "IT", limit: 2))
             == Array(all.filter { $0.country == "Italy" }.prefix(2)), "\(step)")
         #expect(try catalog.photos(matching: PhotoFilter(limit: 4)) == Array(all.prefix(4)), "\(step)")
+        #expect(try catalog.tagCounts() == catalog.tagCountsByGrouping(), "\(step)")
+        #expect(try catalog.tagCounts(kind: "landmark") == catalog.tagCountsByGrouping(kind: "landmark"), "\(step)")
     }
 
     @Test func albumTablesFollowEveryWrite() throws {
@@ -61,5 +64,74 @@ import Testing
         #expect(try catalog.markRemoved(path: rome.path + ".moved.jpg") == 1)
         #expect(try catalog.purgeRemoved(before: Date().addingTimeInterval(1)) >= 1)
         try expectAgreement("a photo purged")
+    }
+
+    /// The v4 counts (damaged album members, tags per label) through states, duplicate tags, removal and purging.
+    @Test func memberStatesAndTagCountsFollowEveryWrite() throws {
+        let all = try catalog.photos(matching: PhotoFilter())
+        let placed = try all.filter { $0.country != nil }.map { try #require(try catalog.photoID(path: $0.path)) }
+        let unplacedBefore = try catalog.albums().unplacedPhotos
+        // A placed photo found damaged at decode leaves the album count of unplaced photos alone; back to indexed too.
+        try catalog.store([.damaged(photoId: placed[0], reason: "truncated")])
+        try expectAgreement("a placed photo damaged")
+        #expect(try catalog.albums().unplacedPhotos == unplacedBefore)
+        try catalog.storeIngest(IngestRecord(photoId: placed[0], state: .indexed))
+        try expectAgreement("indexed again")
+
+        // Two recognizers giving one photo the same label count it once; one of them dropping it keeps it counted.
+        let tagged = placed[1]
+        let hen = RecognitionResult(tags: [(kind: "scene", label: "hen", score: 0.5), (kind: "scene", label: "hen", score: 0.4)])
+        try catalog.storeRecognition(photoId: tagged, recognizerId: "scene-tags", version: "2", result: .success(hen))
+        try catalog.storeRecognition(photoId: tagged, recognizerId: "other", version: "1", result: .success(hen))
+        try expectAgreement("one label twice from two recognizers")
+        let henBefore = try #require(try catalog.tagCounts(kind: "scene").first { $0.label == "hen" }).photos
+        try catalog.storeRecognition(
+            photoId: tagged, recognizerId: "other", version: "2", result: .success(RecognitionResult(tags: [RecognitionResult.Tag]())))
+        try expectAgreement("one recognizer drops the label")
+        #expect(try catalog.tagCounts(kind: "scene").first { $0.label == "hen" }?.photos == henBefore)
+
+        // Removed, back, removed again, purged; a tag row changed in place.
+        let path = try #require(all.first { try catalog.photoID(path: $0.path) == tagged }).path
+        #expect(try catalog.markRemoved(path: path) == 1)
+        try expectAgreement("a tagged photo removed")
+        #expect(try catalog.tagCounts(kind: "scene").first { $0.label == "hen" }?.photos == henBefore - 1)
+        try catalog.store([.damaged(photoId: tagged, reason: "back, damaged")])
+        try expectAgreement("back from removal")
+        let writer = try DatabaseQueue(path: catalog.path)
+        try writer.write { db in
+            try db.execute(sql: "UPDATE tags SET label = 'rooster' WHERE photoId = ? AND label = 'hen'", arguments: [tagged])
+            try db.execute(sql: "UPDATE tags SET photoId = ? WHERE photoId = ? AND kind = 'landmark'", arguments: [placed[2], placed[3]])
+            try db.execute(sql: "DELETE FROM photos WHERE id = ?", arguments: [placed[4]])
+        }
+        try expectAgreement("tags changed in place, a photo deleted outright")
+        #expect(try catalog.markRemoved(path: path) == 1)
+        #expect(try catalog.purgeRemoved(before: Date().addingTimeInterval(1)) >= 1)
+        try expectAgreement("purged")
+        #expect(try catalog.tagCounts().allSatisfy { $0.photos > 0 })
+    }
+
+    /// A catalog written before v4 gets its counts from what it holds when it is opened by this build.
+    @Test func countsOfAnOlderCatalogAreComputedWhenItIsUpgraded() throws {
+        let path = folder.file("old.sqlite")
+        let old = try DatabaseQueue(path: path)
+        try CatalogSchema.migrator.migrate(old, upTo: "v3: album tables kept by triggers")
+        try old.write { db in
+            try db.execute(sql: """
+                INSERT INTO photos (id, path, device, inode, size, mtimeNs, state, addedAt, updatedAt) VALUES
+                  (1, '/a.jpg', 1, 1, 1, 1, 'indexed', 0, 0), (2, '/b.jpg', 1, 2, 1, 1, 'damaged', 0, 0),
+                  (3, '/c.jpg', 1, 3, 1, 1, 'removed', 0, 0), (4, '/d.jpg', 1, 4, 1, 1, 'indexed', 0, 0);
+                INSERT INTO photo_places VALUES (1, 'exif', 'IT', 'Italy', NULL, 'Rome', 'g'), (2, 'exif', 'IT', 'Italy', NULL, 'Rome', 'g');
+                INSERT INTO tags (photoId, kind, label, score, recognizerId, recognizerVersion) VALUES
+                  (1, 'scene', 'palace', 0.9, 's', '1'), (1, 'scene', 'palace', 0.8, 'x', '1'),
+                  (3, 'scene', 'palace', 0.9, 's', '1'), (4, 'scene', 'palace', 0.9, 's', '1');
+                """)
+        }
+        try old.close()
+        let upgraded = try Catalog.openForWriting(path: path)
+        #expect(try upgraded.appliedMigrations() == Catalog.knownMigrations)
+        #expect(try upgraded.tagCounts() == [TagCount(kind: "scene", label: "palace", photos: 2)])
+        #expect(try upgraded.tagCounts() == upgraded.tagCountsByGrouping())
+        #expect(try upgraded.albums() == upgraded.albumsByGrouping())
+        #expect(try upgraded.albums().unplacedPhotos == 1)
     }
 }

@@ -78,6 +78,35 @@ import Testing
         #expect(third.stdout.contains(": 0 indexed, 3 unchanged, 0 damaged, 0 unsupported, 1 removed"))
     }
 
+    /// New files are ingested a batch to a transaction (all of a batch share one time stamp); a bad file in a batch
+    /// is still recorded with its own reason and the others are indexed.
+    @Test func newFilesAreIngestedInBatchesAndBadOnesKeepTheirReasons() throws {
+        let distractors = try FileManager.default.contentsOfDirectory(atPath: TestPaths.data("distractors-dev").path)
+            .filter { $0.hasSuffix(".jpg") }.sorted().prefix(66)
+        for name in distractors {
+            try folder.copy(TestPaths.data("distractors-dev/\(name)"), to: "photos/\(name)")
+        }
+        let data = try Data(contentsOf: TestPaths.data("exif/mapillary__OpenSfM/data/lund/images/01.jpg"))
+        try folder.write(Array(data.prefix(data.count / 2)), to: "photos/m-half-uploaded.jpg")
+        try folder.write([], to: "photos/n-empty.jpg")
+        try folder.copy(TestPaths.data("exif/MikeKovarik__exifr/test/fixtures/png/png_with_exif_and_gps.png"), to: "photos/o-scan.png")
+        try folder.copy(TestPaths.data("exif/Exiv2__exiv2/test/data/Stonehenge.heic"), to: "photos/p-stonehenge.heic")
+
+        let result = try cairn(["index", folder.file("photos"), "--catalog", catalogPath])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("Indexed 70 photos in "))
+        #expect(result.stdout.contains(": 67 indexed, 0 unchanged, 2 damaged, 1 unsupported, 0 removed"))
+        let catalog = try Catalog.openReadOnly(path: catalogPath)
+        #expect(try catalog.photo(path: folder.file("photos/m-half-uploaded.jpg")).errorReason
+            == "truncated JPEG: the end-of-image marker is missing")
+        #expect(try catalog.photo(path: folder.file("photos/n-empty.jpg")).errorReason == "the file is empty")
+        #expect(try catalog.photo(path: folder.file("photos/o-scan.png")).errorReason == "unsupported format: PNG")
+        #expect(try catalog.photo(path: folder.file("photos/p-stonehenge.heic")).state == "indexed")
+        let paths = try FileManager.default.contentsOfDirectory(atPath: folder.file("photos")).map { folder.file("photos/\($0)") }
+        let stamps = Set(try paths.map { try catalog.photo(path: $0).addedAt })
+        #expect(stamps.count <= 3, "70 new files in \(stamps.count) transactions")
+    }
+
     @Test func importedGeoNamesDumpGivesFinerPlacesAfterReindexing() throws {
         let photos = folder.file("photos")
         try folder.copy(TestPaths.data("exif/Exiv2__exiv2/test/data/Stonehenge.heic"), to: "photos/stonehenge.heic")

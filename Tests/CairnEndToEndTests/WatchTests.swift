@@ -280,7 +280,8 @@ import Testing
         try folder.copy(Self.small, to: "photos/new.jpg")
         try FileManager.default.moveItem(atPath: folder.file("photos/new.jpg"), toPath: folder.file("photos/renamed.jpg"))
         try FileManager.default.createDirectory(atPath: folder.file("photos/sub"), withIntermediateDirectories: true)
-        #expect(waitUntil { state(folder.file("photos/renamed.jpg")) == "indexed" })
+        #expect(waitUntil { state(folder.file("photos/renamed.jpg")) == "indexed" },
+            "\(String(describing: state(folder.file("photos/renamed.jpg")))) \(traced.stderr.suffix(3000))")
         kill(pid, SIGHUP)
         #expect(traced.waitForLog("configuration reloaded"))
         kill(pid, SIGTERM)

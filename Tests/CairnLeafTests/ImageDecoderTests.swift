@@ -47,12 +47,42 @@ import Testing
     ])
     func decodesHEIC(_ file: String) throws {
         let data = try Self.bytes(file)
-        let decoder = ImageDecoder()
+        let decoder = ImageDecoder(useThumbnails: false)
         let info = try data.withUnsafeBytes { try decoder.probe($0) }
         #expect(info.format == "heif")
         let image = try data.withUnsafeBytes { try decoder.decode($0) }
         #expect(image.width == info.width && image.height == info.height || image.width == info.height)
         #expect(Set(image.rgb.prefix(30_000)).count > 20)
+    }
+
+    /// A HEIF thumbnail item is decoded instead of the photo when its short side is large enough and it has the
+    /// photo's shape: the smallest such one; otherwise the photo at full size.
+    @Test(arguments: [
+        ("exif/immich-app__test-assets/formats/heic/IMG_2682.heic", 320, 240),  // iPhone: 4032×3024, thumbnail 320×240
+        ("exif/mattiasw__ExifReader/test/fixtures/images/test.heic", 240, 320),  // portrait, thumbnail 240×320
+        ("exif/Exiv2__exiv2/test/data/Sony.HIF", 1616, 1080),  // 8640×5760; thumbnails 1616×1080 and 320×212
+        ("exif/Exiv2__exiv2/test/data/Canon.HIF", 2400, 1600),  // its thumbnail 320×214 is too small: full size
+    ])
+    func heifThumbnailLargeEnoughIsDecodedInstead(_ file: String, _ width: Int, _ height: Int) throws {
+        let data = try Self.bytes(file)
+        let image = try data.withUnsafeBytes { try ImageDecoder().decode($0, minShortSide: 224) }
+        #expect(image.width == width && image.height == height)
+        #expect(image.rgb.count == width * height * 3)
+        // The phone photos' thumbnails are real pictures (Exiv2's camera files hold nearly flat test images).
+        if file.hasSuffix(".heic") { #expect(Set(image.rgb).count > 100) }
+    }
+
+    /// A full-size HEIF is reduced straight from libheif's buffer to what a plain decode then `reduced` gives.
+    @Test func fullSizeHEIFIsReducedFromTheDecodersBufferWithTheSamePixels() throws {
+        let data = try Self.bytes("exif/immich-app__test-assets/formats/heic/IMG_2682.heic")
+        let decoder = ImageDecoder(useThumbnails: false)
+        let reduction = DecodedImage.Reduction(minShortSide: 448, longSide: 1024)
+        let direct = try data.withUnsafeBytes { try decoder.decode($0, reduction: reduction) }
+        let full = try data.withUnsafeBytes { try decoder.decode($0) }
+        let afterwards = full.reduced(reduction)
+        #expect(full.width == 4032 && full.height == 3024)
+        #expect(direct.width == 1024 && direct.height == 768)
+        #expect(direct.width == afterwards.width && direct.height == afterwards.height && direct.rgb == afterwards.rgb)
     }
 
     @Test func heicPixelLimitIsCheckedBeforeDecoding() throws {
