@@ -158,6 +158,7 @@ let package = Package(
             name: "CairnLeafTests",
             dependencies: ["CairnEXIF", "CairnImaging", "CairnPlaces", "CairnInference", "CairnTesting"]
         ),
+        .testTarget(name: "CairnIndexingTests", dependencies: ["CairnIndexing", "CairnCatalog", "CairnTesting"]),
         .testTarget(
             name: "CairnEndToEndTests",
             dependencies: ["CairnCatalog", "CairnTesting"]

@@ -69,15 +69,17 @@ public final class RecognitionService: Service, @unchecked Sendable {
                 try? await Task.sleep(for: .seconds(2))
                 continue
             }
-            let work: [RecognitionWork]
+            // The photos due, refilled from the catalog while the workers run: no worker waits for another.
+            let feed = RecognitionFeed(catalog: pipeline.catalog, workers: workers)
+            let hasWork: Bool
             do {
-                work = try pipeline.catalog.pendingRecognition(limit: workers * RecognitionPipeline.photosPerWorkerPerRound)
+                hasWork = try feed.hasWork()
             } catch {
                 logger.error("cannot read the recognition queue", metadata: ["reason": "\(error)"])
                 try? await Task.sleep(for: .seconds(5))
                 continue
             }
-            if work.isEmpty {
+            if !hasWork {
                 if done > 0 {
                     logger.notice("recognition queue empty", metadata: ["photos": "\(done)"])
                     done = 0
@@ -94,25 +96,28 @@ public final class RecognitionService: Service, @unchecked Sendable {
                 sessions = (0..<workers).map { _ in pipeline.makeSession() }
                 sessionsGeneration = generation
             }
-            // Workers take chunks of the round as they become free; each uses its own backbone session on its own
-            // thread, and stops taking photos from this round once a reload swapped the pipeline.
-            let cursor = ChunkCursor(count: work.count, chunk: RecognitionPipeline.chunk)
+            // Each worker uses its own backbone session on its own thread, takes a chunk whenever it is free, and
+            // stops taking photos once a reload swapped the pipeline or the daemon is stopping.
             let counts = await withTaskGroup(of: Int.self) { group in
-                for worker in 0..<min(workers, work.count) {
+                for worker in 0..<workers {
                     let session = sessions[worker]
                     group.addTask {
                         await self.onThread {
                             var count = 0
-                            // A round holds 32 photos per worker: stop between chunks at shutdown.
-                            while self.isCurrent(generation) && !self.isStopping, let range = cursor.next() {
-                                pipeline.recognize(batch: Array(work[range]), session: session)
-                                count += range.count
+                            while self.isCurrent(generation) && !self.isStopping, let chunk = feed.next() {
+                                pipeline.recognize(batch: chunk, session: session)
+                                feed.finished(chunk)
+                                count += chunk.count
                             }
                             return count
                         }
                     }
                 }
                 return await group.reduce(0, +)
+            }
+            if let error = feed.error {
+                logger.error("cannot read the recognition queue", metadata: ["reason": "\(error)"])
+                try? await Task.sleep(for: .seconds(5))
             }
             done += counts
         }

@@ -6,7 +6,7 @@ extension RecognitionPipeline {
     /// Photos read from the queue per worker at a time; each query walks the date index past every photo already
     /// done, so fewer, larger rounds cost less on a large library.
     public static let photosPerWorkerPerRound = 32
-    /// Photos a worker takes at a time from a round: small, so workers finish a round together, and large enough
+    /// Photos a worker takes at a time: small, so no worker is left with a long tail at the end, and large enough
     /// that the landmark search's one matrix product over every centroid serves 8 photos (on a pack of the paper's
     /// size: 0.56 ms per photo at 8, 1.1 ms at 4; docs/PERFORMANCE.md).
     public static let chunk = 8
@@ -17,56 +17,104 @@ extension RecognitionPipeline {
     /// `cairn-bench index` (the daemon's `RecognitionService` runs its own loop, which also follows reloads).
     public func recognizeQueue(
         sessions: [BackboneSession?], shouldStop: @escaping @Sendable () -> Bool = { false },
-        moreComing: () -> Bool = { false }, progress: (Int) -> Void = { _ in }
+        moreComing: () -> Bool = { false }, progress: @escaping @Sendable (Int) -> Void = { _ in }
     ) throws(CatalogError) -> Int {
         let workers = max(1, sessions.count)
         var done = 0
         while !shouldStop() {
             let more = moreComing()  // asked first: photos ingested after the query are then still waited for
-            let work = try catalog.pendingRecognition(limit: workers * Self.photosPerWorkerPerRound)
-            if work.isEmpty {
+            let feed = RecognitionFeed(catalog: catalog, workers: workers)
+            guard try feed.hasWork() else {
                 if more {
                     Thread.sleep(forTimeInterval: 0.02)
                     continue
                 }
                 break
             }
-            let cursor = ChunkCursor(count: work.count, chunk: Self.chunk)
+            let before = done
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                while !shouldStop(), let range = cursor.next() {
-                    recognize(batch: Array(work[range]), session: sessions[worker])
+                while !shouldStop(), let chunk = feed.next() {
+                    recognize(batch: chunk, session: sessions[worker])
+                    feed.finished(chunk)
+                    progress(before + feed.finishedCount)
                 }
             }
-            done += cursor.taken
-            progress(done)
+            if let error = feed.error { throw error }
+            done += feed.finishedCount
         }
         return done
     }
 }
 
-/// Hands out consecutive chunks of a round's photos to whichever worker is free, so a worker with quick photos
-/// does not wait for one with slow ones.
-public final class ChunkCursor: @unchecked Sendable {
+/// The photos due for recognition, handed to whichever worker is free a chunk at a time and refilled from the
+/// catalog while the workers run, so no worker waits for another at the end of a round of queries. A photo handed
+/// out is not handed out again by the same feed, even while it is still due in the catalog (in flight, or its
+/// results could not be stored): a new feed, made when this one runs dry, retries those.
+public final class RecognitionFeed: @unchecked Sendable {
+    private let catalog: Catalog
+    private let workers: Int
     private let lock = NSLock()
-    private let count: Int
-    private let chunk: Int
-    private var next_ = 0
+    private var queue: [RecognitionWork] = []
+    private var handedOut = Set<Int64>()
+    private var exhausted = false
+    private var finished_ = 0
+    private var error_: CatalogError?
 
-    public init(count: Int, chunk: Int) {
-        self.count = count
-        self.chunk = max(1, chunk)
+    public init(catalog: Catalog, workers: Int) {
+        self.catalog = catalog
+        self.workers = max(1, workers)
     }
 
-    /// The next chunk's indices, or nil when the round is handed out.
-    public func next() -> Range<Int>? {
+    /// Whether anything is due; reads the first photos from the catalog.
+    public func hasWork() throws(CatalogError) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        try refill()
+        return !queue.isEmpty
+    }
+
+    /// The next chunk (up to `RecognitionPipeline.chunk` photos), or nil when the catalog has nothing more due
+    /// that this feed has not handed out, or it cannot be read (see `error`).
+    public func next() -> [RecognitionWork]? {
         lock.withLock {
-            guard next_ < count else { return nil }
-            let range = next_..<min(next_ + chunk, count)
-            next_ = range.upperBound
-            return range
+            // Refill while every worker still has a chunk in hand: a query costs milliseconds, a chunk seconds.
+            if queue.count < workers * RecognitionPipeline.chunk && !exhausted {
+                do throws(CatalogError) {
+                    try refill()
+                } catch {
+                    error_ = error
+                    exhausted = true
+                }
+            }
+            guard !queue.isEmpty else { return nil }
+            let count = min(RecognitionPipeline.chunk, queue.count)
+            defer { queue.removeFirst(count) }
+            return Array(queue.prefix(count))
         }
     }
 
-    /// How many photos have been handed out.
-    public var taken: Int { lock.withLock { min(next_, count) } }
+    /// Records that a chunk is done (its results stored or their failure recorded).
+    public func finished(_ chunk: [RecognitionWork]) {
+        lock.withLock { finished_ += chunk.count }
+    }
+
+    /// Photos finished so far.
+    public var finishedCount: Int { lock.withLock { finished_ } }
+
+    /// Why the catalog could not be read, if it could not.
+    public var error: CatalogError? { lock.withLock { error_ } }
+
+    /// Adds up to a round's worth of due photos not handed out yet; call with the lock held.
+    private func refill() throws(CatalogError) {
+        let round = workers * RecognitionPipeline.photosPerWorkerPerRound
+        // Photos handed out and not finished are still due: ask for enough to get a round's worth of new ones.
+        let unfinished = handedOut.count - finished_
+        let fresh = try catalog.pendingRecognition(limit: round + max(0, unfinished))
+            .filter { !handedOut.contains($0.photoId) }
+        if fresh.isEmpty { exhausted = true }
+        for work in fresh.prefix(round) {
+            handedOut.insert(work.photoId)
+            queue.append(work)
+        }
+    }
 }
