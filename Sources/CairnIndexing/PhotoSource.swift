@@ -64,6 +64,16 @@ final class PhotoSource: BackboneProvider, PixelsProvider, @unchecked Sendable {
         return try result.get()
     }
 
+    /// Decodes the photo now; a failure is kept for the recognizers that ask.
+    func prepareDecode() {
+        lock.withLock { _ = try? decodedImage() }
+    }
+
+    /// Runs the backbone now; a failure is kept for the recognizers that ask.
+    func prepareBackbone() {
+        _ = try? output()
+    }
+
     private func output() throws -> BackboneOutput {
         try lock.withLock {
             if let cached { return try cached.get() }

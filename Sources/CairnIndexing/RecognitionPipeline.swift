@@ -108,10 +108,22 @@ public final class RecognitionPipeline: Sendable {
     /// it has not seen at its version in one call, so a recognizer that gains from batching (the landmark search:
     /// one matrix product for all) does.
     public func recognize(batch works: [RecognitionWork], session: BackboneSession?) {
-        let analyses = works.map { work in
-            let source = PhotoSource(
+        let sources = works.map { work in
+            PhotoSource(
                 path: work.path, orientation: work.orientation, decoder: decoder, framing: framing, session: session)
-            return PhotoAnalysis(
+        }
+        // Stage by stage over the batch when a due recognizer reads the backbone: every decode, then every network
+        // run, so each keeps its code and tables in the core's caches (7–9% more photos per second on 12 MP JPEGs
+        // than decoding and running one photo at a time; docs/PERFORMANCE.md).
+        let backboneDue = works.indices.filter { index in
+            recognizers.contains { $0.usesBackbone && works[index].staleRecognizers.contains($0.id) }
+        }
+        if session != nil && backboneDue.count > 1 {
+            for index in backboneDue { sources[index].prepareDecode() }
+            for index in backboneDue { sources[index].prepareBackbone() }
+        }
+        let analyses = zip(works, sources).map { work, source in
+            PhotoAnalysis(
                 facts: PhotoFacts(
                     path: work.path, takenAt: work.takenAt, latitude: work.latitude, longitude: work.longitude,
                     city: work.city, country: work.country, countryCode: work.countryCode, cameraMake: work.cameraMake,

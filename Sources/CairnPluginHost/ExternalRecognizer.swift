@@ -38,6 +38,8 @@ public final class ExternalRecognizer: Recognizer, @unchecked Sendable {
     public let spec: ExternalPluginSpec
     /// What the plugin asked to receive with each photo.
     public let needs: [String]
+    /// Whether the plugin asked for the backbone's features or logits in its handshake.
+    public var usesBackbone: Bool { needs.contains("features") || needs.contains("logits") }
     private let logger: Logger
     private let lock = NSLock()
     private var process: PluginProcess?

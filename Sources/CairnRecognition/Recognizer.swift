@@ -127,6 +127,11 @@ public protocol Recognizer: Sendable {
     var version: String { get }
     /// The settings it runs with, as `key: value` text, for status and logs.
     var configuration: [String: String] { get }
+    /// Whether it reads the backbone's features or logits. The pipeline then runs the backbone on a batch's photos
+    /// before the recognizers ask (all decodes back to back, then all networks: each keeps its code and tables in
+    /// the core's caches). Default true; a recognizer that never asks should say false, so its photos are not run
+    /// through the network for nothing.
+    var usesBackbone: Bool { get }
     func recognize(_ photo: PhotoAnalysis) throws -> [Observation]
     /// Several photos at once, one result per photo in order; a recognizer that gains from batching (one matrix
     /// product for many photos) implements it, the others inherit one-at-a-time.
@@ -141,5 +146,6 @@ extension Recognizer {
 
 extension Recognizer {
     public var configuration: [String: String] { [:] }
+    public var usesBackbone: Bool { true }
 }
 

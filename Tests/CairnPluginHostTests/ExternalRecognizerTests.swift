@@ -56,6 +56,7 @@ import Testing
             backboneVersion: nil, logger: logger)
         defer { plugin.shutdown() }
         #expect(plugin.needs == ["image"])
+        #expect(plugin.usesBackbone == false, "asks for pixels only: the pipeline must not run the network for it")
         #expect(plugin.version.hasPrefix("daylight/1.0 cairn-daylight:"))
         #expect(plugin.version.contains("image-size=256 hemisphere=north"))
         // An evening in July in Sydney (southern winter), a dark blue picture.
