@@ -125,6 +125,9 @@ public final class FolderWatch: @unchecked Sendable {
 
     // MARK: Watches
 
+    /// Watches `root` and every folder below it; returns how many could not be watched (those are also kept in
+    /// `unwatched` and rescanned periodically, so an event handler may ignore the count).
+    @discardableResult
     private func addTree(_ root: String) -> Int {
         var failed = 0
         var pending = [root]
