@@ -39,6 +39,8 @@ public final class EfficientNetLite0: Sendable {
         var depthwise: Depthwise
         var project: Conv
         var residual: Bool
+        /// Output rows per band of the expansion and depthwise convolution (all of them: no banding); set at load.
+        var bandRows = 0
     }
 
     let stem: Conv
@@ -93,6 +95,18 @@ public final class EfficientNetLite0: Sendable {
         guard blocks.count == 16, channels == 320 else {
             throw ModelError(path: file.path, message: "found \(blocks.count) blocks ending in \(channels) channels; EfficientNet-Lite0 has 16 ending in 320")
         }
+        // Each block's bands, and the widest activation of one image across the network (an expansion run band by
+        // band counts one band).
+        var size = Self.inputSize / 2, largest = size * size * 32
+        for i in blocks.indices {
+            let dw = blocks[i].depthwise
+            let out = (size + dw.stride - 1) / dw.stride
+            let rows = Self.bandRows(size: size, channels: dw.channels, kernel: dw.kernel, stride: dw.stride)
+            blocks[i].bandRows = rows
+            let expandedRows = rows >= out ? size : min(size, (rows - 1) * dw.stride + dw.kernel)
+            largest = max(largest, expandedRows * size * dw.channels, out * out * dw.channels)
+            size = out
+        }
         self.blocks = blocks
         head = try Self.convolution(file, "_conv_head.weight", bn: "_bn1", cin: 320, cout: 1280, kernel: 1, isa: isa)
         let fc = try file.tensor("_fc.weight", shape: [1000, 1280])  // (out, in)
@@ -102,16 +116,6 @@ public final class EfficientNetLite0: Sendable {
         classifier = Conv(
             packed: packPointwise(transposed, bias: Array(fcBias), cin: 1280, cout: 1000, for: isa), cin: 1280, cout: 1000)
 
-        // The widest activation of one image across the network: an expansion run band by band counts one band.
-        var size = Self.inputSize / 2, largest = size * size * 32
-        for block in blocks {
-            let dw = block.depthwise
-            let out = (size + dw.stride - 1) / dw.stride
-            let rows = Self.bandRows(size: size, channels: dw.channels, kernel: dw.kernel, stride: dw.stride)
-            let expandedRows = rows >= out ? size : min(size, (rows - 1) * dw.stride + dw.kernel)
-            largest = max(largest, expandedRows * size * dw.channels, out * out * dw.channels)
-            size = out
-        }
         largestActivation = max(largest, 7 * 7 * 1280)
     }
 
@@ -253,8 +257,7 @@ public final class BackboneSession: @unchecked Sendable {
                             for block in m.blocks {
                                 let dw = block.depthwise, ce = dw.channels, stride = dw.stride
                                 let out = (size + stride - 1) / stride
-                                let bandRows = EfficientNetLite0.bandRows(
-                                    size: size, channels: ce, kernel: dw.kernel, stride: stride)
+                                let bandRows = block.bandRows
                                 dw.weight.withUnsafeBufferPointer { w in
                                     dw.bias.withUnsafeBufferPointer { b in
                                         if let expand = block.expand, bandRows < out {

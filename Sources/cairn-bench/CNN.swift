@@ -16,15 +16,6 @@ extension CairnBench {
         var kernels: String?
         @Argument(help: "A photo to use as input.") var photo: String
 
-        /// User and system CPU time of the whole process so far: unlike wall time, it does not count the time other
-        /// programs on a busy machine take from this one.
-        static func cpuSeconds() -> Double {
-            var usage = rusage()
-            getrusage(RUSAGE_SELF.rawValue, &usage)
-            return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
-                + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
-        }
-
         func run() throws {
             let loadStart = Date()
             let instructionSet: InstructionSet
@@ -42,18 +33,18 @@ extension CairnBench {
             let input = BackboneInput.normalised(image.networkInput())
             let sessions = (0..<threads).map { _ in BackboneSession(model: network, batchSize: batch) }
             for session in sessions { _ = session.run(Array(repeating: input, count: batch)) }  // warm-up
-            let cpuStart = Self.cpuSeconds()
+            let cpuStart = cpuSeconds()  // IndexBench.swift: the whole process, user + system
             let start = DispatchTime.now().uptimeNanoseconds
             DispatchQueue.concurrentPerform(iterations: threads) { t in
                 for _ in 0..<runs { _ = sessions[t].run(Array(repeating: input, count: batch)) }
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            let cpuSeconds = Self.cpuSeconds() - cpuStart
+            let cpuUsed = cpuSeconds() - cpuStart
             let images = Double(threads * runs * batch)
             var usage = rusage()
             getrusage(RUSAGE_SELF.rawValue, &usage)
             print(String(format: "batch %d, %d thread(s): %.1f ms per image (%.1f images/s); %.1f ms CPU per image; model load %.0f ms; peak RSS %.0f MB; kernels %@",
-                         batch, threads, seconds * 1000 / images, images / seconds, cpuSeconds * 1000 / images, loadMs,
+                         batch, threads, seconds * 1000 / images, images / seconds, cpuUsed * 1000 / images, loadMs,
                          Double(usage.ru_maxrss) / 1024, network.instructionSet.description))
         }
     }

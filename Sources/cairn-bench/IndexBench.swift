@@ -85,8 +85,8 @@ extension CairnBench {
             }
             // The pass above writes 32 files per transaction: its cost per photo is an average, not a distribution.
             print("ingest as run above (mean per photo)".padding(toLength: 40, withPad: " ", startingAt: 0)
-                + String(format: "%10.2f %9@ %15.2f", ingestSeconds * 1000 / Double(max(1, photos)), "",
-                         ingestCPUSeconds * 1000 / Double(max(1, photos))))
+                + String(format: "%10.2f", ingestSeconds * 1000 / Double(max(1, photos))) + "         -"
+                + String(format: " %15.2f", ingestCPUSeconds * 1000 / Double(max(1, photos))))
 
             // 3. The floor.
             let decode: Double = median(stages.first { $0.0.hasPrefix("decode") }?.1 ?? [])
