@@ -60,7 +60,8 @@ import Testing
         let (mug, _) = try library()
         let daemon = try RunningProcess(TestPaths.executable("cairnd"), ["--config", try config(model: folder.file("no-model.safetensors"))])
         #expect(daemon.waitForLog("library reconciled"), "\(daemon.stderr)")
-        #expect(daemon.stderr.contains("model file is missing; run scripts/fetch-model.sh"))
+        // The recognition service logs its recognizers on its own task, beside the watcher's reconcile: wait for it.
+        #expect(daemon.waitForLog("model file is missing; run scripts/fetch-model.sh"), "\(daemon.stderr)")
         #expect(try catalog().photo(path: mug).state == "indexed")
         let status = try ProcessRunner.run(TestPaths.executable("cairn"), ["status", "--catalog", catalogPath])
         #expect(status.stdout.contains("scene-tags unavailable [off: backbone unavailable: \(folder.file("no-model.safetensors")): model file is missing"))
