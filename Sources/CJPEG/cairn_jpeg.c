@@ -1,5 +1,7 @@
 #include "cairn_jpeg.h"
+#include "eighth.h"
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +39,21 @@ static void cairn_emit_message(j_common_ptr cinfo, int level) {
     }
 }
 
+/* CAIRN_JPEG_LIBJPEG_ONLY=1 in the environment turns Cairn's 1/8 decoder off everywhere: for benchmarks that
+ * compare the two, and as a way out should it ever misbehave on some file. */
+static int libjpeg_only_from_environment;
+static pthread_once_t environment_once = PTHREAD_ONCE_INIT;
+
+static void read_environment(void) {
+    const char *value = getenv("CAIRN_JPEG_LIBJPEG_ONLY");
+    libjpeg_only_from_environment = value && value[0] && strcmp(value, "0") != 0;
+}
+
+static int libjpeg_only_requested(void) {
+    pthread_once(&environment_once, read_environment);
+    return libjpeg_only_from_environment;
+}
+
 static void fill_info(struct jpeg_decompress_struct *cinfo, cairn_jpeg_info *info) {
     info->width = cinfo->image_width;
     info->height = cinfo->image_height;
@@ -68,7 +85,7 @@ cairn_jpeg_status cairn_jpeg_read_info(const uint8_t *data, size_t length, cairn
 }
 
 cairn_jpeg_status cairn_jpeg_decode_rgb(const uint8_t *data, size_t length, uint32_t min_short_side,
-                                        uint64_t max_pixels, uint8_t **out_rgb, cairn_jpeg_info *info) {
+                                        uint64_t max_pixels, int flags, uint8_t **out_rgb, cairn_jpeg_info *info) {
     struct jpeg_decompress_struct cinfo;
     cairn_error_mgr err;
     /* volatile: these change between setjmp and a possible longjmp. */
@@ -103,6 +120,23 @@ cairn_jpeg_status cairn_jpeg_decode_rgb(const uint8_t *data, size_t length, uint
     unsigned int denom = 8;
     while (denom > 1 && (short_side + denom - 1) / denom < min_short_side) {
         denom /= 2;
+    }
+    if (denom == 8 && !(flags & CAIRN_JPEG_LIBJPEG_ONLY) && !libjpeg_only_requested()) {
+        /* The common case of a phone photo: Cairn's own 1/8 decoder, byte-identical to libjpeg's (eighth.c).
+         * Anything it does not handle, or any damage, falls through to libjpeg below. */
+        uint32_t w = (cinfo.image_width + 7) / 8, h = (cinfo.image_height + 7) / 8;
+        rgb = malloc((size_t)w * h * 3);
+        if (rgb && cairn_jpeg_decode_eighth(&cinfo, rgb)) {
+            jpeg_destroy_decompress(&cinfo);
+            info->message[0] = '\0';
+            info->width = w;
+            info->height = h;
+            info->engine = CAIRN_JPEG_ENGINE_EIGHTH;
+            *out_rgb = rgb;
+            return CAIRN_JPEG_OK;
+        }
+        free(rgb);
+        rgb = NULL;
     }
     cinfo.scale_num = 1;
     cinfo.scale_denom = denom;

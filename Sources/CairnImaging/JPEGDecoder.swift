@@ -1,14 +1,26 @@
 import CJPEG
 import Foundation
 
-/// Decodes JPEG files through libjpeg. Corrupt data, truncated files and oversize images come back as
-/// `ImagingError` with libjpeg's own message; nothing crashes or hangs.
+/// Decodes JPEG files through libjpeg, and baseline files at 1/8 scale (the phone photo the recognition pipeline
+/// sees most) through Cairn's own decoder, whose output is byte-identical to libjpeg's (Sources/CJPEG/eighth.c).
+/// Corrupt data, truncated files and oversize images come back as `ImagingError` with libjpeg's own message;
+/// nothing crashes or hangs.
 public struct JPEGDecoder: Sendable {
     /// Images whose declared width × height exceed this are refused before any pixel memory is allocated.
     public var maxPixels: Int
+    /// Never use Cairn's 1/8 decoder (tests and `cairn-bench` compare the two).
+    public var libjpegOnly: Bool
 
-    public init(maxPixels: Int = 200_000_000) {
+    /// Which decoder made an image's pixels.
+    public enum Engine: Sendable, Equatable {
+        case libjpeg
+        /// Cairn's 1/8-scale decoder for baseline files.
+        case eighthScale
+    }
+
+    public init(maxPixels: Int = 200_000_000, libjpegOnly: Bool = false) {
         self.maxPixels = maxPixels
+        self.libjpegOnly = libjpegOnly
     }
 
     /// Header facts of a JPEG without decoding it.
@@ -30,16 +42,24 @@ public struct JPEGDecoder: Sendable {
 
     /// Decodes at the smallest DCT scale (1/8, 1/4, 1/2, 1/1) whose short side is still ≥ `minShortSide`.
     public func decode(_ bytes: UnsafeRawBufferPointer, minShortSide: Int = 224) throws(ImagingError) -> DecodedImage {
+        try decodeReportingEngine(bytes, minShortSide: minShortSide).image
+    }
+
+    /// `decode`, and which decoder made the pixels.
+    public func decodeReportingEngine(
+        _ bytes: UnsafeRawBufferPointer, minShortSide: Int = 224
+    ) throws(ImagingError) -> (image: DecodedImage, engine: Engine) {
         var info = cairn_jpeg_info()
         var pixels: UnsafeMutablePointer<UInt8>?
         let status = cairn_jpeg_decode_rgb(
             bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, UInt32(clamping: minShortSide),
-            UInt64(maxPixels), &pixels, &info)
+            UInt64(maxPixels), libjpegOnly ? Int32(CAIRN_JPEG_LIBJPEG_ONLY) : 0, &pixels, &info)
         guard status == CAIRN_JPEG_OK, let pixels else { throw ImagingError(status: status, info: info) }
         defer { free(pixels) }
         let width = Int(info.width), height = Int(info.height)
-        return DecodedImage(
+        let image = DecodedImage(
             width: width, height: height, rgb: Array(UnsafeBufferPointer(start: pixels, count: width * height * 3)))
+        return (image, info.engine == CAIRN_JPEG_ENGINE_EIGHTH ? .eighthScale : .libjpeg)
     }
 
     /// Reads and decodes the file at `path`.

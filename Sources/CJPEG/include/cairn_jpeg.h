@@ -14,12 +14,24 @@ typedef enum {
     CAIRN_JPEG_TRUNCATED = 4       /* the data ended before the image did; see message */
 } cairn_jpeg_status;
 
+/// Flags of `cairn_jpeg_decode_rgb`.
+enum {
+    CAIRN_JPEG_LIBJPEG_ONLY = 1    /* never Cairn's own 1/8 decoder: tests and benchmarks compare the two */
+};
+
+/// Which decoder produced the pixels.
+typedef enum {
+    CAIRN_JPEG_ENGINE_LIBJPEG = 0,
+    CAIRN_JPEG_ENGINE_EIGHTH = 1   /* Cairn's 1/8-scale decoder for baseline files (eighth.c) */
+} cairn_jpeg_engine;
+
 typedef struct {
     uint32_t width;            /* declared image width in pixels */
     uint32_t height;           /* declared image height in pixels */
     int components;            /* 1 grayscale, 3 YCbCr/RGB, 4 CMYK/YCCK */
     int color_space;           /* libjpeg's J_COLOR_SPACE of the file */
     int progressive;           /* 1 when the file is progressive */
+    cairn_jpeg_engine engine;  /* after a successful decode: which decoder made the pixels */
     char message[200];         /* libjpeg's message on failure, else empty */
 } cairn_jpeg_info;
 
@@ -30,7 +42,11 @@ cairn_jpeg_status cairn_jpeg_read_info(const uint8_t *data, size_t length, cairn
 /// short side is still at least `min_short_side`. Refuses files whose declared pixel count exceeds
 /// `max_pixels` before allocating. On success `*out_rgb` holds width*height*3 bytes the caller frees
 /// with `free`, and `info->width/height` are the output size.
+///
+/// At 1/8 scale a baseline file is decoded by Cairn's own decoder (eighth.c: it skips the AC codes libjpeg would
+/// decode one by one), with output byte-identical to libjpeg's; every other file, and any file that decoder
+/// finds anything wrong with, goes through libjpeg. `flags` CAIRN_JPEG_LIBJPEG_ONLY forces libjpeg.
 cairn_jpeg_status cairn_jpeg_decode_rgb(const uint8_t *data, size_t length, uint32_t min_short_side,
-                                        uint64_t max_pixels, uint8_t **out_rgb, cairn_jpeg_info *info);
+                                        uint64_t max_pixels, int flags, uint8_t **out_rgb, cairn_jpeg_info *info);
 
 #endif

@@ -1,0 +1,120 @@
+import CairnImaging
+import CairnTesting
+import Foundation
+import Testing
+
+/// Cairn's own 1/8-scale JPEG decoder (Sources/CJPEG/eighth.c) must give exactly what libjpeg gives, on every
+/// file, and leave every damaged or unusual file to libjpeg.
+@Suite struct EighthScaleDecoderTests {
+    /// What one decoder made of a file: the pixels or the error, for comparing two decoders.
+    enum Outcome: Equatable {
+        case image(width: Int, height: Int, rgb: [UInt8])
+        case failure(ImagingError)
+    }
+
+    static func outcome(_ data: Data, libjpegOnly: Bool, minShortSide: Int = 1) -> (Outcome, JPEGDecoder.Engine?) {
+        data.withUnsafeBytes { bytes in
+            do throws(ImagingError) {
+                let (image, engine) = try JPEGDecoder(libjpegOnly: libjpegOnly)
+                    .decodeReportingEngine(bytes, minShortSide: minShortSide)
+                return (.image(width: image.width, height: image.height, rgb: image.rgb), engine)
+            } catch {
+                return (.failure(error), nil)
+            }
+        }
+    }
+
+    static func sharedJPEGs() throws -> [URL] {
+        let root = TestPaths.sharedData
+        guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil) else { return [] }
+        return walker.compactMap { $0 as? URL }
+            .filter { ["jpg", "jpeg"].contains($0.pathExtension.lowercased()) }
+            .sorted { $0.path < $1.path }
+    }
+
+    /// minShortSide 1 puts every file at 1/8 scale, so all of the shared data's variety goes through the new
+    /// decoder: 4:2:0, 4:2:2, 4:4:4 and grayscale, restart markers, camera files, web photos, damaged files.
+    @Test func matchesLibjpegByteForByteOnEverySharedJPEG() throws {
+        let files = try Self.sharedJPEGs()
+        #expect(files.count > 2000, "the shared data should hold some 2,300 JPEGs")
+        var handled = 0, failedBoth = 0, mismatches: [String] = []
+        for url in files {
+            guard let data = try? Data(contentsOf: url) else { continue }
+            let (reference, _) = Self.outcome(data, libjpegOnly: true)
+            let (candidate, engine) = Self.outcome(data, libjpegOnly: false)
+            if candidate != reference { mismatches.append(url.lastPathComponent) }
+            if engine == .eighthScale { handled += 1 }
+            if case .failure = reference { failedBoth += 1 }
+        }
+        #expect(mismatches.count == 0, "differs from libjpeg: \(mismatches.prefix(10))")
+        // Progressive files, CMYK and damaged files go to libjpeg; nearly everything else is handled.
+        #expect(handled > files.count * 9 / 10, "the 1/8 decoder took \(handled) of \(files.count) files")
+        #expect(failedBoth > 0, "the shared data has damaged files; both decoders must report them alike")
+    }
+
+    @Test func handlesRestartMarkersAndEveryCommonSampling() throws {
+        // Small files need minShortSide 1 to be decoded at 1/8; the phone photo is there at the pipeline's 224.
+        let cases = [
+            ("exif/Exiv2__exiv2/test/data/FurnaceCreekInn.jpg", 1),                   // 4:2:2, a restart every 25 MCUs
+            ("exif/Exiv2__exiv2/test/data/preview/exiv2-bug501-preview1.jpg", 1),      // 4:2:0, restart every 8
+            ("exif/immich-app__test-assets/metadata/rating/mongolels.jpg", 1),         // 4:4:4, restart every 119
+            ("exif/mapillary__OpenSfM/data/berlin/images/01.jpg", 224),                // 8 MP phone photo, 4:2:0
+        ]
+        for (path, minShortSide) in cases {
+            let data = try Data(contentsOf: TestPaths.data(path))
+            let (reference, _) = Self.outcome(data, libjpegOnly: true, minShortSide: minShortSide)
+            let (candidate, engine) = Self.outcome(data, libjpegOnly: false, minShortSide: minShortSide)
+            let same = candidate == reference
+            #expect(engine == .eighthScale, "\(path) should go through the 1/8 decoder")
+            #expect(same, "\(path) differs from libjpeg")
+        }
+    }
+
+    /// Truncated files and flipped bits in the entropy-coded data: whatever libjpeg makes of them (pixels with a
+    /// warning, or an error), the default decoder makes the same, and nothing crashes.
+    @Test func damagedPhotosComeOutAsLibjpegMakesThem() throws {
+        let photo = try Data(contentsOf: TestPaths.data("exif/mapillary__OpenSfM/data/berlin/images/02.jpg"))
+        var variants: [(String, Data)] = []
+        for fraction in [0.3, 0.6, 0.95, 0.999] {
+            variants.append(("truncated at \(fraction)", photo.prefix(Int(Double(photo.count) * fraction))))
+        }
+        var generator = SplitMix64(seed: 42)
+        for flips in [1, 3, 20] {
+            for round in 0..<4 {
+                var damaged = photo
+                for _ in 0..<flips {
+                    // Past the headers (the first 64 KB hold EXIF and tables), inside the scan.
+                    let at = 65_536 + Int(generator.next() % UInt64(photo.count - 65_538))
+                    damaged[at] ^= UInt8(1 << (generator.next() % 8))
+                }
+                variants.append(("\(flips) flipped bits, round \(round)", damaged))
+            }
+        }
+        for (name, data) in variants {
+            let (reference, _) = Self.outcome(data, libjpegOnly: true, minShortSide: 224)
+            let (candidate, _) = Self.outcome(data, libjpegOnly: false, minShortSide: 224)
+            let same = candidate == reference
+            #expect(same, "\(name): differs from libjpeg")
+        }
+        let (truncated, _) = Self.outcome(variants[0].1, libjpegOnly: false, minShortSide: 224)
+        guard case .failure(let error) = truncated else {
+            Issue.record("a photo cut at 30% must fail as truncated")
+            return
+        }
+        #expect(error.code == .truncated)
+    }
+}
+
+/// A small deterministic generator (Steele, Lea and Flood's SplitMix64), so the damaged variants are the same on
+/// every run.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
