@@ -630,6 +630,22 @@ static int decode_scan(decoder *d, int mcus_x, int mcus_y, unsigned restart_inte
 
 static inline int log2_of(int power_of_two) { return __builtin_ctz((unsigned)power_of_two); }
 
+/* JFIF YCbCr to RGB for one row whose three planes are already at output resolution (4:2:0 and 4:4:4 at 1/8):
+ * libjpeg's tables written out as arithmetic (the same 16-bit fixed-point products and rounding), so the compiler
+ * can vectorise it. */
+static void convert_row(const uint8_t *luma, const uint8_t *cb, const uint8_t *cr, uint8_t *out, uint32_t width) {
+    const int32_t r_cr = fixed16(1.40200), g_cb = fixed16(0.34414), g_cr = fixed16(0.71414), b_cb = fixed16(1.77200);
+    for (uint32_t x = 0; x < width; x++) {
+        int32_t l = luma[x], b = cb[x] - 128, r = cr[x] - 128;
+        int32_t red = l + ((r_cr * r + (1 << 15)) >> 16);
+        int32_t green = l + ((-g_cb * b + (1 << 15) - g_cr * r) >> 16);
+        int32_t blue = l + ((b_cb * b + (1 << 15)) >> 16);
+        out[3 * x + 0] = (uint8_t)(red < 0 ? 0 : red > 255 ? 255 : red);
+        out[3 * x + 1] = (uint8_t)(green < 0 ? 0 : green > 255 ? 255 : green);
+        out[3 * x + 2] = (uint8_t)(blue < 0 ? 0 : blue > 255 ? 255 : blue);
+    }
+}
+
 /* Replicating upsampling and colour conversion of the planes into packed RGB. */
 static void convert(const decoder *d, uint8_t *rgb, uint32_t width, uint32_t height) {
     const component_plan *y_plan = &d->components[0];
@@ -648,6 +664,10 @@ static void convert(const decoder *d, uint8_t *rgb, uint32_t width, uint32_t hei
         int cb_shift_x = log2_of(cb_plan->expand_x), cr_shift_x = log2_of(cr_plan->expand_x);
         const uint8_t *cb = cb_plan->plane + (y >> log2_of(cb_plan->expand_y)) * cb_plan->stride;
         const uint8_t *cr = cr_plan->plane + (y >> log2_of(cr_plan->expand_y)) * cr_plan->stride;
+        if (y_shift_x == 0 && cb_shift_x == 0 && cr_shift_x == 0) {
+            convert_row(luma, cb, cr, out, width);
+            continue;
+        }
         for (uint32_t x = 0; x < width; x++) {
             int l = luma[x >> y_shift_x], b = cb[x >> cb_shift_x], r = cr[x >> cr_shift_x];
             out[3 * x + 0] = clamp_table[256 + l + cr_to_r[r]];
