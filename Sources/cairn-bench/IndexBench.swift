@@ -8,6 +8,7 @@ import CairnInference
 import CairnPlaces
 import CairnRecognition
 import Foundation
+import Synchronization
 import Logging
 
 extension CairnBench {
@@ -22,6 +23,8 @@ extension CairnBench {
                 catalog writes) with the configured workers, and prints photos/s, CPU use and peak RSS. \
                 2. Times each stage alone on --sample photos, one thread, files in the page cache: median and p95. \
                 3. The floor: the cores × 1 / (decode + CNN), from the same medians, and the rate as a share of it. \
+                4. The same floor from decode and CNN timed with every worker busy at once (nothing else running): \
+                cores share caches and memory, so this is the ceiling a pipeline on this machine can reach. \
                 Make a library with tools/make_bench_library.py (scripts/bench-index.sh does it all).
                 """)
 
@@ -102,6 +105,64 @@ extension CairnBench {
             let perCPUSecond = Double(photos) / (cpu1 - cpu0)
             print(String(format: "per CPU-second: %.1f photos end to end, against %.1f for decode + CNN alone (CPU %.1f + %.1f ms): %.0f%%",
                          perCPUSecond, 1000 / (decodeCPU + cnnCPU), decodeCPU, cnnCPU, 100 * perCPUSecond * (decodeCPU + cnnCPU) / 1000))
+
+            // 4. The same floor with every worker busy: decode and CNN timed while `workers` threads decode and run the
+            // network on the whole library at once, and nothing else runs (no ingest, hashing, catalog or queue).
+            // Cores share caches, memory and clock, so a stage is slower with all of them busy than with one: this
+            // is what the pipeline's own overhead should be judged against.
+            let paths = try photoPaths(store, limit: Int.max)
+            if workers > 1 {
+                let one = try busyStages(paths, pipeline: pipeline, workers: 1, settings: settings)
+                print(String(format: "\n1 worker, decode and CNN in turn (%d photos, %.1f photos/s): decode %.1f ms, CNN %.1f ms (medians)",
+                             one.photos, one.rate, one.decode, one.cnn))
+            }
+            let busy = try busyStages(paths, pipeline: pipeline, workers: workers, settings: settings)
+            let busyRate = cores * 1000 / (busy.decode + busy.cnn)
+            print(String(format: "%d workers busy at once (decode and CNN only, %d photos, %.1f photos/s): decode %.1f ms, CNN %.1f ms (medians)",
+                         workers, busy.photos, busy.rate, busy.decode, busy.cnn))
+            print(String(format: "floor with every core busy: %.0f cores × 1000 / (%.1f + %.1f ms) = %.1f photos/s; end to end at %.0f%% of it",
+                         cores, busy.decode, busy.cnn, busyRate, 100 * rate / busyRate))
+        }
+
+        /// Decode and CNN alone on `workers` threads at once over `paths`: the medians of each, the photos and the rate.
+        private func busyStages(
+            _ paths: [String], pipeline: RecognitionPipeline, workers: Int, settings: CairnConfiguration
+        ) throws -> (decode: Double, cnn: Double, photos: Int, rate: Double) {
+            let decoder = ImageDecoder(maxPixels: settings.watch.maxPixels)
+            let framing = pipeline.framing
+            let sessions = (0..<workers).map { _ in pipeline.makeSession() }
+            let tally = Mutex<(next: Int, decodes: [Double], cnns: [Double])>((0, [], []))
+            let start = now()
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                guard let session = sessions[worker] else { return }
+                var myDecodes: [Double] = [], myCNNs: [Double] = []
+                while true {
+                    let index = tally.withLock { state in
+                        defer { state.next += 1 }
+                        return state.next
+                    }
+                    guard index < paths.count,
+                          let data = try? Data(contentsOf: URL(fileURLWithPath: paths[index]), options: .mappedIfSafe)
+                    else { break }
+                    let t0 = now()
+                    guard let image = try? data.withUnsafeBytes({ try decoder.decode($0, minShortSide: EfficientNetLite0.inputSize) })
+                    else { continue }
+                    let t1 = now()
+                    let input = BackboneInput.normalised(image.networkInput(size: EfficientNetLite0.inputSize, framing: framing))
+                    let t2 = now()
+                    _ = session.run([input])
+                    let t3 = now()
+                    myDecodes.append((t1 - t0) * 1000)
+                    myCNNs.append((t3 - t2) * 1000)
+                }
+                tally.withLock { state in
+                    state.decodes += myDecodes
+                    state.cnns += myCNNs
+                }
+            }
+            let seconds = now() - start
+            let (decodes, cnns) = tally.withLock { ($0.decodes, $0.cnns) }
+            return (median(decodes), median(cnns), decodes.count, Double(decodes.count) / seconds)
         }
 
         /// Up to `limit` catalogued photo paths, spread over the library.
