@@ -209,6 +209,13 @@ extension CairnBench {
                     _ = try timed("probe (header + EOI)") { try decoder.probe(bytes) }
                     _ = try timed("ingest whole (stat…write, new catalog row)") { try scratchIngester.ingest(file) }
                     let image = try timed("decode, DCT-scaled ≥224") { try decoder.decode(bytes, minShortSide: EfficientNetLite0.inputSize, orientation: exif.orientation) }
+                    if bytes.count > 2, bytes[0] == 0xFF, bytes[1] == 0xD8 {
+                        // For comparison only: the same decode through libjpeg alone (CJPEG's eighth.c not used).
+                        _ = try timed("  the same with libjpeg only") {
+                            try JPEGDecoder(maxPixels: settings.watch.maxPixels, libjpegOnly: true)
+                                .decode(bytes, minShortSide: EfficientNetLite0.inputSize)
+                        }
+                    }
                     let input = timed("resize to 224 + normalise") {
                         BackboneInput.normalised(image.networkInput(size: EfficientNetLite0.inputSize, framing: framing))
                     }
