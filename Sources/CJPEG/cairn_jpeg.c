@@ -54,6 +54,8 @@ static int libjpeg_only_requested(void) {
     return libjpeg_only_from_environment;
 }
 
+int cairn_jpeg_eighth_enabled(void) { return !libjpeg_only_requested(); }
+
 static void fill_info(struct jpeg_decompress_struct *cinfo, cairn_jpeg_info *info) {
     info->width = cinfo->image_width;
     info->height = cinfo->image_height;

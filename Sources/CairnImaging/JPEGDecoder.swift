@@ -18,6 +18,14 @@ public struct JPEGDecoder: Sendable {
         case eighthScale
     }
 
+    /// What decodes JPEGs in this process, for the daemon's log: Cairn's 1/8 decoder unless
+    /// `CAIRN_JPEG_LIBJPEG_ONLY=1` is in the environment.
+    public static var engines: String {
+        cairn_jpeg_eighth_enabled() != 0
+            ? "Cairn's 1/8 decoder for baseline files, libjpeg for the rest"
+            : "libjpeg only (CAIRN_JPEG_LIBJPEG_ONLY)"
+    }
+
     public init(maxPixels: Int = 200_000_000, libjpegOnly: Bool = false) {
         self.maxPixels = maxPixels
         self.libjpegOnly = libjpegOnly

@@ -99,7 +99,11 @@ struct Cairnd: AsyncParsableCommand {
             maxPixels: settings.watch.maxPixels, logger: logger)
         let options = self
         let pipeline = RecognitionPipeline(settings: settings, catalog: store, logger: logger)
-        if let model = pipeline.model { logger.info("backbone loaded", metadata: ["model": "\(model.version)", "kernels": "\(model.instructionSet)"]) }
+        if let model = pipeline.model {
+            logger.info("backbone loaded", metadata: [
+                "model": "\(model.version)", "kernels": "\(model.instructionSet)", "jpeg": "\(JPEGDecoder.engines)",
+            ])
+        }
         let workers = settings.workers.threads > 0 ? settings.workers.threads : ProcessInfo.processInfo.activeProcessorCount
         let recognition = RecognitionService(pipeline: pipeline, workers: workers, logger: logger)
         let service = WatchService(

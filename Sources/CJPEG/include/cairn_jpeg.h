@@ -35,6 +35,9 @@ typedef struct {
     char message[200];         /* libjpeg's message on failure, else empty */
 } cairn_jpeg_info;
 
+/// 0 when CAIRN_JPEG_LIBJPEG_ONLY in the environment has turned Cairn's 1/8 decoder off, else 1.
+int cairn_jpeg_eighth_enabled(void);
+
 /// Reads the JPEG header of `data` without decoding pixels.
 cairn_jpeg_status cairn_jpeg_read_info(const uint8_t *data, size_t length, cairn_jpeg_info *info);
 
