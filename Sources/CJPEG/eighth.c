@@ -295,6 +295,8 @@ static inline int skip_long(const huffman_table *table, bit_reader *reader, int 
  * (Three codes a lookup: 5% faster on camera photos, no change on the noisy bench library.) -1 on a bad code. */
 static inline int skip_ac(const huffman_table *table, bit_reader *reader) {
     int k = 1;
+    /* The first two loops differ only in their table and limit; one helper for both (k by pointer, both tables
+     * 32-bit) measured 10% slower, so they stay written out. */
     while (k < 32) {
         refill(reader);
         for (int i = 0; i < 4 && k < 32; i++) {
