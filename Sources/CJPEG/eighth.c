@@ -80,7 +80,7 @@ static int build_table(huffman_table *table, const JHUFF_TBL *source, int is_ac)
         table->max_code[length] = -1;
         int first = index;
         while (index < count && lengths[index] == length) codes[index++] = code++;
-        if (code > (1u << length)) return 0;
+        if (code >= (1u << length)) return 0;   /* the all-ones code is reserved: libjpeg refuses the table */
         if (index > first) {
             table->value_offset[length] = first - (int32_t)codes[first];
             table->max_code[length] = (int32_t)codes[index - 1];
