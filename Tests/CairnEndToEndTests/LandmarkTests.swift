@@ -217,7 +217,8 @@ import Testing
         let config = try daemonConfig(watching: photos, pack: pack)
         let daemon = try RunningProcess(TestPaths.executable("cairnd"), ["--config", config])
         #expect(daemon.waitForLog("library reconciled"), "\(daemon.stderr)")
-        #expect(daemon.stderr.contains("recognizer.id=landmarks recognizer.version=landmarks/1 pack:"))
+        // The recognition service announces its recognizers on its own task: not necessarily before the reconcile.
+        #expect(daemon.waitForLog("recognizer.id=landmarks recognizer.version=landmarks/1 pack:"), "\(daemon.stderr)")
         // A Taj Mahal photo without GPS (the reference path, and its place from the landmark) and a Brandenburg
         // Gate photo with GPS (the geo path, its place from EXIF).
         let taj = try folder.copy(URL(fileURLWithPath: dataset.heldOut["taj_mahal"]![1]), to: "photos/trip/taj.jpg")

@@ -105,6 +105,50 @@ import Testing
     }
 }
 
+extension EighthScaleDecoderTests {
+    /// A Huffman table whose codes reach the reserved all-ones code is refused by libjpeg; the 1/8 decoder must
+    /// refuse it too and leave the file to libjpeg, so both report the same error. The photo's luma AC table gets
+    /// one more 16-bit code, which the scan never uses: a decoder that accepted the table would decode the photo.
+    @Test func aHuffmanTableLibjpegRefusesGivesLibjpegsError() throws {
+        var data = try Data(contentsOf: TestPaths.data("exif/mapillary__OpenSfM/data/berlin/images/02.jpg"))
+        var at = 2, edited = false
+        while !edited, at + 4 < data.count, data[at] == 0xFF, data[at + 1] != 0xDA {
+            let length = Int(data[at + 2]) << 8 + Int(data[at + 3])
+            if data[at + 1] == 0xC4 {
+                var table = at + 4
+                while table < at + 2 + length {
+                    let counts = (1...16).map { Int(data[table + $0]) }
+                    if data[table] == 0x10 {
+                        // Canonical codes: the next free 16-bit code must be the all-ones one.
+                        let next = counts.enumerated().reduce(0) { ($0 + $1.element) << ($1.offset < 15 ? 1 : 0) }
+                        try #require(next == 0xFFFF, "the luma AC table has one free 16-bit code left")
+                        data.insert(0x0A, at: table + 17 + counts.reduce(0, +))
+                        data[table + 16] += 1
+                        data[at + 2] = UInt8((length + 1) >> 8)
+                        data[at + 3] = UInt8((length + 1) & 0xFF)
+                        edited = true
+                        break
+                    }
+                    table += 17 + counts.reduce(0, +)
+                }
+            }
+            at += 2 + length
+        }
+        try #require(edited, "the photo has a luma AC table")
+
+        let (reference, _) = Self.outcome(data, libjpegOnly: true, minShortSide: 224)
+        let (candidate, engine) = Self.outcome(data, libjpegOnly: false, minShortSide: 224)
+        guard case .failure(let error) = reference else {
+            Issue.record("libjpeg should refuse the table")
+            return
+        }
+        #expect(error.message.contains("Huffman table"), "libjpeg's reason: \(error.message)")
+        #expect(engine == nil)
+        let same = candidate == reference
+        #expect(same, "the default decoder reports something else than libjpeg")
+    }
+}
+
 /// A small deterministic generator (Steele, Lea and Flood's SplitMix64), so the damaged variants are the same on
 /// every run.
 struct SplitMix64 {
