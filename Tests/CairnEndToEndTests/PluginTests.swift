@@ -128,7 +128,7 @@ enum PluginFixtures {
             #expect(failed.error == reason)
             #expect(try all.filter { $0 != victim }.allSatisfy { try recognition($0, id)?.state == "done" }, "\(id)")
             #expect(status.recognizers.first { $0.id == id }?.enabled == true)
-            #expect(daemon.stderr.contains("reason=\(reason) recognizer.id=\(id) [CairnPluginHost] external plugin failed"), "\(id) not logged")
+            #expect(daemon.waitForLog("reason=\(reason) recognizer.id=\(id) [CairnPluginHost] external plugin failed"), "\(id) not logged")
         }
         #expect(daemon.count("external plugin restarted") >= 3)
 
