@@ -105,9 +105,9 @@ static int build_table(huffman_table *table, const JHUFF_TBL *source, int is_ac)
     if (!is_ac) {
         /* For DC tables `pair` says how far a code and its value bits reach together, when they fit. */
         for (uint32_t bits = 0; bits < (1u << LOOKUP_BITS); bits++) {
-            uint16_t code = table->code[bits];
-            int length = code & 31, size = (code >> 8) & 15;
-            table->pair[bits] = code && length + size <= LOOKUP_BITS
+            uint16_t entry = table->code[bits];
+            int length = entry & 31, size = (entry >> 8) & 15;
+            table->pair[bits] = entry && length + size <= LOOKUP_BITS
                                     ? (uint32_t)((length + size) | (length << DC_LENGTH) | (size << DC_SIZE))
                                     : 0;
         }
