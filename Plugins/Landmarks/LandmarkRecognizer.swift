@@ -63,7 +63,8 @@ public struct LandmarkRecognizer: Recognizer {
                 let landmark = pack.landmarks[match.landmark]
                 return .landmark(LandmarkSighting(
                     key: landmark.key, name: landmark.name, city: landmark.city, country: landmark.country,
-                    score: Double(match.score), evidence: match.evidence))
+                    score: Double(match.score), evidence: match.evidence, latitude: landmark.latitude,
+                    longitude: landmark.longitude))
             })
         }
         return results

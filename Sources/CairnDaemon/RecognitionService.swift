@@ -128,7 +128,7 @@ public final class RecognitionService: Service, @unchecked Sendable {
     /// failure the new set is closed and the current one stays.
     public func reload(_ settings: CairnConfiguration) -> ReloadOutcome {
         let old = current
-        let new = RecognitionPipeline(settings: settings, catalog: old.catalog, logger: logger)
+        let new = RecognitionPipeline(settings: settings, catalog: old.catalog, gazetteer: old.gazetteer, logger: logger)
         let failures = new.unavailable.filter { !old.unavailable.contains($0) }
         guard failures.isEmpty else {
             new.close()

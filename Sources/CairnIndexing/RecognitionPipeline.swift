@@ -2,6 +2,7 @@ import CairnCatalog
 import CairnConfig
 import CairnImaging
 import CairnInference
+import CairnPlaces
 import CairnPluginHost
 import CairnRecognition
 import Foundation
@@ -26,15 +27,22 @@ public final class RecognitionPipeline: Sendable {
     public let unavailable: [Unavailable]
     public let model: EfficientNetLite0?
     public let framing: DecodedImage.Framing
+    /// Names the place of a photo placed by a landmark, from the landmark's position (nil: the recognizer's own
+    /// city and country strings are kept).
+    public let gazetteer: Gazetteer?
+    let maxCityDistanceKm: Double
     let decoder: ImageDecoder
     let logger: Logger
 
     /// Builds the enabled recognizers. A missing or broken model file (or one whose outputs are not finite) turns
     /// off those that need it, with the reason; an external plugin that does not start or shake hands is off with
-    /// its reason; cataloguing goes on.
-    public init(settings: CairnConfiguration, catalog: Catalog, logger: Logger) {
+    /// its reason; cataloguing goes on. `gazetteer` should be the one ingest names EXIF places with, so a photo
+    /// placed by its landmark lands in the same country and city album as a photo with GPS there.
+    public init(settings: CairnConfiguration, catalog: Catalog, gazetteer: Gazetteer?, logger: Logger) {
         self.catalog = catalog
         self.logger = logger
+        self.gazetteer = gazetteer
+        maxCityDistanceKm = settings.places.maxCityDistanceKm
         decoder = ImageDecoder(maxPixels: settings.watch.maxPixels)
         framing = DecodedImage.Framing(rawValue: settings.backbone.framing) ?? .centerCrop
         var model: EfficientNetLite0?
@@ -207,11 +215,27 @@ public final class RecognitionPipeline: Sendable {
             case .landmark(let sighting):
                 tags.append(RecognitionResult.Tag(
                     kind: "landmark", label: sighting.name, score: sighting.score, evidence: sighting.evidence.rawValue))
-                place = place ?? PhotoPlaceRecord(
-                    photoId: photoId, source: .landmark, countryCode: nil, country: sighting.country,
-                    adminRegion: nil, city: sighting.city, gazetteerVersion: "landmark:\(sighting.key)")
+                place = place ?? landmarkPlace(sighting, photoId: photoId)
             }
         }
         return RecognitionResult(tags: tags, landmarkPlace: place)
+    }
+
+    /// The place a landmark gives a photo: named by the gazetteer at the landmark's position when both are known
+    /// (the country with its code, the city with its region; the recognizer's city when the gazetteer names no
+    /// city there), else the recognizer's own city and country.
+    func landmarkPlace(_ sighting: LandmarkSighting, photoId: Int64) -> PhotoPlaceRecord {
+        if let gazetteer, let latitude = sighting.latitude, let longitude = sighting.longitude,
+            let named = gazetteer.place(latitude: latitude, longitude: longitude, maxCityDistanceKm: maxCityDistanceKm),
+            let country = named.country
+        {
+            return PhotoPlaceRecord(
+                photoId: photoId, source: .landmark, countryCode: named.countryCode, country: country,
+                adminRegion: named.city == nil ? nil : named.adminRegion, city: named.city ?? sighting.city,
+                gazetteerVersion: "landmark:\(sighting.key)")
+        }
+        return PhotoPlaceRecord(
+            photoId: photoId, source: .landmark, countryCode: nil, country: sighting.country, adminRegion: nil,
+            city: sighting.city, gazetteerVersion: "landmark:\(sighting.key)")
     }
 }

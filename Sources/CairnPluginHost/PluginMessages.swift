@@ -147,8 +147,18 @@ enum PluginMessages {
             } else {
                 evidence = hasGPS ? .geo : .references
             }
+            var position: (latitude: Double, longitude: Double)?
+            if object["latitude"] != nil || object["longitude"] != nil {
+                guard let latitude = number(object["latitude"]), let longitude = number(object["longitude"]),
+                    (-90...90).contains(latitude), (-180...180).contains(longitude)
+                else {
+                    return .failure("\"latitude\" and \"longitude\" go together: degrees, -90 to 90 and -180 to 180")
+                }
+                position = (latitude, longitude)
+            }
             return .success(.landmark(LandmarkSighting(
-                key: text("key") ?? name, name: name, city: city, country: country, score: score, evidence: evidence)))
+                key: text("key") ?? name, name: name, city: city, country: country, score: score, evidence: evidence,
+                latitude: position?.latitude, longitude: position?.longitude)))
         default:
             return .failure("\"type\" must be \"tag\" or \"landmark\"")
         }

@@ -108,14 +108,23 @@ public struct LandmarkSighting: Sendable, Equatable {
     public var country: String
     public var score: Double
     public var evidence: Evidence
+    /// Where the landmark stands, when the recognizer knows it: a photo placed by the landmark is then named by the
+    /// gazetteer, exactly as a photo with GPS there would be (same country code, region and city spelling).
+    public var latitude: Double?
+    public var longitude: Double?
 
-    public init(key: String, name: String, city: String, country: String, score: Double, evidence: Evidence) {
+    public init(
+        key: String, name: String, city: String, country: String, score: Double, evidence: Evidence,
+        latitude: Double? = nil, longitude: Double? = nil
+    ) {
         self.key = key
         self.name = name
         self.city = city
         self.country = country
         self.score = score
         self.evidence = evidence
+        self.latitude = latitude
+        self.longitude = longitude
     }
 }
 

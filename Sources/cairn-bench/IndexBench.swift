@@ -53,7 +53,7 @@ extension CairnBench {
 
             // 1. The pipeline, as cairnd runs it: ingest on one thread, recognition workers on the photos ingested so
             // far (the catalog is the queue), until both are done.
-            let pipeline = RecognitionPipeline(settings: settings, catalog: store, logger: quiet)
+            let pipeline = RecognitionPipeline(settings: settings, catalog: store, gazetteer: gazetteer, logger: quiet)
             defer { pipeline.close() }
             try pipeline.register()
             let sessions = (0..<workers).map { _ in pipeline.makeSession() }

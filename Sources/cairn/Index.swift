@@ -3,6 +3,7 @@ import CairnCatalog
 import CairnConfig
 import CairnIndexing
 import CairnInference
+import CairnPlaces
 import Foundation
 import Logging
 
@@ -59,7 +60,7 @@ struct Index: ParsableCommand {
             let renamed = try query { () throws(CatalogError) in
                 try PlaceRenamer(ingester: indexer.ingester).run { interrupt.isRaised }
             }
-            let recognised = factsOnly || interrupt.isRaised ? nil : try recognise(context, interrupt: interrupt, line: line)
+            let recognised = factsOnly || interrupt.isRaised ? nil : try recognise(context, gazetteer: indexer.ingester.gazetteer, interrupt: interrupt, line: line)
             if output.json {
                 printJSON(IndexReport(summary, renamed: renamed, interrupted: interrupt.isRaised, recognised: recognised))
             } else {
@@ -73,9 +74,11 @@ struct Index: ParsableCommand {
     }
 
     /// Runs the enabled recognizers on every photo of the catalog they have not seen at their current version.
-    private func recognise(_ context: WritingContext, interrupt: InterruptFlag, line: ProgressLine) throws(CLIError) -> RecognitionReport {
+    private func recognise(
+        _ context: WritingContext, gazetteer: Gazetteer, interrupt: InterruptFlag, line: ProgressLine
+    ) throws(CLIError) -> RecognitionReport {
         let pipeline = RecognitionPipeline(
-            settings: context.settings, catalog: context.catalog,
+            settings: context.settings, catalog: context.catalog, gazetteer: gazetteer,
             logger: Logger(label: "cairn", factory: { _ in SwiftLogNoOpLogHandler() }))
         defer { pipeline.close() }
         try query { () throws(CatalogError) in try pipeline.register() }

@@ -225,9 +225,14 @@ import Testing
         let (lat, lon) = dataset.coordinates("brandenburg_gate")
         let gateBytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dataset.heldOut["brandenburg_gate"]![0])))
         let gate = try folder.write(GPSExifWriter.jpeg(gateBytes, latitude: lat, longitude: lon + 0.002), to: "photos/trip/gate.jpg")
+        // Another Taj Mahal photo, with GPS: its place comes from the gazetteer, and the one placed by the landmark
+        // must land in the same country and city album, not in a second "India" without its code.
+        let (tajLat, tajLon) = dataset.coordinates("taj_mahal")
+        let tajBytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dataset.heldOut["taj_mahal"]![0])))
+        try folder.write(GPSExifWriter.jpeg(tajBytes, latitude: tajLat, longitude: tajLon), to: "photos/trip/taj-gps.jpg")
         let catalog = { try Catalog.openReadOnly(path: folder.file("cairn.sqlite")) }
         #expect(waitUntil(timeout: 120) {
-            (try catalog().status().recognizers.first { $0.id == "landmarks" }?.done) == 2
+            (try catalog().status().recognizers.first { $0.id == "landmarks" }?.done) == 3
         }, "\(daemon.stderr)")
         let tajTags = try catalog().photo(path: taj).tags.filter { $0.kind == "landmark" }
         #expect(tajTags.map(\.label) == ["Taj Mahal"])
@@ -237,10 +242,11 @@ import Testing
         #expect(gateTags.first?.evidence == "geo")
 
         let albums = try ProcessRunner.run(TestPaths.executable("cairn"), ["albums", "--config", config])
-        #expect(albums.stdout.contains("India: 1 photo\n  Agra: 1 photo\n    Taj Mahal: 1 photo"), "\(albums.stdout)")
+        #expect(albums.stdout.contains("India (IN): 2 photos\n  Agra, State of Uttar Pradesh: 2 photos\n    Taj Mahal: "), "\(albums.stdout)")
+        #expect(albums.stdout.components(separatedBy: "India").count == 2, "\(albums.stdout)")
         #expect(albums.stdout.contains("Berlin: 1 photo\n    Brandenburg Gate: 1 photo"), "\(albums.stdout)")
         let shown = try ProcessRunner.run(TestPaths.executable("cairn"), ["photo", taj, "--config", config])
-        #expect(shown.stdout.contains("Place:    Agra, India (from landmark"))
+        #expect(shown.stdout.contains("Place:    Agra, State of Uttar Pradesh, India (from landmark"), "\(shown.stdout)")
         #expect(shown.stdout.contains("Tag:      landmark Taj Mahal 0."))
         #expect(shown.stdout.contains("via references"))
         let listed = try ProcessRunner.run(TestPaths.executable("cairn"), ["photos", "--landmark", "Brandenburg Gate", "--config", config])

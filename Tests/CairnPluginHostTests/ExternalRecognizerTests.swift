@@ -162,6 +162,12 @@ import Testing
                 r = json.loads(line)
                 if "tower" in r["path"]:
                     o = [{"type": "landmark", "name": " Eiffel Tower ", "city": "Paris", "country": "France", "score": 0.9}]
+                elif "placed" in r["path"]:
+                    o = [{"type": "landmark", "name": "Eiffel Tower", "city": "Paris", "country": "France", "score": 0.9,
+                          "latitude": 48.8584, "longitude": 2.2945}]
+                elif "half" in r["path"]:
+                    o = [{"type": "landmark", "name": "Eiffel Tower", "city": "Paris", "country": "France", "score": 0.9,
+                          "latitude": 48.8584}]
                 elif "score" in r["path"]:
                     o = [{"type": "tag", "kind": "x", "label": "y", "score": 1}, {"type": "tag", "kind": "x", "label": "y", "score": 2}]
                 else:
@@ -177,6 +183,12 @@ import Testing
             key: "Eiffel Tower", name: "Eiffel Tower", city: "Paris", country: "France", score: 0.9, evidence: .geo))])
         #expect(try plugin.recognize(photo("/p/tower.jpg")) == [.landmark(LandmarkSighting(
             key: "Eiffel Tower", name: "Eiffel Tower", city: "Paris", country: "France", score: 0.9, evidence: .references))])
+        // A position, when given, travels with the sighting (the daemon names the place from it); half of one is refused.
+        #expect(try plugin.recognize(photo("/p/placed.jpg")) == [.landmark(LandmarkSighting(
+            key: "Eiffel Tower", name: "Eiffel Tower", city: "Paris", country: "France", score: 0.9, evidence: .references,
+            latitude: 48.8584, longitude: 2.2945))])
+        #expect(pluginError { _ = try plugin.recognize(photo("/p/half.jpg")) }?.message
+            == "checks answered malformed output: observation 0: \"latitude\" and \"longitude\" go together: degrees, -90 to 90 and -180 to 180")
         #expect(pluginError { _ = try plugin.recognize(photo("/p/score.jpg")) }?.message
             == "checks answered malformed output: observation 1: \"score\" must be a number from 0 to 1")
         #expect(pluginError { _ = try plugin.recognize(photo("/p/face.jpg")) }?.message
