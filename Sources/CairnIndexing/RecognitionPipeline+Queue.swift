@@ -6,7 +6,8 @@ extension RecognitionPipeline {
     /// Photos read from the queue per worker at a time; each query walks the date index past every photo already
     /// done, so fewer, larger rounds cost less on a large library.
     public static let photosPerWorkerPerRound = 32
-    /// Photos a worker takes at a time: small, so no worker is left with a long tail at the end, and large enough
+    /// Photos a worker takes at a time (fewer for the last photos of the queue): small, so no worker is left with a
+    /// long tail at the end, and large enough
     /// that the landmark search's one matrix product over every centroid serves 8 photos (on a pack of the paper's
     /// size: 0.56 ms per photo at 8, 1.1 ms at 4; docs/PERFORMANCE.md).
     public static let chunk = 8
@@ -57,6 +58,8 @@ public final class RecognitionFeed: @unchecked Sendable {
     private var queue: [RecognitionWork] = []
     private var handedOut = Set<Int64>()
     private var exhausted = false
+    /// The last refill found fewer photos than it asked for: the queue holds the last ones due for now.
+    private var drained = false
     private var finished_ = 0
     private var error_: CatalogError?
 
@@ -87,7 +90,10 @@ public final class RecognitionFeed: @unchecked Sendable {
                 }
             }
             guard !queue.isEmpty else { return nil }
-            let count = min(RecognitionPipeline.chunk, queue.count)
+            // The last photos are shared out: chunks shrink to what each worker would get of them, so no worker
+            // holds a long chunk while another has nothing (10 photos on 2 workers: 5, 3, 1 and 1, not 8 and 2).
+            let share = drained ? (queue.count + workers - 1) / workers : queue.count
+            let count = min(RecognitionPipeline.chunk, share)
             defer { queue.removeFirst(count) }
             return Array(queue.prefix(count))
         }
@@ -112,6 +118,7 @@ public final class RecognitionFeed: @unchecked Sendable {
         let fresh = try catalog.pendingRecognition(limit: round + max(0, unfinished))
             .filter { !handedOut.contains($0.photoId) }
         if fresh.isEmpty { exhausted = true }
+        drained = fresh.count < round
         for work in fresh.prefix(round) {
             handedOut.insert(work.photoId)
             queue.append(work)

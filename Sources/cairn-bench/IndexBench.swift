@@ -22,9 +22,13 @@ extension CairnBench {
                 one transaction per photo; then recognition: decode once, backbone once, every enabled recognizer, \
                 catalog writes) with the configured workers, and prints photos/s, CPU use and peak RSS. \
                 2. Times each stage alone on --sample photos, one thread, files in the page cache: median and p95. \
-                3. The floor: the cores × 1 / (decode + CNN), from the same medians, and the rate as a share of it. \
+                3. The floor: the cores × 1 / (decode + CNN), from the means of the same timings (a rate is a mean), \
+                and the rate as a share of it. \
                 4. The same floor from decode and CNN timed with every worker busy at once (nothing else running): \
                 cores share caches and memory, so this is the ceiling a pipeline on this machine can reach. \
+                5. With --rounds N: N more rounds of the pipeline then the busy floor, each round's share printed, \
+                then the median: on a machine whose speed drifts, a pipeline run and a floor measured a minute apart \
+                can differ by a third. \
                 Make a library with tools/make_bench_library.py (scripts/bench-index.sh does it all).
                 """)
 
@@ -33,6 +37,8 @@ extension CairnBench {
         @Option(help: "Catalog to create (deleted first).") var catalog = "/tmp/cairn-bench-index.sqlite"
         @Option(help: "Worker threads; 0: the configuration's workers.threads.") var threads = 0
         @Option(help: "Photos timed stage by stage.") var sample = 40
+        @Option(help: "Then this many rounds of: the pipeline on a fresh catalog, then decode + CNN with every core busy (0: none). The share of the floor is judged round by round, so a machine whose speed drifts compares like with like.")
+        var rounds = 0
 
         func run() throws {
             BLAS.reexecWithBetterKernels(
@@ -42,28 +48,15 @@ extension CairnBench {
             var settings = try ConfigurationLoader.resolve(path: config).0
             if threads > 0 { settings.workers.threads = threads }
             let workers = settings.workers.threads > 0 ? settings.workers.threads : ProcessInfo.processInfo.activeProcessorCount
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: catalog + suffix) }
-            let store = try Catalog.openForWriting(path: catalog)
-            let quiet = Logger(label: "cairn-bench", factory: { _ in SwiftLogNoOpLogHandler() })
-            let gazetteer = try GazetteerLoader.load(settings.places.gazetteer, catalog: store)
-            let ingester = PhotoIngester(
-                catalog: store, gazetteer: gazetteer, maxCityDistanceKm: settings.places.maxCityDistanceKm,
-                maxPixels: settings.watch.maxPixels, logger: quiet)
             let root = ConfigurationLoader.absolute(library)
 
             // 1. The pipeline, as cairnd runs it: ingest on one thread, recognition workers on the photos ingested so
             // far (the catalog is the queue), until both are done.
-            let pipeline = RecognitionPipeline(settings: settings, catalog: store, gazetteer: gazetteer, logger: quiet)
+            let pass = try endToEnd(root, settings: settings, workers: workers)
+            let (store, ingester, pipeline, recognised) = (pass.store, pass.ingester, pass.pipeline, pass.recognised)
             defer { pipeline.close() }
-            try pipeline.register()
-            let sessions = (0..<workers).map { _ in pipeline.makeSession() }
-            let ingest = IngestRun(indexer: LibraryIndexer(ingester: ingester, purgeRemovedAfterDays: 30), root: root)
-            let cpu0 = cpuSeconds(), t0 = now()
-            let ingestThread = Thread { ingest.run() }
-            ingestThread.start()
-            let recognised = try pipeline.recognizeQueue(sessions: sessions, moreComing: { !ingest.isFinished })
-            let cpu1 = cpuSeconds(), t1 = now()
-            let (summary, ingestCPUSeconds, ingestSeconds) = try ingest.result()
+            let (summary, ingestCPUSeconds, ingestSeconds) = (pass.summary, pass.ingestCPUSeconds, pass.ingestSeconds)
+            let (cpu0, cpu1, t0, t1) = (0.0, pass.cpuSeconds, 0.0, pass.seconds)
             let peak = peakRSSMB()
             let photos = summary.seen
             print("library: \(photos) photos in \(root); \(summary.indexed) indexed, \(summary.damaged.count) damaged, \(summary.unsupported.count) unsupported")
@@ -91,19 +84,20 @@ extension CairnBench {
                 + String(format: "%10.2f", ingestSeconds * 1000 / Double(max(1, photos))) + "         -"
                 + String(format: " %15.2f", ingestCPUSeconds * 1000 / Double(max(1, photos))))
 
-            // 3. The floor.
-            let decode: Double = median(stages.first { $0.0.hasPrefix("decode") }?.1 ?? [])
-            let cnn: Double = median(stages.first { $0.0.hasPrefix("backbone") }?.1 ?? [])
+            // 3. The floor. A rate is photos over total time, so it takes the stages' means: decode times are skewed
+            // (p95 half again the median on noisy photos), and a floor from medians would be one no pipeline reaches.
+            let decode: Double = mean(stages.first { $0.0.hasPrefix("decode") }?.1 ?? [])
+            let cnn: Double = mean(stages.first { $0.0.hasPrefix("backbone") }?.1 ?? [])
             let cores = Double(min(workers, ProcessInfo.processInfo.activeProcessorCount))
             let floorRate = cores * 1000 / (decode + cnn)
-            print(String(format: "\nfloor: %.0f cores × 1000 / (decode %.1f + CNN %.1f ms) = %.1f photos/s", cores, decode, cnn, floorRate))
+            print(String(format: "\nfloor: %.0f cores × 1000 / (decode %.1f + CNN %.1f ms, means) = %.1f photos/s", cores, decode, cnn, floorRate))
             print(String(format: "end to end at %.0f%% of the floor", 100 * rate / floorRate))
             // On a shared machine the process may get less than its cores and wall times stretch; per CPU-second, with
             // the stages' own CPU time, the comparison still holds.
-            let decodeCPU = median(stages.first { $0.0.hasPrefix("cpu:decode") }?.1 ?? [])
-            let cnnCPU = median(stages.first { $0.0.hasPrefix("cpu:backbone") }?.1 ?? [])
+            let decodeCPU = mean(stages.first { $0.0.hasPrefix("cpu:decode") }?.1 ?? [])
+            let cnnCPU = mean(stages.first { $0.0.hasPrefix("cpu:backbone") }?.1 ?? [])
             let perCPUSecond = Double(photos) / (cpu1 - cpu0)
-            print(String(format: "per CPU-second: %.1f photos end to end, against %.1f for decode + CNN alone (CPU %.1f + %.1f ms): %.0f%%",
+            print(String(format: "per CPU-second: %.1f photos end to end, against %.1f for decode + CNN alone (CPU %.1f + %.1f ms, means): %.0f%%",
                          perCPUSecond, 1000 / (decodeCPU + cnnCPU), decodeCPU, cnnCPU, 100 * perCPUSecond * (decodeCPU + cnnCPU) / 1000))
 
             // 4. The same floor with every worker busy: decode and CNN timed while `workers` threads decode and run the
@@ -113,21 +107,79 @@ extension CairnBench {
             let paths = try photoPaths(store, limit: Int.max)
             if workers > 1 {
                 let one = try busyStages(paths, pipeline: pipeline, workers: 1, settings: settings)
-                print(String(format: "\n1 worker, decode and CNN in turn (%d photos, %.1f photos/s): decode %.1f ms, CNN %.1f ms (medians)",
-                             one.photos, one.rate, one.decode, one.cnn))
+                print(String(format: "\n1 worker, decode and CNN in turn (%d photos, %.1f photos/s): decode %.1f ms, CNN %.1f ms (means; medians %.1f, %.1f)",
+                             one.photos, one.rate, one.decode, one.cnn, one.decodeMedian, one.cnnMedian))
             }
             let busy = try busyStages(paths, pipeline: pipeline, workers: workers, settings: settings)
             let busyRate = cores * 1000 / (busy.decode + busy.cnn)
-            print(String(format: "%d workers busy at once (decode and CNN only, %d photos, %.1f photos/s): decode %.1f ms, CNN %.1f ms (medians)",
-                         workers, busy.photos, busy.rate, busy.decode, busy.cnn))
+            print(String(format: "%d workers busy at once (decode and CNN only, %d photos, %.1f photos/s): decode %.1f ms, CNN %.1f ms (means; medians %.1f, %.1f)",
+                         workers, busy.photos, busy.rate, busy.decode, busy.cnn, busy.decodeMedian, busy.cnnMedian))
             print(String(format: "floor with every core busy: %.0f cores × 1000 / (%.1f + %.1f ms) = %.1f photos/s; end to end at %.0f%% of it",
                          cores, busy.decode, busy.cnn, busyRate, 100 * rate / busyRate))
+
+            // 5. Rounds: the pipeline and the busy floor one after the other, several times, each round judged alone.
+            guard rounds > 0 else { return }
+            print("\n\(rounds) rounds: the pipeline on a fresh catalog, then decode + CNN with every core busy")
+            var shares: [Double] = [], rates: [Double] = []
+            for round in 1...rounds {
+                let again = try endToEnd(root, settings: settings, workers: workers)
+                defer { again.pipeline.close() }
+                let roundRate = Double(again.summary.seen) / again.seconds
+                let floor = try busyStages(paths, pipeline: again.pipeline, workers: workers, settings: settings)
+                let floorRate = cores * 1000 / (floor.decode + floor.cnn)
+                shares.append(roundRate / floorRate)
+                rates.append(roundRate)
+                print(String(format: "round %d: end to end %.1f photos/s (100,000 in %.1f min); floor %.1f photos/s (decode %.1f + CNN %.1f ms); %.0f%% of it",
+                             round, roundRate, 100_000 / roundRate / 60, floorRate, floor.decode, floor.cnn, 100 * roundRate / floorRate))
+            }
+            print(String(format: "rounds: end to end at %.0f%% of the floor (median; %.0f–%.0f%%), %.1f photos/s (median; 100,000 photos in %.1f min)",
+                         100 * median(shares), 100 * (shares.min() ?? .nan), 100 * (shares.max() ?? .nan), median(rates),
+                         100_000 / median(rates) / 60))
         }
 
-        /// Decode and CNN alone on `workers` threads at once over `paths`: the medians of each, the photos and the rate.
+        /// One pass of the pipeline as cairnd runs it, into a fresh catalog: ingest on a thread of its own, the
+        /// recognition workers on the photos ingested so far (the catalog is the queue), until both are done.
+        private func endToEnd(_ root: String, settings: CairnConfiguration, workers: Int) throws -> EndToEnd {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: catalog + suffix) }
+            let store = try Catalog.openForWriting(path: catalog)
+            let quiet = Logger(label: "cairn-bench", factory: { _ in SwiftLogNoOpLogHandler() })
+            let gazetteer = try GazetteerLoader.load(settings.places.gazetteer, catalog: store)
+            let ingester = PhotoIngester(
+                catalog: store, gazetteer: gazetteer, maxCityDistanceKm: settings.places.maxCityDistanceKm,
+                maxPixels: settings.watch.maxPixels, logger: quiet)
+            let pipeline = RecognitionPipeline(settings: settings, catalog: store, gazetteer: gazetteer, logger: quiet)
+            try pipeline.register()
+            let sessions = (0..<workers).map { _ in pipeline.makeSession() }
+            let ingest = IngestRun(indexer: LibraryIndexer(ingester: ingester, purgeRemovedAfterDays: 30), root: root)
+            let cpu0 = cpuSeconds(), t0 = now()
+            let ingestThread = Thread { ingest.run() }
+            ingestThread.start()
+            let recognised = try pipeline.recognizeQueue(sessions: sessions, moreComing: { !ingest.isFinished })
+            let cpu1 = cpuSeconds(), t1 = now()
+            let (summary, ingestCPUSeconds, ingestSeconds) = try ingest.result()
+            return EndToEnd(
+                store: store, ingester: ingester, pipeline: pipeline, recognised: recognised, summary: summary,
+                ingestCPUSeconds: ingestCPUSeconds, ingestSeconds: ingestSeconds, seconds: t1 - t0, cpuSeconds: cpu1 - cpu0)
+        }
+
+        private struct EndToEnd {
+            var store: Catalog
+            var ingester: PhotoIngester
+            var pipeline: RecognitionPipeline
+            var recognised: Int
+            var summary: IndexSummary
+            var ingestCPUSeconds: Double
+            var ingestSeconds: Double
+            /// The pass's wall and process CPU seconds.
+            var seconds: Double
+            var cpuSeconds: Double
+        }
+
+        /// Decode and CNN alone on `workers` threads at once over `paths`: the means and medians of each, the photos
+        /// and the rate (which also counts the resize between them).
         private func busyStages(
             _ paths: [String], pipeline: RecognitionPipeline, workers: Int, settings: CairnConfiguration
-        ) throws -> (decode: Double, cnn: Double, photos: Int, rate: Double) {
+        ) throws -> (decode: Double, cnn: Double, decodeMedian: Double, cnnMedian: Double, photos: Int, rate: Double) {
             let decoder = ImageDecoder(maxPixels: settings.watch.maxPixels)
             let framing = pipeline.framing
             let sessions = (0..<workers).map { _ in pipeline.makeSession() }
@@ -162,7 +214,7 @@ extension CairnBench {
             }
             let seconds = now() - start
             let (decodes, cnns) = tally.withLock { ($0.decodes, $0.cnns) }
-            return (median(decodes), median(cnns), decodes.count, Double(decodes.count) / seconds)
+            return (mean(decodes), mean(cnns), median(decodes), median(cnns), decodes.count, Double(decodes.count) / seconds)
         }
 
         /// Up to `limit` catalogued photo paths, spread over the library.
@@ -312,6 +364,10 @@ func peakRSSMB() -> Double {
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
     return Double(usage.ru_maxrss) / 1024
+}
+
+func mean(_ values: [Double]) -> Double {
+    values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count)
 }
 
 func median(_ values: [Double]) -> Double {

@@ -48,6 +48,20 @@ import Testing
         #expect(try RecognitionFeed(catalog: catalog, workers: 1).hasWork() == false)
     }
 
+    @Test func theLastPhotosAreSharedOutAmongTheWorkers() throws {
+        // A long queue goes out in whole chunks.
+        #expect(RecognitionFeed(catalog: catalog, workers: 2).next()?.count == RecognitionPipeline.chunk)
+        // All but 10 photos done: the 10 are split so that two workers finish together, not 8 and 2.
+        let due = try catalog.pendingRecognition(limit: Self.photos)
+        try catalog.store(due.dropLast(10).map {
+            .result(photoId: $0.photoId, recognizerId: "tags", version: "1", result: .success(RecognitionResult(tags: [RecognitionResult.Tag]())))
+        })
+        let feed = RecognitionFeed(catalog: catalog, workers: 2)
+        var sizes: [Int] = []
+        while let chunk = feed.next() { sizes.append(chunk.count) }
+        #expect(sizes == [5, 3, 1, 1])
+    }
+
     @Test func photosStillDueAreNotHandedOutTwiceByOneFeedButAreByTheNext() throws {
         // Results of every third photo are not stored (as when a write fails): still due in the catalog.
         let feed = RecognitionFeed(catalog: catalog, workers: 2)
