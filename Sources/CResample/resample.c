@@ -66,12 +66,17 @@ static inline uint8_t rounded_byte(float value)
     return (uint8_t)(v - (float)whole >= 0.5f ? whole + 1 : whole);
 }
 
-void cairn_resample_rgb(
+int cairn_resample_rgb(
     const uint8_t *source, int32_t width, int32_t height, ptrdiff_t row_bytes,
     uint8_t *destination, int32_t new_width, int32_t new_height,
     cairn_taps horizontal, cairn_taps vertical, float *scratch)
 {
-    (void)height;
+    for (int32_t x = 0; x < new_width; x++) {
+        if (horizontal.starts[x] < 0 || horizontal.starts[x] + horizontal.taps > width) return -1;
+    }
+    for (int32_t y = 0; y < new_height; y++) {
+        if (vertical.starts[y] < 0 || vertical.starts[y] + vertical.taps > height) return -1;
+    }
     const ptrdiff_t stride = (ptrdiff_t)new_width * 3;
     const int32_t taps = vertical.taps;
     float *ring = scratch;                                 /* (taps, new_width, 3): source row r in slot r % taps */
@@ -96,4 +101,5 @@ void cairn_resample_rgb(
         uint8_t *restrict d = destination + (ptrdiff_t)y * stride;
         for (ptrdiff_t x = 0; x < stride; x++) d[x] = rounded_byte(sum[x]);
     }
+    return 0;
 }

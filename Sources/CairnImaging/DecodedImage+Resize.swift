@@ -28,12 +28,13 @@ extension DecodedImage {
                     vertical.starts.withUnsafeBufferPointer { vStarts in
                         vertical.weights.withUnsafeBufferPointer { vWeights in
                             scratch.withUnsafeMutableBufferPointer { scratch in
-                                cairn_resample_rgb(
+                                let status = cairn_resample_rgb(
                                     source.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(width), Int32(height),
                                     rowBytes, out.baseAddress!, Int32(newWidth), Int32(newHeight),
                                     cairn_taps(starts: hStarts.baseAddress, weights: hWeights.baseAddress, taps: Int32(horizontal.count)),
                                     cairn_taps(starts: vStarts.baseAddress, weights: vWeights.baseAddress, taps: Int32(vertical.count)),
                                     scratch.baseAddress!)
+                                precondition(status == 0, "a filter tap lies outside the image")
                             }
                         }
                     }

@@ -56,7 +56,6 @@ extension CairnBench {
             let (store, ingester, pipeline, recognised) = (pass.store, pass.ingester, pass.pipeline, pass.recognised)
             defer { pipeline.close() }
             let (summary, ingestCPUSeconds, ingestSeconds) = (pass.summary, pass.ingestCPUSeconds, pass.ingestSeconds)
-            let (cpu0, cpu1, t0, t1) = (0.0, pass.cpuSeconds, 0.0, pass.seconds)
             let peak = peakRSSMB()
             let photos = summary.seen
             print("library: \(photos) photos in \(root); \(summary.indexed) indexed, \(summary.damaged.count) damaged, \(summary.unsupported.count) unsupported")
@@ -64,10 +63,10 @@ extension CairnBench {
                 + (pipeline.unavailable.isEmpty ? "" : "; unavailable: " + pipeline.unavailable.map { "\($0.id) (\($0.reason))" }.joined(separator: ", ")))
             print("workers: \(workers); OpenBLAS kernels: \(BLAS.coreName); cores online: \(ProcessInfo.processInfo.activeProcessorCount)")
             print(String(format: "ingest (beside recognition): %6.2f s  %7.1f photos/s", ingestSeconds, Double(photos) / ingestSeconds))
-            let total = t1 - t0
+            let total = pass.seconds
             let rate = Double(photos) / total
             print(String(format: "end to end:  %6.2f s  %7.1f photos/s  CPU %.2f cores; peak RSS %.0f MB; 100,000 photos in %.1f min",
-                         total, rate, (cpu1 - cpu0) / total, peak, 100_000 / rate / 60))
+                         total, rate, pass.cpuSeconds / total, peak, 100_000 / rate / 60))
             print("  (\(recognised) photos recognised; ingest and recognition overlap, as in cairnd)")
 
             // 2. Each stage alone.
@@ -96,7 +95,7 @@ extension CairnBench {
             // the stages' own CPU time, the comparison still holds.
             let decodeCPU = mean(stages.first { $0.0.hasPrefix("cpu:decode") }?.1 ?? [])
             let cnnCPU = mean(stages.first { $0.0.hasPrefix("cpu:backbone") }?.1 ?? [])
-            let perCPUSecond = Double(photos) / (cpu1 - cpu0)
+            let perCPUSecond = Double(photos) / pass.cpuSeconds
             print(String(format: "per CPU-second: %.1f photos end to end, against %.1f for decode + CNN alone (CPU %.1f + %.1f ms, means): %.0f%%",
                          perCPUSecond, 1000 / (decodeCPU + cnnCPU), decodeCPU, cnnCPU, 100 * perCPUSecond * (decodeCPU + cnnCPU) / 1000))
 
