@@ -63,4 +63,25 @@ extension Catalog {
             }
         }
     }
+
+    /// Up to `limit` photos after `photoId` whose place came from a landmark and names no country code (recorded
+    /// before landmark places were named by the gazetteer), with the landmark's key.
+    public func landmarkPlacesWithoutCountryCode(after photoId: Int64, limit: Int = 500) throws(CatalogError) -> [(photoId: Int64, key: String)] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT photoId, substr(gazetteerVersion, 10) AS key FROM photo_places
+                WHERE source = 'landmark' AND countryCode IS NULL AND gazetteerVersion LIKE 'landmark:%' AND photoId > ?
+                ORDER BY photoId LIMIT ?
+                """, arguments: [photoId, limit]).map { ($0["photoId"], $0["key"]) }
+        }
+    }
+
+    /// Replaces the landmark places of the photos `places` name, in one transaction.
+    public func replaceLandmarkPlaces(_ places: [PhotoPlaceRecord]) throws(CatalogError) {
+        try write { db in
+            for place in places where place.source == .landmark {
+                try place.upsert(db)
+            }
+        }
+    }
 }

@@ -54,6 +54,7 @@ public final class RecognitionService: Service, @unchecked Sendable {
     private func work() async throws {
         try current.register()
         announce(current)
+        renameLandmarkPlaces(current)
         var sessions: [BackboneSession?] = []
         var sessionsGeneration = -1
         var done = 0
@@ -147,6 +148,7 @@ public final class RecognitionService: Service, @unchecked Sendable {
             retired.append(old)
         }
         announce(new)
+        renameLandmarkPlaces(new)
         let oldVersions = Dictionary(old.recognizers.map { ($0.id, $0.version) }, uniquingKeysWith: { a, _ in a })
         let newIds = Set(new.recognizers.map(\.id))
         var changes: [String] = []
@@ -182,6 +184,16 @@ public final class RecognitionService: Service, @unchecked Sendable {
         }
         for entry in pipeline.unavailable {
             logger.warning("recognizer unavailable", metadata: ["recognizer.id": "\(entry.id)", "reason": "\(entry.reason)"])
+        }
+    }
+
+    /// Names again, through the gazetteer, the landmark places an earlier version recorded without a country code.
+    private func renameLandmarkPlaces(_ pipeline: RecognitionPipeline) {
+        do {
+            let renamed = try pipeline.renameLandmarkPlaces()
+            if renamed > 0 { logger.notice("landmark places renamed", metadata: ["photos": "\(renamed)"]) }
+        } catch {
+            logger.error("cannot rename landmark places", metadata: ["reason": "\(error)"])
         }
     }
 

@@ -6,6 +6,7 @@ import CairnPlaces
 import CairnPluginHost
 import CairnRecognition
 import Foundation
+import Landmarks
 import Logging
 
 /// One loaded set of recognizers: the enabled ones the configuration lists, in its order, built by
@@ -89,6 +90,34 @@ public final class RecognitionPipeline: Sendable {
         try catalog.registerRecognizers(
             recognizers.map { RecognizerRecord(id: $0.id, version: $0.version, enabled: true, status: "loaded") }
                 + unavailable.map { RecognizerRecord(id: $0.id, version: "unavailable", enabled: false, status: $0.reason) })
+    }
+
+    /// Names again, through the gazetteer, the places landmarks gave photos before such places were named that way
+    /// (country without its code, no region), when the loaded pack still has the landmark; returns how many. A
+    /// catalog from an earlier version then shows one album per country without running any recognizer again.
+    public func renameLandmarkPlaces() throws(CatalogError) -> Int {
+        guard gazetteer != nil, let recognizer = recognizers.lazy.compactMap({ $0 as? LandmarkRecognizer }).first else {
+            return 0
+        }
+        let landmarks = Dictionary(recognizer.search.pack.landmarks.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        var after: Int64 = 0, renamed = 0
+        while true {
+            let batch = try catalog.landmarkPlacesWithoutCountryCode(after: after)
+            guard let last = batch.last else { break }
+            after = last.photoId
+            let places = batch.compactMap { row -> PhotoPlaceRecord? in
+                guard let landmark = landmarks[row.key] else { return nil }
+                let place = landmarkPlace(
+                    LandmarkSighting(
+                        key: landmark.key, name: landmark.name, city: landmark.city, country: landmark.country, score: 0,
+                        evidence: .references, latitude: landmark.latitude, longitude: landmark.longitude),
+                    photoId: row.photoId)
+                return place.countryCode == nil ? nil : place
+            }
+            try catalog.replaceLandmarkPlaces(places)
+            renamed += places.count
+        }
+        return renamed
     }
 
     /// A backbone session for one worker (nil without a model).

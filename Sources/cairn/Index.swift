@@ -81,7 +81,10 @@ struct Index: ParsableCommand {
             settings: context.settings, catalog: context.catalog, gazetteer: gazetteer,
             logger: Logger(label: "cairn", factory: { _ in SwiftLogNoOpLogHandler() }))
         defer { pipeline.close() }
-        try query { () throws(CatalogError) in try pipeline.register() }
+        try query { () throws(CatalogError) in
+            try pipeline.register()
+            _ = try pipeline.renameLandmarkPlaces()
+        }
         var report = RecognitionReport(
             recognizers: pipeline.recognizers.map(\.id), unavailable: pipeline.unavailable.map { "\($0.id): \($0.reason)" })
         guard !pipeline.recognizers.isEmpty else { return report }

@@ -252,6 +252,18 @@ import Testing
         let listed = try ProcessRunner.run(TestPaths.executable("cairn"), ["photos", "--landmark", "Brandenburg Gate", "--config", config])
         #expect(listed.stdout.contains("trip/gate.jpg"))
         #expect(daemon.stop() == 0)
+
+        // A catalog from before landmark places were named by the gazetteer: the place the next start names again.
+        let tajId = try #require(try catalog().photo(path: taj).facts?.photoId)
+        try Catalog.openForWriting(path: folder.file("cairn.sqlite")).replaceLandmarkPlaces([PhotoPlaceRecord(
+            photoId: tajId, source: .landmark, countryCode: nil, country: "India", adminRegion: nil, city: "Agra",
+            gazetteerVersion: "landmark:taj_mahal")])
+        #expect(try ProcessRunner.run(TestPaths.executable("cairn"), ["albums", "--config", config]).stdout.contains("India: 1 photo"))
+        let again = try RunningProcess(TestPaths.executable("cairnd"), ["--config", config])
+        #expect(again.waitForLog("photos=1 [CairnDaemon] landmark places renamed"), "\(again.stderr)")
+        let renamed = try ProcessRunner.run(TestPaths.executable("cairn"), ["albums", "--config", config])
+        #expect(renamed.stdout.contains("India (IN): 2 photos\n  Agra, State of Uttar Pradesh: 2 photos"), "\(renamed.stdout)")
+        #expect(again.stop() == 0)
     }
 
     @Test func aBrokenPackTurnsOffOnlyTheLandmarkRecognizer() throws {
