@@ -124,11 +124,12 @@ cairn_jpeg_status cairn_jpeg_decode_rgb(const uint8_t *data, size_t length, uint
         denom /= 2;
     }
     if (denom == 8 && !(flags & CAIRN_JPEG_LIBJPEG_ONLY) && !libjpeg_only_requested()) {
-        /* The common case of a phone photo: Cairn's own 1/8 decoder, byte-identical to libjpeg's (eighth.c).
+        /* The common case of a phone photo: Cairn's own 1/8 decoder, byte-identical to libjpeg's unless asked for
+         * DC chroma (eighth.c).
          * Anything it does not handle, or any damage, falls through to libjpeg below. */
         uint32_t w = (cinfo.image_width + 7) / 8, h = (cinfo.image_height + 7) / 8;
         rgb = malloc((size_t)w * h * 3);
-        if (rgb && cairn_jpeg_decode_eighth(&cinfo, rgb)) {
+        if (rgb && cairn_jpeg_decode_eighth(&cinfo, rgb, (flags & CAIRN_JPEG_DC_CHROMA) != 0)) {
             jpeg_destroy_decompress(&cinfo);
             info->message[0] = '\0';
             info->width = w;

@@ -520,7 +520,7 @@ static huffman_table *table_for(decoder *d, const struct jpeg_decompress_struct 
 
 /* The per-component plan, as libjpeg's master control would choose it at 1/8 scale; 0 when the file is not one
  * this decoder handles. */
-static int plan(decoder *d, const struct jpeg_decompress_struct *cinfo, int mcus_x, int mcus_y) {
+static int plan(decoder *d, const struct jpeg_decompress_struct *cinfo, int mcus_x, int mcus_y, int dc_chroma) {
     if (cinfo->progressive_mode || cinfo->arith_code || cinfo->data_precision != 8) return 0;
     if (cinfo->comps_in_scan != cinfo->num_components) return 0;
     int gray = cinfo->num_components == 1 && cinfo->jpeg_color_space == JCS_GRAYSCALE;
@@ -540,6 +540,7 @@ static int plan(decoder *d, const struct jpeg_decompress_struct *cinfo, int mcus
         int scale = 1;
         while (scale < 8 && max_h % (p->h * scale * 2) == 0 && max_v % (p->v * scale * 2) == 0) scale *= 2;
         if (scale > 2) return 0;
+        if (dc_chroma && c > 0) scale = 1;  /* one sample per block from its DC, repeated by `convert` */
         p->scale = scale;
         if (max_h % (p->h * scale) || max_v % (p->v * scale)) return 0;
         p->expand_x = max_h / (p->h * scale);
@@ -715,7 +716,7 @@ static void convert(const decoder *d, uint8_t *rgb, uint32_t width, uint32_t hei
     }
 }
 
-int cairn_jpeg_decode_eighth(const struct jpeg_decompress_struct *cinfo, uint8_t *rgb) {
+int cairn_jpeg_decode_eighth(const struct jpeg_decompress_struct *cinfo, uint8_t *rgb, int dc_chroma) {
     pthread_once(&shared_tables_once, build_all_shared_tables);
     decoder d;
     memset(&d, 0, sizeof d);
@@ -728,7 +729,7 @@ int cairn_jpeg_decode_eighth(const struct jpeg_decompress_struct *cinfo, uint8_t
     int mcus_y = (int)((cinfo->image_height + 8 * max_v - 1) / (8 * max_v));
     size_t mcus = (size_t)mcus_x * (size_t)mcus_y;
     size_t intervals = cinfo->restart_interval ? (mcus + cinfo->restart_interval - 1) / cinfo->restart_interval : 1;
-    if (plan(&d, cinfo, mcus_x, mcus_y) &&
+    if (plan(&d, cinfo, mcus_x, mcus_y, dc_chroma) &&
         unstuff(cinfo->src->next_input_byte, cinfo->src->bytes_in_buffer, intervals, &d.stream) &&
         decode_scan(&d, mcus_x, mcus_y, cinfo->restart_interval)) {
         convert(&d, rgb, width, height);

@@ -13,7 +13,11 @@
  * Handles baseline Huffman files with one interleaved scan, YCbCr or grayscale, restart markers included.
  * Returns 1 on success, 0 when the file is anything else or anything looks wrong (a bad code, data that ends
  * early, a restart marker out of sequence, no memory): the caller then decodes with libjpeg, which reports
- * the problem in its own words. Never reads outside [next_input_byte, next_input_byte + bytes_in_buffer). */
-int cairn_jpeg_decode_eighth(const struct jpeg_decompress_struct *cinfo, uint8_t *rgb);
+ * the problem in its own words. Never reads outside [next_input_byte, next_input_byte + bytes_in_buffer).
+ *
+ * With `dc_chroma`, the chroma of a 4:2:0 file comes from each block's DC coefficient alone (one sample per block,
+ * repeated over its 2x2 output pixels) instead of libjpeg's 2x2 reduced IDCT: its AC codes are then skipped like
+ * luma's, about a fifth less time on a 12 MP phone photo, and the output is no longer libjpeg's. */
+int cairn_jpeg_decode_eighth(const struct jpeg_decompress_struct *cinfo, uint8_t *rgb, int dc_chroma);
 
 #endif

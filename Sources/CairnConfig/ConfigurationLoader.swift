@@ -104,7 +104,7 @@ public enum ConfigurationLoader {
             }
         }
         if let backbone = try top.value("backbone").map({ node throws(ConfigurationError) in try reader.mapping(node, key: "backbone") }) {
-            try reader.checkKeys(backbone, allowed: ["model", "framing"])
+            try reader.checkKeys(backbone, allowed: ["model", "framing", "jpeg-chroma"])
             if let node = backbone.value("model") {
                 configuration.backbone.model = try reader.path(node, key: "backbone.model")
             }
@@ -115,6 +115,14 @@ public enum ConfigurationLoader {
                         "backbone.framing", line: node.mark?.line, source: source, expected: "squash or center-crop", got: text)
                 }
                 configuration.backbone.framing = text
+            }
+            if let node = backbone.value("jpeg-chroma") {
+                let text = try reader.string(node, key: "backbone.jpeg-chroma")
+                guard ["fast", "exact"].contains(text) else {
+                    throw ConfigurationError.invalidValue(
+                        "backbone.jpeg-chroma", line: node.mark?.line, source: source, expected: "fast or exact", got: text)
+                }
+                configuration.backbone.jpegChroma = text
             }
         }
         if let node = top.value("recognizers") {

@@ -15,10 +15,13 @@ public struct ImageDecoder: Sendable {
     public var maxPixels: Int
     /// Whether a HEIF/AVIF thumbnail item large enough for `minShortSide` is decoded instead of the full image.
     public var useThumbnails: Bool
+    /// JPEG at 1/8 scale: 4:2:0 chroma from each block's DC alone (`JPEGDecoder.dcChroma`).
+    public var dcChroma: Bool
 
-    public init(maxPixels: Int = 200_000_000, useThumbnails: Bool = true) {
+    public init(maxPixels: Int = 200_000_000, useThumbnails: Bool = true, dcChroma: Bool = false) {
         self.maxPixels = maxPixels
         self.useThumbnails = useThumbnails
+        self.dcChroma = dcChroma
     }
 
     /// Header and structure check without decoding pixels. For JPEG it also requires the end-of-image marker,
@@ -55,7 +58,7 @@ public struct ImageDecoder: Sendable {
     ) throws(ImagingError) -> DecodedImage {
         switch ImageKind.sniff(bytes) {
         case .jpeg:
-            let image = try JPEGDecoder(maxPixels: maxPixels).decode(bytes, minShortSide: minShortSide)
+            let image = try JPEGDecoder(maxPixels: maxPixels, dcChroma: dcChroma).decode(bytes, minShortSide: minShortSide)
                 .oriented(orientation ?? 1)
             return reduction.map { image.reduced($0) } ?? image
         case .heif:

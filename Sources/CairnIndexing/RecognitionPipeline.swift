@@ -44,7 +44,7 @@ public final class RecognitionPipeline: Sendable {
         self.logger = logger
         self.gazetteer = gazetteer
         maxCityDistanceKm = settings.places.maxCityDistanceKm
-        decoder = ImageDecoder(maxPixels: settings.watch.maxPixels)
+        decoder = Self.decoder(settings)
         framing = DecodedImage.Framing(rawValue: settings.backbone.framing) ?? .centerCrop
         var model: EfficientNetLite0?
         var modelProblem = ""
@@ -69,6 +69,11 @@ public final class RecognitionPipeline: Sendable {
         }
         self.recognizers = recognizers
         self.unavailable = unavailable
+    }
+
+    /// The image decoder the configuration asks for (pixel limit, JPEG chroma).
+    public static func decoder(_ settings: CairnConfiguration) -> ImageDecoder {
+        ImageDecoder(maxPixels: settings.watch.maxPixels, dcChroma: settings.backbone.jpegChroma == "fast")
     }
 
     /// Loads the backbone and checks it on a grey image: a file that loads but gives non-finite outputs is refused.

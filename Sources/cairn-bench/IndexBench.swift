@@ -179,7 +179,7 @@ extension CairnBench {
         private func busyStages(
             _ paths: [String], pipeline: RecognitionPipeline, workers: Int, settings: CairnConfiguration
         ) throws -> (decode: Double, cnn: Double, decodeMedian: Double, cnnMedian: Double, photos: Int, rate: Double) {
-            let decoder = ImageDecoder(maxPixels: settings.watch.maxPixels)
+            let decoder = RecognitionPipeline.decoder(settings)
             let framing = pipeline.framing
             let sessions = (0..<workers).map { _ in pipeline.makeSession() }
             let tally = Mutex<(next: Int, decodes: [Double], cnns: [Double])>((0, [], []))
@@ -242,7 +242,7 @@ extension CairnBench {
             let scratchIngester = PhotoIngester(
                 catalog: scratch, gazetteer: ingester.gazetteer, maxCityDistanceKm: ingester.maxCityDistanceKm,
                 maxPixels: settings.watch.maxPixels, logger: ingester.logger)
-            let decoder = ImageDecoder(maxPixels: settings.watch.maxPixels)
+            let decoder = RecognitionPipeline.decoder(settings)
             let session = pipeline.makeSession()
             let framing = pipeline.framing
             for path in paths {
@@ -261,6 +261,13 @@ extension CairnBench {
                     _ = try timed("ingest whole (stat…write, new catalog row)") { try scratchIngester.ingest(file) }
                     let image = try timed("decode, DCT-scaled ≥224") { try decoder.decode(bytes, minShortSide: EfficientNetLite0.inputSize, orientation: exif.orientation) }
                     if bytes.count > 2, bytes[0] == 0xFF, bytes[1] == 0xD8 {
+                        if decoder.dcChroma {
+                            // For comparison only: the same decode with libjpeg's exact chroma.
+                            _ = try timed("  the same with exact chroma") {
+                                try JPEGDecoder(maxPixels: settings.watch.maxPixels)
+                                    .decode(bytes, minShortSide: EfficientNetLite0.inputSize)
+                            }
+                        }
                         // For comparison only: the same decode through libjpeg alone (CJPEG's eighth.c not used).
                         _ = try timed("  the same with libjpeg only") {
                             try JPEGDecoder(maxPixels: settings.watch.maxPixels, libjpegOnly: true)

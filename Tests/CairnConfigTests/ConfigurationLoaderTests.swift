@@ -22,7 +22,8 @@ import Testing
             command: "/usr/local/lib/cairn/plugins/cairn-daylight", arguments: [], timeoutSeconds: 30, maxFailures: 5,
             imageSize: 256))
         #expect(configuration.recognizers[2].settings == ["hemisphere": .string("north")])
-        #expect(configuration.backbone == BackboneConfiguration(model: "/usr/local/share/cairn/efficientnet-lite0.safetensors", framing: "center-crop"))
+        #expect(configuration.backbone == BackboneConfiguration(
+            model: "/usr/local/share/cairn/efficientnet-lite0.safetensors", framing: "center-crop", jpegChroma: "fast"))
         #expect(configuration.recognizers[0].settings["min-score"] == .double(0.25))
         #expect(configuration.recognizers[1].settings["pack"] == .string("/var/lib/cairn/landmarks.cairnpack"))
     }
@@ -121,6 +122,8 @@ import Testing
                  messagePart: "'workers.niceness' must be a whole number from 0 to 19, got '25'"),
         Rejected(yaml: "workers:\n  threads: many\n", code: .invalidValue, key: "workers.threads", line: 2,
                  messagePart: "got 'many'"),
+        Rejected(yaml: "backbone:\n  jpeg-chroma: slow\n", code: .invalidValue, key: "backbone.jpeg-chroma", line: 2,
+                 messagePart: "fast or exact"),
         Rejected(yaml: "log:\n  level: loud\n", code: .invalidValue, key: "log.level", line: 2,
                  messagePart: "'log.level' must be one of trace, debug, info"),
         Rejected(yaml: "recognizers:\n  scene-tags:\n    min-score: 2\n", code: .invalidValue,
