@@ -81,13 +81,8 @@ public enum ConfigurationLoader {
         if let places = try top.value("places").map({ node throws(ConfigurationError) in try reader.mapping(node, key: "places") }) {
             try reader.checkKeys(places, allowed: ["gazetteer", "max-city-distance-km"])
             if let node = places.value("gazetteer") {
-                let text = try reader.string(node, key: "places.gazetteer")
-                guard text == "libgeonames" || text == "imported" else {
-                    throw ConfigurationError.invalidValue(
-                        "places.gazetteer", line: node.mark?.line, source: source,
-                        expected: "libgeonames or imported", got: text)
-                }
-                configuration.places.gazetteer = text
+                configuration.places.gazetteer = try reader.choice(
+                    node, key: "places.gazetteer", among: ["libgeonames", "imported"])
             }
             if let node = places.value("max-city-distance-km") {
                 configuration.places.maxCityDistanceKm = try reader.double(
@@ -109,20 +104,12 @@ public enum ConfigurationLoader {
                 configuration.backbone.model = try reader.path(node, key: "backbone.model")
             }
             if let node = backbone.value("framing") {
-                let text = try reader.string(node, key: "backbone.framing")
-                guard ["squash", "center-crop"].contains(text) else {
-                    throw ConfigurationError.invalidValue(
-                        "backbone.framing", line: node.mark?.line, source: source, expected: "squash or center-crop", got: text)
-                }
-                configuration.backbone.framing = text
+                configuration.backbone.framing = try reader.choice(
+                    node, key: "backbone.framing", among: ["squash", "center-crop"])
             }
             if let node = backbone.value("jpeg-chroma") {
-                let text = try reader.string(node, key: "backbone.jpeg-chroma")
-                guard ["fast", "exact"].contains(text) else {
-                    throw ConfigurationError.invalidValue(
-                        "backbone.jpeg-chroma", line: node.mark?.line, source: source, expected: "fast or exact", got: text)
-                }
-                configuration.backbone.jpegChroma = text
+                configuration.backbone.jpegChroma = try reader.choice(
+                    node, key: "backbone.jpeg-chroma", among: ["fast", "exact"])
             }
         }
         if let node = top.value("recognizers") {

@@ -53,6 +53,15 @@ struct ConfigReader {
         return scalar.string
     }
 
+    /// A text value that must be one of `choices` ("a or b" in the message when it is not).
+    func choice(_ node: Node, key: String, among choices: [String]) throws(ConfigurationError) -> String {
+        let text = try string(node, key: key)
+        guard choices.contains(text) else {
+            throw invalid(key, node, expected: choices.dropLast().joined(separator: ", ") + " or " + choices.last!)
+        }
+        return text
+    }
+
     func bool(_ node: Node, key: String) throws(ConfigurationError) -> Bool {
         guard let value = node.bool else { throw invalid(key, node, expected: "true or false") }
         return value
