@@ -14,14 +14,16 @@ public struct PhotoFeatures: Sendable {
 /// Backbone features for many photos, computed in parallel (one backbone session per thread) and cached by
 /// content hash, so a rebuild or an evaluation after a build does not run the network again.
 ///
-/// The cache is one file per backbone, `features-<backbone fingerprint>.f32` in the cache folder: a 16-byte
+/// The cache is one file per backbone and way of preparing its input, `features-<backbone fingerprint>.f32` for the
+/// defaults (centre crop, exact JPEG chroma) and `features-<backbone fingerprint>[-squash][-dc-chroma].f32`
+/// otherwise, in the cache folder: a 16-byte
 /// header (`CAIRNFEATURES` + 3 zero bytes), then records of a little-endian UInt64 content hash and 1,280
 /// little-endian Float32 values. New records are appended; a partial last record is ignored.
 public final class FeatureExtractor: @unchecked Sendable {
     public let model: EfficientNetLite0
     public let threads: Int
     let framing: DecodedImage.Framing
-    let decoder = ImageDecoder()
+    let decoder: ImageDecoder
     let cachePath: String?
     private var cache: [UInt64: [Float]] = [:]
     private let lock = NSLock()
@@ -29,12 +31,19 @@ public final class FeatureExtractor: @unchecked Sendable {
     static let header = Array("CAIRNFEATURES".utf8) + [0, 0, 0]
     static let recordSize = 8 + 4 * EfficientNetLite0.featureCount
 
-    public init(model: EfficientNetLite0, cacheFolder: String?, threads: Int, framing: DecodedImage.Framing = .centerCrop) {
+    /// `dcChroma`: decode large JPEGs as the daemon does with `backbone.jpeg-chroma: fast`, so a pack's centroids
+    /// come from the same pixels as the photos it is searched with.
+    public init(
+        model: EfficientNetLite0, cacheFolder: String?, threads: Int, framing: DecodedImage.Framing = .centerCrop,
+        dcChroma: Bool = false
+    ) {
         self.model = model
         self.threads = max(1, threads)
         self.framing = framing
+        decoder = ImageDecoder(dcChroma: dcChroma)
         if let cacheFolder {
-            let name = "features-" + model.version.replacingOccurrences(of: "/", with: "-") + ".f32"
+            let name = "features-" + model.version.replacingOccurrences(of: "/", with: "-")
+                + (framing == .centerCrop ? "" : "-\(framing.rawValue)") + (dcChroma ? "-dc-chroma" : "") + ".f32"
             cachePath = (cacheFolder as NSString).appendingPathComponent(name)
         } else {
             cachePath = nil

@@ -60,7 +60,8 @@ struct BackboneOptions: ParsableArguments {
             ?? environment["HOME"].map { $0 + "/.cache/cairn" }
         return FeatureExtractor(
             model: network, cacheFolder: cacheFolder, threads: threads ?? settings.workers.threads,
-            framing: .init(rawValue: settings.backbone.framing) ?? .centerCrop)
+            framing: .init(rawValue: settings.backbone.framing) ?? .centerCrop,
+            dcChroma: settings.backbone.jpegChroma == "fast")
     }
 }
 

@@ -71,7 +71,8 @@ import Testing
         #expect((thresholds["global"] as! Double) > (thresholds["geo"] as! Double) - 0.2)
         #expect(thresholds["k"] as? Int == 3)
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.file("cache"))
-        #expect(files.count == 1 && files[0].hasPrefix("features-efficientnet-lite0-"))
+        // One cache file, named for how photos were prepared: the default configuration decodes like the daemon.
+        #expect(files.count == 1 && files[0].hasPrefix("features-efficientnet-lite0-") && files[0].hasSuffix("-dc-chroma.f32"), "\(files)")
     }
 
     @Test func recognizeFindsHeldOutLandmarksAndUsesGPS() throws {
