@@ -113,10 +113,8 @@ public final class RecognitionPipeline: Sendable {
             let places = batch.compactMap { row -> PhotoPlaceRecord? in
                 guard let landmark = landmarks[row.key] else { return nil }
                 let place = landmarkPlace(
-                    LandmarkSighting(
-                        key: landmark.key, name: landmark.name, city: landmark.city, country: landmark.country, score: 0,
-                        evidence: .references, latitude: landmark.latitude, longitude: landmark.longitude),
-                    photoId: row.photoId)
+                    key: landmark.key, city: landmark.city, country: landmark.country,
+                    position: (landmark.latitude, landmark.longitude), photoId: row.photoId)
                 return place.countryCode == nil ? nil : place
             }
             try catalog.replaceLandmarkPlaces(places)
@@ -249,7 +247,9 @@ public final class RecognitionPipeline: Sendable {
             case .landmark(let sighting):
                 tags.append(RecognitionResult.Tag(
                     kind: "landmark", label: sighting.name, score: sighting.score, evidence: sighting.evidence.rawValue))
-                place = place ?? landmarkPlace(sighting, photoId: photoId)
+                let position = sighting.latitude.flatMap { latitude in sighting.longitude.map { (latitude, $0) } }
+                place = place ?? landmarkPlace(
+                    key: sighting.key, city: sighting.city, country: sighting.country, position: position, photoId: photoId)
             }
         }
         return RecognitionResult(tags: tags, landmarkPlace: place)
@@ -258,18 +258,21 @@ public final class RecognitionPipeline: Sendable {
     /// The place a landmark gives a photo: named by the gazetteer at the landmark's position when both are known
     /// (the country with its code, the city with its region; the recognizer's city when the gazetteer names no
     /// city there), else the recognizer's own city and country.
-    func landmarkPlace(_ sighting: LandmarkSighting, photoId: Int64) -> PhotoPlaceRecord {
-        if let gazetteer, let latitude = sighting.latitude, let longitude = sighting.longitude,
-            let named = gazetteer.place(latitude: latitude, longitude: longitude, maxCityDistanceKm: maxCityDistanceKm),
-            let country = named.country
+    func landmarkPlace(
+        key: String, city: String, country: String, position: (latitude: Double, longitude: Double)?, photoId: Int64
+    ) -> PhotoPlaceRecord {
+        if let gazetteer, let position,
+            let named = gazetteer.place(
+                latitude: position.latitude, longitude: position.longitude, maxCityDistanceKm: maxCityDistanceKm),
+            let namedCountry = named.country
         {
             return PhotoPlaceRecord(
-                photoId: photoId, source: .landmark, countryCode: named.countryCode, country: country,
-                adminRegion: named.city == nil ? nil : named.adminRegion, city: named.city ?? sighting.city,
-                gazetteerVersion: "landmark:\(sighting.key)")
+                photoId: photoId, source: .landmark, countryCode: named.countryCode, country: namedCountry,
+                adminRegion: named.city == nil ? nil : named.adminRegion, city: named.city ?? city,
+                gazetteerVersion: "landmark:\(key)")
         }
         return PhotoPlaceRecord(
-            photoId: photoId, source: .landmark, countryCode: nil, country: sighting.country, adminRegion: nil,
-            city: sighting.city, gazetteerVersion: "landmark:\(sighting.key)")
+            photoId: photoId, source: .landmark, countryCode: nil, country: country, adminRegion: nil, city: city,
+            gazetteerVersion: "landmark:\(key)")
     }
 }
