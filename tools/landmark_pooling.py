@@ -6,9 +6,10 @@
 
 Runs EfficientNet-Lite0 (the ONNX export of Cairn's network) on every photo of landmarks-dev and
 distractors-dev, centre-cropped to 224 as `backbone.framing: center-crop` does, and keeps the head's
-1280 x 7 x 7 activations; then the same again on the mirrored photo. For each way of pooling them (average:
-what Cairn uses; generalised mean with p = 2, 3, 4; max; average and max side by side; average of the
-photo and its mirror) it runs the landmark issue's offline test with one mean centroid per landmark on
+1280 x 7 x 7 activations; then the same again on the mirrored photo, and at inputs of 288 and 320 pixels
+(the network is convolutional up to its pooling). For each way of pooling them (average: what Cairn uses;
+generalised mean with p = 2, 3, 4; max; average and max side by side; average of the photo and its mirror;
+average at the larger inputs) it runs the landmark issue's offline test with one mean centroid per landmark on
 the unit-normalised features (no training, no projection): 30% of each landmark's photos held out, half the
 negatives set the threshold at 99% specificity, the other half measure it. Prints top-1, sensitivity and
 specificity averaged over --splits random splits. Needs numpy, Pillow, onnx and onnxruntime
@@ -37,28 +38,33 @@ def photos(data):
     return paths, np.array(labels)
 
 
-def activations(model, paths):
-    """The head's activations (N, 1280, 49) for each photo and for its mirror image."""
+def activations(model, paths, size=224, mirror=True):
+    """The head's activations (N, 1280, cells) at `size` pixels, for each photo and (with `mirror`) its mirror
+    image (else None)."""
     import onnx
     import onnxruntime
     from PIL import Image
 
     graph = onnx.load(model)
     graph.graph.output.append(onnx.helper.make_tensor_value_info("relu6_91", onnx.TensorProto.FLOAT, None))
+    dims = graph.graph.input[0].type.tensor_type.shape.dim
+    dims[2].dim_param, dims[3].dim_param = "height", "width"
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = os.cpu_count() or 1
     session = onnxruntime.InferenceSession(graph.SerializeToString(), options)
-    plain = np.zeros((len(paths), 1280, 49), np.float32)
-    mirrored = np.zeros_like(plain)
+    cells = ((size + 31) // 32) ** 2
+    plain = np.zeros((len(paths), 1280, cells), np.float32)
+    mirrored = np.zeros_like(plain) if mirror else None
     for index, path in enumerate(paths):
         image = Image.open(path).convert("RGB")
-        scale = 224 / min(image.size)
-        image = image.resize((max(224, round(image.width * scale)), max(224, round(image.height * scale))), Image.BILINEAR)
-        left, top = (image.width - 224) // 2, (image.height - 224) // 2
-        image = image.crop((left, top, left + 224, top + 224))
-        for target, view in ((plain, image), (mirrored, image.transpose(Image.FLIP_LEFT_RIGHT))):
+        scale = size / min(image.size)
+        image = image.resize((max(size, round(image.width * scale)), max(size, round(image.height * scale))), Image.BILINEAR)
+        left, top = (image.width - size) // 2, (image.height - size) // 2
+        image = image.crop((left, top, left + size, top + size))
+        views = [(plain, image)] + ([(mirrored, image.transpose(Image.FLIP_LEFT_RIGHT))] if mirror else [])
+        for target, view in views:
             x = ((np.asarray(view, dtype=np.float32) - 127) / 128).transpose(2, 0, 1)[None]
-            target[index] = session.run(["relu6_91"], {"input": x})[0].reshape(1280, 49)
+            target[index] = session.run(["relu6_91"], {"input": x})[0].reshape(1280, cells)
     return plain, mirrored
 
 
@@ -108,6 +114,8 @@ def main():
         "average | max": np.hstack([unit(plain.mean(2)), unit(plain.max(2))]),
         "average, photo + mirror": unit(plain.mean(2)) + unit(mirrored.mean(2)),
     }
+    for size in (288, 320):
+        variants[f"average, input {size}"] = activations(args.model, paths, size, mirror=False)[0].mean(2)
     print(f"{len(paths)} photos, {args.splits} splits; one mean centroid per landmark, threshold at 99% specificity")
     print(f"{'pooling':26s} top-1   sensitivity  specificity")
     for name, features in variants.items():
