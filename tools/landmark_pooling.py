@@ -38,20 +38,24 @@ def photos(data):
     return paths, np.array(labels)
 
 
-def activations(model, paths, size=224, mirror=True):
-    """The head's activations (N, 1280, cells) at `size` pixels, for each photo and (with `mirror`) its mirror
-    image (else None)."""
+def head_session(model):
+    """An onnxruntime session of the exported network that also returns the head's activations before pooling,
+    at any input size (the network is convolutional up to its pooling)."""
     import onnx
-    import onnxruntime
-    from PIL import Image
+    from onnx_backbone import session
 
     graph = onnx.load(model)
     graph.graph.output.append(onnx.helper.make_tensor_value_info("relu6_91", onnx.TensorProto.FLOAT, None))
     dims = graph.graph.input[0].type.tensor_type.shape.dim
     dims[2].dim_param, dims[3].dim_param = "height", "width"
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = os.cpu_count() or 1
-    session = onnxruntime.InferenceSession(graph.SerializeToString(), options)
+    return session(graph.SerializeToString(), os.cpu_count() or 1)
+
+
+def activations(session, paths, size=224, mirror=True):
+    """The head's activations (N, 1280, cells) at `size` pixels, for each photo and (with `mirror`) its mirror
+    image (else None)."""
+    from PIL import Image
+
     cells = ((size + 31) // 32) ** 2
     plain = np.zeros((len(paths), 1280, cells), np.float32)
     mirrored = np.zeros_like(plain) if mirror else None
@@ -100,7 +104,8 @@ def main():
     parser.add_argument("--splits", type=int, default=8)
     args = parser.parse_args()
     paths, labels = photos(args.data)
-    plain, mirrored = activations(args.model, paths)
+    session = head_session(args.model)
+    plain, mirrored = activations(session, paths)
 
     def gem(maps, p):
         return np.power(np.power(np.maximum(maps, 1e-6), p).mean(2), 1 / p)
@@ -115,7 +120,7 @@ def main():
         "average, photo + mirror": unit(plain.mean(2)) + unit(mirrored.mean(2)),
     }
     for size in (288, 320):
-        variants[f"average, input {size}"] = activations(args.model, paths, size, mirror=False)[0].mean(2)
+        variants[f"average, input {size}"] = activations(session, paths, size, mirror=False)[0].mean(2)
     print(f"{len(paths)} photos, {args.splits} splits; one mean centroid per landmark, threshold at 99% specificity")
     print(f"{'pooling':26s} top-1   sensitivity  specificity")
     for name, features in variants.items():
