@@ -10,7 +10,11 @@ import Foundation
 /// tensor data and the `pack` JSON). Loading checks all of it; a pack built for another backbone is refused.
 public struct LandmarkPack: Sendable {
     public static let format = "cairn-landmark-pack"
-    public static let formatVersion = "1"
+    /// Version 2 adds the everyday exemplars, the margins μ and μ_geo and the reference photos' names; version 1
+    /// packs are still read (no margin check, no reference names). A Cairn that reads only version 1 refuses a
+    /// version 2 pack rather than run it without its margin.
+    public static let formatVersion = "2"
+    public static let readableVersions: Set<String> = ["1", "2"]
 
     public struct Landmark: Codable, Sendable, Equatable {
         public var key: String
@@ -24,6 +28,9 @@ public struct LandmarkPack: Sendable {
         public var photos: Int
         /// Whether the reference photos were checked by a person (a `references/` folder) or chosen by the builder.
         public var referencesChecked: Bool
+        /// The reference photos' file names in the dataset (`KEY/NAME`), in the order of the pack's reference rows,
+        /// so a tag can name the photo it looked most like (absent in packs built before format 2).
+        public var referencePhotos: [String]?
 
         public init(
             key: String, name: String, city: String, country: String, region: String, latitude: Double,
@@ -51,12 +58,19 @@ public struct LandmarkPack: Sendable {
         public var references: Float
         /// k: at most this many landmarks per photo.
         public var k: Int
+        /// μ: without GPS, a candidate's score must exceed the photo's similarity to its nearest everyday exemplar
+        /// by at least this much (nil: no margin check, as in packs without exemplars).
+        public var margin: Float?
+        /// μ_geo: the same margin for a photo with GPS, against the landmarks near it.
+        public var geoMargin: Float?
 
-        public init(global: Float, geo: Float, references: Float, k: Int) {
+        public init(global: Float, geo: Float, references: Float, k: Int, margin: Float? = nil, geoMargin: Float? = nil) {
             self.global = global
             self.geo = geo
             self.references = references
             self.k = k
+            self.margin = margin
+            self.geoMargin = geoMargin
         }
     }
 
@@ -100,6 +114,9 @@ public struct LandmarkPack: Sendable {
     /// R × D unit vectors, row-major, grouped by landmark.
     public var references: [Float]
     public var referenceLandmark: [Int]
+    /// E × D unit vectors: everyday photos without landmarks (the non-landmark class's exemplars), embedded with
+    /// the head. A candidate landmark must beat the nearest of them by the margin μ (empty: no margin check).
+    public var exemplars: [Float] = []
     public var thresholds: Thresholds
     public var provenance: Provenance
     /// Set when the pack is loaded or written: a fingerprint of its contents, its version.
@@ -107,6 +124,7 @@ public struct LandmarkPack: Sendable {
 
     public var dimension: Int { head.outputCount }
     public var centroidCount: Int { centroidLandmark.count }
+    public var exemplarCount: Int { dimension == 0 ? 0 : exemplars.count / dimension }
 
     public init(
         head: EmbeddingHead, landmarks: [Landmark], centroids: [Float], centroidLandmark: [Int], references: [Float],
@@ -137,7 +155,7 @@ public struct LandmarkPack: Sendable {
         guard file.metadata["format"] == format else {
             throw LandmarkPackError(path: path, message: "not a Cairn landmark pack (format \(file.metadata["format"].map { "'\($0)'" } ?? "missing"))")
         }
-        guard file.metadata["format_version"] == formatVersion else {
+        guard let version = file.metadata["format_version"], readableVersions.contains(version) else {
             throw LandmarkPackError(
                 path: path,
                 message: "pack format version \(file.metadata["format_version"] ?? "?") is not supported (this Cairn reads version \(formatVersion))")
@@ -176,6 +194,7 @@ public struct LandmarkPack: Sendable {
         let centroidLandmark = try tensor("centroid_landmark")
         let references = try tensor("references")
         let referenceLandmark = try tensor("reference_landmark")
+        let exemplars = file.entries["exemplars"] == nil ? (shape: [0, weight.shape.first ?? 0], values: [Float]()) : try tensor("exemplars")
         guard weight.shape.count == 2, bias.shape == [weight.shape[0]] else {
             throw LandmarkPackError(path: path, message: "head shapes \(weight.shape) and \(bias.shape) do not fit")
         }
@@ -188,8 +207,11 @@ public struct LandmarkPack: Sendable {
             centroidLandmark: centroidLandmark.values.map { Int($0) }, references: references.values,
             referenceLandmark: referenceLandmark.values.map { Int($0) }, thresholds: manifest.thresholds,
             provenance: manifest.provenance)
+        pack.exemplars = exemplars.values
         pack.checksum = stored
-        if let problem = pack.problem(centroidShape: centroids.shape, referenceShape: references.shape) {
+        if let problem = pack.problem(
+            centroidShape: centroids.shape, referenceShape: references.shape, exemplarShape: exemplars.shape)
+        {
             throw LandmarkPackError(path: path, message: problem)
         }
         return pack
@@ -198,7 +220,8 @@ public struct LandmarkPack: Sendable {
     /// Writes the pack (atomically: a reader sees the old file or the new one) and sets its checksum.
     public mutating func write(to path: String) throws {
         if let problem = problem(
-            centroidShape: [centroidLandmark.count, dimension], referenceShape: [referenceLandmark.count, dimension])
+            centroidShape: [centroidLandmark.count, dimension], referenceShape: [referenceLandmark.count, dimension],
+            exemplarShape: [exemplarCount, dimension])
         {
             throw LandmarkPackError(path: path, message: problem)
         }
@@ -207,7 +230,7 @@ public struct LandmarkPack: Sendable {
         let manifest = String(
             decoding: try encoder.encode(Manifest(landmarks: landmarks, thresholds: thresholds, provenance: provenance)),
             as: UTF8.self)
-        let tensors = [
+        var tensors = [
             TensorFileWriter.Tensor(name: "centroid_landmark", shape: [centroidLandmark.count], values: centroidLandmark.map(Float.init)),
             TensorFileWriter.Tensor(name: "centroids", shape: [centroidLandmark.count, dimension], values: centroids),
             TensorFileWriter.Tensor(name: "head.bias", shape: [dimension], values: head.bias),
@@ -215,6 +238,9 @@ public struct LandmarkPack: Sendable {
             TensorFileWriter.Tensor(name: "reference_landmark", shape: [referenceLandmark.count], values: referenceLandmark.map(Float.init)),
             TensorFileWriter.Tensor(name: "references", shape: [referenceLandmark.count, dimension], values: references),
         ]
+        if exemplarCount > 0 {
+            tensors.insert(TensorFileWriter.Tensor(name: "exemplars", shape: [exemplarCount, dimension], values: exemplars), at: 2)
+        }
         // The data section is the tensors' values in order; the checksum covers it and the manifest.
         var data = Data()
         for tensor in tensors { tensor.values.withUnsafeBytes { data.append(contentsOf: $0) } }
@@ -232,7 +258,7 @@ public struct LandmarkPack: Sendable {
     }
 
     /// What is inconsistent in the pack, or nil.
-    func problem(centroidShape: [Int], referenceShape: [Int]) -> String? {
+    func problem(centroidShape: [Int], referenceShape: [Int], exemplarShape: [Int]) -> String? {
         let n = landmarks.count
         guard n > 0 else { return "the pack has no landmarks" }
         guard Set(landmarks.map(\.key)).count == n else { return "landmark keys are not unique" }
@@ -245,6 +271,9 @@ public struct LandmarkPack: Sendable {
         guard referenceShape.count == 2, referenceShape[1] == dimension, referenceShape[0] == referenceLandmark.count else {
             return "references have shape \(referenceShape), expected [\(referenceLandmark.count), \(dimension)]"
         }
+        guard exemplarShape.count == 2, exemplarShape[1] == dimension, exemplarShape[0] * dimension == exemplars.count else {
+            return "exemplars have shape \(exemplarShape), expected [E, \(dimension)]"
+        }
         guard centroidLandmark.allSatisfy({ (0..<n).contains($0) }), referenceLandmark.allSatisfy({ (0..<n).contains($0) }) else {
             return "a centroid or reference names a landmark the pack does not have"
         }
@@ -255,7 +284,7 @@ public struct LandmarkPack: Sendable {
         guard head.fingerprint == provenance.headHash else {
             return "the embedding head's weights do not match the recorded hash \(provenance.headHash)"
         }
-        guard (head.weight + head.bias + centroids + references).allSatisfy(\.isFinite) else {
+        guard (head.weight + head.bias + centroids + references + exemplars).allSatisfy(\.isFinite) else {
             return "the pack holds a value that is not a finite number"
         }
         for row in 0..<centroidLandmark.count {
@@ -266,6 +295,19 @@ public struct LandmarkPack: Sendable {
         let t = thresholds
         guard (-1...1).contains(t.global), (-1...1).contains(t.geo), (-1...1).contains(t.references), (1...100).contains(t.k) else {
             return "thresholds out of range: η \(t.global), η_geo \(t.geo), ω \(t.references), k \(t.k)"
+        }
+        for margin in [t.margin, t.geoMargin].compactMap({ $0 }) where !(-2...2).contains(margin) {
+            return "margin \(margin) out of range (−2…2)"
+        }
+        if (t.margin != nil || t.geoMargin != nil) && exemplars.isEmpty {
+            return "the thresholds hold a margin but the pack has no exemplars to measure it against"
+        }
+        for landmark in landmarks {
+            guard let names = landmark.referencePhotos else { continue }
+            let index = landmarks.firstIndex(of: landmark)!
+            guard names.count == referenceLandmark.filter({ $0 == index }).count else {
+                return "landmark \(landmark.key) names \(names.count) reference photos but has \(referenceLandmark.filter { $0 == index }.count)"
+            }
         }
         for landmark in landmarks where !(-90...90).contains(landmark.latitude) || !(-180...180).contains(landmark.longitude) {
             return "landmark \(landmark.key) has coordinates out of range (\(landmark.latitude), \(landmark.longitude))"

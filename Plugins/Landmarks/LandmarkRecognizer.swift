@@ -5,7 +5,7 @@ import Foundation
 /// pack (`LandmarkSearch`, the paper's Algorithm 2). A photo with GPS is searched among the landmarks near it; a
 /// photo without GPS among all, confirmed by reference photos, and it takes its landmark's city as its place.
 public struct LandmarkRecognizer: Recognizer {
-    public static let codeVersion = "1"
+    public static let codeVersion = "2"
     public let id = "landmarks"
     public let version: String
     public let search: LandmarkSearch
@@ -64,7 +64,7 @@ public struct LandmarkRecognizer: Recognizer {
                 return .landmark(LandmarkSighting(
                     key: landmark.key, name: landmark.name, city: landmark.city, country: landmark.country,
                     score: Double(match.score), evidence: match.evidence, latitude: landmark.latitude,
-                    longitude: landmark.longitude))
+                    longitude: landmark.longitude, detail: search.explanation(match)))
             })
         }
         return results

@@ -9,6 +9,9 @@ import Foundation
 /// - A photo without GPS is compared with every centroid in one matrix product (a batch of photos shares one
 ///   pass over the centroids); the landmarks whose best similarity reaches η are candidates, best first, at most
 ///   k; a candidate is kept only if the mean similarity to its reference photos exceeds ω (evidence: references).
+/// - With everyday exemplars in the pack (format 2) and a margin μ (μ_geo with GPS), a candidate must also beat
+///   the photo's similarity to its nearest everyday exemplar by μ: a mountain that looks a little like Machu
+///   Picchu looks more like the mountains among the exemplars.
 /// - All landmarks of one photo must share a city: those in another city than the best one are dropped.
 public final class LandmarkSearch: Sendable {
     /// One landmark found in one photo.
@@ -18,16 +21,41 @@ public final class LandmarkSearch: Sendable {
         public var evidence: LandmarkSighting.Evidence
         /// The mean similarity to the landmark's references, when that check ran.
         public var referenceScore: Float?
+        /// The threshold the score passed (η without GPS, η_geo with).
+        public var threshold: Float = 0
+        /// The score less the similarity to the nearest everyday exemplar, and the margin it had to reach (nil:
+        /// no margin check).
+        public var margin: Float?
+        public var marginThreshold: Float?
+        /// The landmark's reference photo most like this one (a row of the pack's references) and its similarity.
+        public var nearestReference: Int?
+        public var nearestReferenceScore: Float?
+
+        public init(
+            landmark: Int, score: Float, evidence: LandmarkSighting.Evidence, referenceScore: Float? = nil,
+            threshold: Float = 0, margin: Float? = nil, marginThreshold: Float? = nil
+        ) {
+            self.landmark = landmark
+            self.score = score
+            self.evidence = evidence
+            self.referenceScore = referenceScore
+            self.threshold = threshold
+            self.margin = margin
+            self.marginThreshold = marginThreshold
+        }
     }
 
     /// What may be switched off or changed, for the evaluation's comparisons.
     public struct Options: Sendable {
         public var k: Int?
         public var useReferences = true
+        /// Whether the margin over the everyday exemplars is checked (when the pack has them).
+        public var useMargin = true
         public var geoSquareKm: Double = 1
-        public init(k: Int? = nil, useReferences: Bool = true, geoSquareKm: Double = 1) {
+        public init(k: Int? = nil, useReferences: Bool = true, useMargin: Bool = true, geoSquareKm: Double = 1) {
             self.k = k
             self.useReferences = useReferences
+            self.useMargin = useMargin
             self.geoSquareKm = geoSquareKm
         }
     }
@@ -78,6 +106,14 @@ public final class LandmarkSearch: Sendable {
         precondition(embeddings.count == count * d && locations.count == count, "search: batch shapes")
         let k = options.k ?? pack.thresholds.k
         var results = [[Match]](repeating: [], count: count)
+        let t = pack.thresholds
+        let exemplar = options.useMargin && (t.margin != nil || t.geoMargin != nil)
+            ? nearestExemplar(embeddings, count: count) : [Float](repeating: -.infinity, count: count)
+        /// The margin check: nil when it does not apply, else (margin, required, passed).
+        func marginCheck(_ score: Float, photo: Int, required: Float?) -> (Float, Float)? {
+            guard options.useMargin, let required, exemplar[photo] > -.infinity else { return nil }
+            return (score - exemplar[photo], required)
+        }
 
         // Photos without GPS: one matrix product against every centroid.
         let global = (0..<count).filter { locations[$0] == nil }
@@ -107,17 +143,23 @@ public final class LandmarkSearch: Sendable {
                     let landmark = pack.centroidLandmark[column]
                     best[landmark] = max(best[landmark], scores[row * c + column])
                 }
-                let candidates = best.indices.filter { best[$0] >= pack.thresholds.global }
+                let candidates = best.indices.filter { best[$0] >= t.global }
                     .sorted { best[$0] > best[$1] }.prefix(k)
                 var matches: [Match] = []
                 for landmark in candidates {
+                    let margin = marginCheck(best[landmark], photo: photo, required: t.margin)
+                    if let margin, margin.0 < margin.1 { continue }
+                    var referenceScore: Float?
                     if options.useReferences, !referenceRows[landmark].isEmpty {
-                        let referenceScore = meanReferenceSimilarity(embeddings, photo: photo, landmark: landmark)
-                        guard referenceScore > pack.thresholds.references else { continue }
-                        matches.append(Match(landmark: landmark, score: best[landmark], evidence: .references, referenceScore: referenceScore))
-                    } else {
-                        matches.append(Match(landmark: landmark, score: best[landmark], evidence: .references, referenceScore: nil))
+                        let mean = meanReferenceSimilarity(embeddings, photo: photo, landmark: landmark)
+                        guard mean > t.references else { continue }
+                        referenceScore = mean
                     }
+                    var match = Match(
+                        landmark: landmark, score: best[landmark], evidence: .references, referenceScore: referenceScore,
+                        threshold: t.global, margin: margin?.0, marginThreshold: margin?.1)
+                    (match.nearestReference, match.nearestReferenceScore) = nearestReference(embeddings, photo: photo, landmark: landmark)
+                    matches.append(match)
                 }
                 results[photo] = sameCity(matches)
             }
@@ -131,9 +173,14 @@ public final class LandmarkSearch: Sendable {
             for landmark in nearby {
                 var best: Float = -.infinity
                 for row in centroidRows[landmark] { best = max(best, dot(embeddings, photo, pack.centroids, row)) }
-                if best >= pack.thresholds.geo {
-                    matches.append(Match(landmark: landmark, score: best, evidence: .geo, referenceScore: nil))
-                }
+                guard best >= t.geo else { continue }
+                let margin = marginCheck(best, photo: photo, required: t.geoMargin)
+                if let margin, margin.0 < margin.1 { continue }
+                var match = Match(
+                    landmark: landmark, score: best, evidence: .geo, threshold: t.geo, margin: margin?.0,
+                    marginThreshold: margin?.1)
+                (match.nearestReference, match.nearestReferenceScore) = nearestReference(embeddings, photo: photo, landmark: landmark)
+                matches.append(match)
             }
             results[photo] = sameCity(Array(matches.sorted { $0.score > $1.score }.prefix(k)))
         }
@@ -172,6 +219,45 @@ public final class LandmarkSearch: Sendable {
         return total / Float(rows.count)
     }
 
+    /// Each photo's similarity to its nearest everyday exemplar (−∞ when the pack has none): one matrix product
+    /// for the batch.
+    public func nearestExemplar(_ embeddings: [Float], count: Int) -> [Float] {
+        let e = pack.exemplarCount
+        let d = pack.dimension
+        guard e > 0, count > 0 else { return [Float](repeating: -.infinity, count: count) }
+        var scores = [Float](repeating: 0, count: count * e)
+        embeddings.withUnsafeBufferPointer { q in
+            pack.exemplars.withUnsafeBufferPointer { x in
+                scores.withUnsafeMutableBufferPointer { s in
+                    if count == 1 {
+                        BLAS.dotRows(x, rows: e, dim: d, query: q, into: s)
+                    } else {
+                        BLAS.multiplyTransposed(q, x, into: s, m: count, n: e, k: d)
+                    }
+                }
+            }
+        }
+        return (0..<count).map { photo in scores[(photo * e)..<((photo + 1) * e)].max() ?? -.infinity }
+    }
+
+    /// The reference row of `landmark` most similar to photo `photo`, and that similarity.
+    public func nearestReference(_ embeddings: [Float], photo: Int, landmark: Int) -> (Int?, Float?) {
+        var best: (Int?, Float?) = (nil, nil)
+        for row in referenceRows[landmark] {
+            let score = dot(embeddings, photo, pack.references, row)
+            if best.1 == nil || score > best.1! { best = (row, score) }
+        }
+        return best
+    }
+
+    /// The dataset file name of reference row `row` (`KEY/NAME`), when the pack records it.
+    public func referenceName(row: Int) -> String? {
+        let landmark = pack.referenceLandmark[row]
+        guard let names = pack.landmarks[landmark].referencePhotos else { return nil }
+        let position = row - referenceRows[landmark].lowerBound
+        return names.indices.contains(position) ? names[position] : nil
+    }
+
     private func dot(_ a: [Float], _ rowA: Int, _ b: [Float], _ rowB: Int) -> Float {
         let d = pack.dimension
         var sum: Float = 0
@@ -192,5 +278,27 @@ extension LandmarkSearch.Cell {
     init(lat: Int, lon: Int) {
         self.lat = lat
         self.lon = lon
+    }
+}
+
+extension LandmarkSearch {
+    /// Why a match was accepted, in one line for `cairn photo` and `cairn landmarks recognize`: the score and the
+    /// threshold it passed, the margin over the everyday exemplars, the reference check, and the reference photo
+    /// it looked most like.
+    public func explanation(_ match: Match) -> String {
+        var parts = [
+            String(
+                format: "score %.3f ≥ %@ %.3f", match.score, match.evidence == .geo ? "η_geo" : "η", match.threshold)
+        ]
+        if let margin = match.margin, let required = match.marginThreshold {
+            parts.append(String(format: "margin %.3f over the nearest everyday photo ≥ μ %.3f", margin, required))
+        }
+        if let reference = match.referenceScore {
+            parts.append(String(format: "references %.3f > ω %.3f", reference, pack.thresholds.references))
+        }
+        if let row = match.nearestReference, let score = match.nearestReferenceScore {
+            parts.append(String(format: "nearest reference %@ (%.3f)", referenceName(row: row) ?? "#\(row)", score))
+        }
+        return (match.evidence == .geo ? "geo: " : "references: ") + parts.joined(separator: "; ")
     }
 }

@@ -279,7 +279,7 @@ extension Catalog {
                 .order(Column("score").desc, TagRecord.Columns.label).fetchAll(db).map {
                     PhotoDetails.Tag(
                         kind: $0.kind, label: $0.label, score: $0.score, recognizer: $0.recognizerId,
-                        recognizerVersion: $0.recognizerVersion, evidence: $0.evidence)
+                        recognizerVersion: $0.recognizerVersion, evidence: $0.evidence, detail: $0.detail)
                 }
             let recognition = try RecognitionRecord.filter(RecognitionRecord.Columns.photoId == id)
                 .order(RecognitionRecord.Columns.recognizerId).fetchAll(db).map {

@@ -52,11 +52,14 @@ public struct RecognitionResult: Sendable {
         public var label: String
         public var score: Double
         public var evidence: String?
-        public init(kind: String, label: String, score: Double, evidence: String? = nil) {
+        /// Why the tag was given, for a person.
+        public var detail: String?
+        public init(kind: String, label: String, score: Double, evidence: String? = nil, detail: String? = nil) {
             self.kind = kind
             self.label = label
             self.score = score
             self.evidence = evidence
+            self.detail = detail
         }
     }
 
@@ -274,7 +277,8 @@ extension Catalog {
             for tag in observed.tags {
                 var record = TagRecord(
                     photoId: photoId, kind: tag.kind, label: tag.label, score: tag.score,
-                    recognizerId: recognizerId, recognizerVersion: version, evidence: tag.evidence)
+                    recognizerId: recognizerId, recognizerVersion: version, evidence: tag.evidence,
+                    detail: tag.detail)
                 try record.insert(db)
             }
             if let place = observed.landmarkPlace {

@@ -139,6 +139,10 @@ enum CatalogSchema {
         migrator.registerMigration("v4: album member states and tag counts kept by triggers") { db in
             try BrowsingCounts.create(db)
         }
+        migrator.registerMigration("v5: tag detail") { db in
+            // Why a tag was given, for a person (a landmark: score and threshold, checks, nearest reference).
+            try db.execute(sql: "ALTER TABLE tags ADD COLUMN detail TEXT")
+        }
         return migrator
     }
 }

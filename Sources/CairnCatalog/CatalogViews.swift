@@ -107,6 +107,8 @@ public struct PhotoDetails: Codable, Sendable, Equatable {
         public var recognizerVersion: String
         /// For a landmark: `geo` or `references`.
         public var evidence: String?
+        /// Why the tag was given (a landmark: score and threshold, checks, nearest reference photo).
+        public var detail: String?
     }
 
     public struct Recognition: Codable, Sendable, Equatable {

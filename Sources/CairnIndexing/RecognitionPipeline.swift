@@ -246,7 +246,8 @@ public final class RecognitionPipeline: Sendable {
                 tags.append(RecognitionResult.Tag(kind: kind, label: label, score: score))
             case .landmark(let sighting):
                 tags.append(RecognitionResult.Tag(
-                    kind: "landmark", label: sighting.name, score: sighting.score, evidence: sighting.evidence.rawValue))
+                    kind: "landmark", label: sighting.name, score: sighting.score, evidence: sighting.evidence.rawValue,
+                    detail: sighting.detail))
                 let position = sighting.latitude.flatMap { latitude in sighting.longitude.map { (latitude, $0) } }
                 place = place ?? landmarkPlace(
                     key: sighting.key, city: sighting.city, country: sighting.country, position: position, photoId: photoId)

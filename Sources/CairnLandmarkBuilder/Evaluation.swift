@@ -1,13 +1,15 @@
 import Foundation
 import Landmarks
 
-/// The paper's offline test on a dataset: hold out photos of every landmark and half of the negatives, build a
-/// pack from the rest, then measure on the held-out photos.
+/// The paper's offline test on a dataset, with disjoint parts: hold out photos of every landmark, split the
+/// everyday photos (stratified by kind) into a part that trains the heads and gives the pack its exemplars, a part
+/// that calibrates the thresholds and a part that tests; build a pack from the rest, then measure on the held-out
+/// photos and the test part.
 ///
 /// - Sensitivity: held-out landmark photos whose top-1 landmark is the right one (and accepted).
-/// - Specificity: held-out non-landmark photos given no landmark.
-/// Rows compare several centroids per landmark with one, and k = 1, 3, 5; with `geo`, the same with synthetic
-/// GPS a few hundred metres from the landmark (negatives: near a random landmark).
+/// - Specificity: test everyday photos given no landmark, overall and per kind.
+/// Rows compare variants (several centroids and one, k = 1, 3, 5, with and without the margin); with `geo`, the
+/// same with synthetic GPS a few hundred metres from the landmark (negatives: near a random landmark).
 public struct Evaluation: Sendable {
     public struct Row: Sendable, Codable {
         public var name: String
@@ -17,27 +19,49 @@ public struct Evaluation: Sendable {
         public var top1Accuracy: Double
         public var sensitivity: Double
         public var specificity: Double
+        /// Specificity on each kind of test negative.
+        public var kindSpecificity: [String: Double]
         /// Sensitivity over landmarks with fewer than `rareBelow` photos, and over the others (nil: none there).
         public var rareSensitivity: Double?
         public var frequentSensitivity: Double?
     }
 
     public struct Report: Sendable, Codable {
+        public var seed: UInt64
         public var landmarks: Int
         public var trainingPhotos: Int
         public var testPhotos: Int
+        public var trainingNegatives: Int
         public var calibrationNegatives: Int
         public var testNegatives: Int
+        /// Test negatives per kind.
+        public var testKinds: [String: Int]
         public var rareBelow: Int
         public var rareLandmarks: Int
         public var thresholds: LandmarkPack.Thresholds
         public var rows: [Row]
+        /// The test photos the main variant got wrong: a negative given a landmark, with its score.
+        public var falsePositives: [Mistake]
+    }
+
+    public struct Mistake: Sendable, Codable {
+        public var path: String
+        public var kind: String
+        public var landmark: String
+        public var score: Double
     }
 
     public var parameters: BuildParameters
     public var testFraction = 0.3
     public var rareBelow = 100
     public var geo = false
+    /// Shares of the everyday photos that train the heads (and become the pack's exemplars), calibrate, and test.
+    public var negativeShares = [1.0, 1.0, 1.0]
+    /// Only these kinds of the training part train the heads (nil: all), to measure what the hard kinds bring.
+    public var trainingKinds: Set<String>?
+    /// Let the heads train on the landmark photos that calibrate the thresholds too (as before packs recorded
+    /// which photos their head never saw), for comparison.
+    public var calibrateOnSeen = false
     /// Train heads on the training split and compare (the paper's Table 4): untrained, softmax only, softmax +
     /// center loss, + curriculum, and one centroid vs several with the full method.
     public var ablation = false
@@ -58,17 +82,17 @@ public struct Evaluation: Sendable {
         /// nil: the supplied head, or the untrained projection.
         var training: TrainingParameters?
         var singleCentroid: Bool
+        var margin = true
         var ks: [Int]
     }
 
     public func run(
-        _ landmarks: [LandmarkPhotos], negatives: [[Float]], backbone: String, head: EmbeddingHead? = nil,
+        _ landmarks: [LandmarkPhotos], negatives: NegativePhotos, backbone: String, head: EmbeddingHead? = nil,
         augmented: [[[[Float]]]]? = nil
     ) throws(LandmarkBuildError) -> Report {
         var random = SeededRandom(seed: parameters.seed &+ 1000)
         var training: [LandmarkPhotos] = []
-        // What the heads train on: the training photos and their augmented views (never a test photo's).
-        var trainingViews: [[[Float]]] = []
+        var viewsByPath: [String: [[Float]]] = [:]
         var test: [(landmark: Int, features: [Float])] = []
         for (index, item) in landmarks.enumerated() {
             let order = Array(item.features.indices).shuffled(using: &random)
@@ -80,21 +104,29 @@ public struct Evaluation: Sendable {
             kept.paths = trainIndices.map { item.paths[$0] }
             kept.checkedReferences = item.checkedReferences.compactMap { trainIndices.firstIndex(of: $0) }
             training.append(kept)
-            trainingViews.append(kept.features + trainIndices.flatMap { augmented?[index][$0] ?? [] })
+            for position in trainIndices where item.paths.indices.contains(position) {
+                viewsByPath[item.paths[position]] = augmented?[index][position] ?? []
+            }
         }
-        // Negatives: without training, half calibrate and half test; with training, a third more trains the
-        // heads, so the negatives that set the thresholds are never trained on.
-        let negativeOrder = Array(negatives.indices).shuffled(using: &random)
-        let parts = ablation || train ? 3 : 2
-        let share = negatives.count / parts
-        let calibrationNegatives = negativeOrder.prefix(share).map { negatives[$0] }
-        let testNegatives = negativeOrder.dropFirst(share).prefix(share).map { negatives[$0] }
-        let trainingNegatives = ablation || train ? negativeOrder.dropFirst(2 * share).map { negatives[$0] } : []
-        guard !test.isEmpty, !testNegatives.isEmpty else {
+        // What the heads train on: the training photos less those set aside to calibrate, and their augmented
+        // views (never a test photo's, nor a calibration photo's).
+        let (headTraining, heldOut) = calibrateOnSeen
+            ? (training, Set<String>()) : training.calibrationSplit(fraction: parameters.calibrationFraction, seed: parameters.seed)
+        let trainingViews = headTraining.map { item in item.features + item.paths.flatMap { viewsByPath[$0] ?? [] } }
+        // Everyday photos: three disjoint parts, each with every kind in the same proportion. The part that trains
+        // the heads is also the pack's exemplars; the part that sets the thresholds is never trained on.
+        let parts = negatives.split(shares: negativeShares, seed: parameters.seed &+ 2000)
+        var trainingNegatives = parts[0]
+        let calibrationNegatives = parts[1]
+        let testNegatives = parts[2]
+        if let trainingKinds {
+            trainingNegatives = trainingNegatives.subset(trainingNegatives.kinds.indices.filter { trainingKinds.contains(trainingNegatives.kinds[$0]) })
+        }
+        guard !test.isEmpty, testNegatives.count > 0 else {
             throw LandmarkBuildError("too few photos to evaluate: need held-out landmark photos and negatives")
         }
         let rare = Set(landmarks.indices.filter { landmarks[$0].features.count < rareBelow })
-        log("evaluation split: \(training.reduce(0) { $0 + $1.features.count }) training and \(test.count) test photos; \(calibrationNegatives.count) calibration, \(testNegatives.count) test\(ablation || train ? " and \(trainingNegatives.count) training" : "") negatives")
+        log("evaluation split (seed \(parameters.seed)): \(training.reduce(0) { $0 + $1.features.count }) training and \(test.count) test photos; \(trainingNegatives.count) training, \(calibrationNegatives.count) calibration and \(testNegatives.count) test negatives, stratified by kind")
 
         var variants: [Variant] = []
         if ablation {
@@ -111,20 +143,25 @@ public struct Evaluation: Sendable {
                 Variant(name: "softmax + center loss", training: center, singleCentroid: false, ks: [1]),
                 Variant(name: "+ curriculum (full)", training: full, singleCentroid: false, ks: [1, 3, 5]),
                 Variant(name: "full, 1 centroid", training: full, singleCentroid: true, ks: [1]),
+                Variant(name: "full, no margin", training: full, singleCentroid: false, margin: false, ks: [1]),
             ]
         } else if train {
             variants = [
                 Variant(name: "trained, several centroids", training: self.training, singleCentroid: false, ks: [1, 3, 5]),
+                Variant(name: "trained, no margin", training: self.training, singleCentroid: false, margin: false, ks: [1]),
                 Variant(name: "trained, 1 centroid", training: self.training, singleCentroid: true, ks: [1]),
             ]
         } else {
             variants = [
                 Variant(name: "several centroids", training: nil, singleCentroid: false, ks: [1, 3, 5]),
+                Variant(name: "no margin", training: nil, singleCentroid: false, margin: false, ks: [1]),
                 Variant(name: "1 centroid", training: nil, singleCentroid: true, ks: [1]),
             ]
         }
+        // The method a build uses by default: its thresholds and mistakes are the report's.
+        let mainVariant = ablation ? "+ curriculum (full)" : variants[0].name
         var rows: [Row] = []
-        var mainThresholds: LandmarkPack.Thresholds?
+        var main: (thresholds: LandmarkPack.Thresholds, mistakes: [Mistake])?
         var trainedHeads: [String: EmbeddingHead] = [:]
         for variant in variants {
             var variantHead = head
@@ -135,8 +172,8 @@ public struct Evaluation: Sendable {
                 } else {
                     let started = Date()
                     let model = HeadTrainer(parameters: settings, log: log).train(
-                        landmarks: trainingViews, regions: training.map(\.landmark.region),
-                        negatives: trainingNegatives)
+                        landmarks: trainingViews, regions: headTraining.map(\.landmark.region),
+                        negatives: trainingNegatives.trainingViews)
                     let trained = model.embeddingHead(name: "trained (\(settings.summary))")
                     log(String(format: "trained %@ in %.1f s", variant.name, Date().timeIntervalSince(started)))
                     trainedHeads[key] = trained
@@ -145,28 +182,37 @@ public struct Evaluation: Sendable {
             }
             var buildParameters = parameters
             buildParameters.singleCentroid = variant.singleCentroid
+            buildParameters.margin = variant.margin
             let quiet: @Sendable (String) -> Void = { _ in }
             let builder = PackBuilder(parameters: buildParameters, log: rows.isEmpty ? log : quiet)
-            let (pack, _) = try builder.build(training, negatives: calibrationNegatives, backbone: backbone, head: variantHead)
-            if mainThresholds == nil || variant.training != nil && !variant.singleCentroid { mainThresholds = pack.thresholds }
-            rows += measure(
-                pack, builder: builder, variant: variant, test: test, testNegatives: testNegatives, landmarks: landmarks,
-                rare: rare, random: &random)
+            let (pack, _) = try builder.build(
+                training, negatives: calibrationNegatives, backbone: backbone, head: variantHead,
+                exemplars: trainingNegatives.features, heldOut: variant.training == nil ? [] : heldOut)
+            let (variantRows, mistakes) = measure(
+                pack, builder: builder, variant: variant, test: test, testNegatives: testNegatives,
+                landmarks: landmarks, rare: rare, random: &random)
+            rows += variantRows
+            if variant.name == mainVariant { main = (pack.thresholds, mistakes) }
         }
+        var testKinds: [String: Int] = [:]
+        for (kind, count) in testNegatives.kindCounts { testKinds[kind] = count }
         return Report(
-            landmarks: landmarks.count, trainingPhotos: training.reduce(0) { $0 + $1.features.count }, testPhotos: test.count,
-            calibrationNegatives: calibrationNegatives.count, testNegatives: testNegatives.count, rareBelow: rareBelow,
-            rareLandmarks: rare.count, thresholds: mainThresholds!, rows: rows)
+            seed: parameters.seed, landmarks: landmarks.count,
+            trainingPhotos: training.reduce(0) { $0 + $1.features.count }, testPhotos: test.count,
+            trainingNegatives: trainingNegatives.count, calibrationNegatives: calibrationNegatives.count,
+            testNegatives: testNegatives.count, testKinds: testKinds, rareBelow: rareBelow, rareLandmarks: rare.count,
+            thresholds: main!.thresholds, rows: rows, falsePositives: main!.mistakes)
     }
 
-    /// The rows of one variant: without GPS for each k, and with `geo` also with synthetic GPS.
+    /// The rows of one variant: without GPS for each k, and with `geo` also with synthetic GPS; and the test
+    /// negatives it gave a landmark without GPS (k = 1).
     private func measure(
         _ pack: LandmarkPack, builder: PackBuilder, variant: Variant, test: [(landmark: Int, features: [Float])],
-        testNegatives: [[Float]], landmarks: [LandmarkPhotos], rare: Set<Int>, random: inout SeededRandom
-    ) -> [Row] {
+        testNegatives: NegativePhotos, landmarks: [LandmarkPhotos], rare: Set<Int>, random: inout SeededRandom
+    ) -> ([Row], [Mistake]) {
         let search = LandmarkSearch(pack: pack)
         let positives = pack.head.embed(test.flatMap { $0.features }, count: test.count)
-        let negativesEmbedded = pack.head.embed(testNegatives.flatMap { $0 }, count: testNegatives.count)
+        let negativesEmbedded = pack.head.embed(testNegatives.features.flatMap { $0 }, count: testNegatives.count)
         // Pack landmarks keep the dataset's order unless a landmark had no usable photo: map by key.
         var packIndex: [String: Int] = [:]
         for (index, landmark) in pack.landmarks.enumerated() { packIndex[landmark.key] = index }
@@ -174,12 +220,13 @@ public struct Evaluation: Sendable {
         let scored = Scored(search: search, embeddings: positives, count: test.count)
         let top1 = Double(test.indices.filter { scored.best[$0] == truth[$0] }.count) / Double(test.count)
         var rows: [Row] = []
+        var mistakes: [Mistake] = []
         for gps in geo ? [false, true] : [false] {
             var positions = [(latitude: Double, longitude: Double)?](repeating: nil, count: test.count)
             var negativePositions = [(latitude: Double, longitude: Double)?](repeating: nil, count: testNegatives.count)
             if gps {
                 positions = test.map { builder.jitter(landmarks[$0.landmark].landmark, using: &random) }
-                negativePositions = testNegatives.map { _ in
+                negativePositions = testNegatives.features.map { _ in
                     builder.jitter(pack.landmarks[Int.random(in: 0..<pack.landmarks.count, using: &random)], using: &random)
                 }
             }
@@ -192,14 +239,29 @@ public struct Evaluation: Sendable {
                 func rate(_ subset: [Int]) -> Double? {
                     subset.isEmpty ? nil : Double(subset.filter { right[$0] }.count) / Double(subset.count)
                 }
+                var kindSpecificity: [String: Double] = [:]
+                for (kind, count) in testNegatives.kindCounts {
+                    let clean = testNegatives.kinds.indices.filter { testNegatives.kinds[$0] == kind && falseFound[$0].isEmpty }
+                    kindSpecificity[kind] = Double(clean.count) / Double(count)
+                }
+                if !gps && k == variant.ks[0] {
+                    mistakes = falseFound.indices.compactMap { index in
+                        falseFound[index].first.map { match in
+                            Mistake(
+                                path: testNegatives.paths[index], kind: testNegatives.kinds[index],
+                                landmark: pack.landmarks[match.landmark].key, score: Double(match.score))
+                        }
+                    }
+                }
                 rows.append(Row(
                     name: "\(variant.name), k = \(k)\(gps ? ", GPS" : "")", gps: gps, k: k, centroids: pack.centroidCount,
                     top1Accuracy: top1, sensitivity: rate(Array(test.indices)) ?? 0,
                     specificity: Double(falseFound.filter { $0.isEmpty }.count) / Double(testNegatives.count),
+                    kindSpecificity: kindSpecificity,
                     rareSensitivity: rate(test.indices.filter { rare.contains(test[$0].landmark) }),
                     frequentSensitivity: rate(test.indices.filter { !rare.contains(test[$0].landmark) })))
             }
         }
-        return rows
+        return (rows, mistakes)
     }
 }

@@ -34,12 +34,15 @@ public struct TrainingParameters: Sendable {
     /// Augmented views per training photo, besides the photo itself.
     public var augmentedViews = Self.defaultAugmentedViews
     public static let defaultAugmentedViews = 4
+    /// Augmented views per everyday (non-landmark) photo, besides the photo itself.
+    public var negativeAugmentedViews = Self.defaultNegativeAugmentedViews
+    public static let defaultNegativeAugmentedViews = 0
 
     public init() {}
 
     /// What changes the trained weights, for the head's name and the pack's provenance.
     public var summary: String {
-        "\(dimension)-d, \(epochs) epochs, λ \(lambda), center rate \(centerRate), \(curriculum ? "curriculum" : "no curriculum"), \(cosineScale.map { "cosine ×\($0)" } ?? "linear classifier"), \(augmentedViews) augmented views, seed \(seed)"
+        "\(dimension)-d, \(epochs) epochs, λ \(lambda), center rate \(centerRate), \(curriculum ? "curriculum" : "no curriculum"), \(cosineScale.map { "cosine ×\($0)" } ?? "linear classifier"), \(augmentedViews) augmented views, non-landmark ratio \(nonLandmarkRatio), \(negativeAugmentedViews) views per negative, seed \(seed)"
     }
 }
 

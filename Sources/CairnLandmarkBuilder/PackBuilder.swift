@@ -47,6 +47,12 @@ public struct BuildParameters: Sendable {
     public var geoJitterMeters = 300.0
     /// Seed of every random choice (splits, synthetic GPS), so a build is reproducible.
     public var seed: UInt64 = 1
+    /// Hold every kind of negative (a subfolder of --negatives: landscape, mountain, street, …) to the target
+    /// specificity on its own, not only all of them together, so an easy kind (pets, food) cannot pay for a hard
+    /// one (mountains).
+    public var perKind = true
+    /// Calibrate a margin μ over the nearest everyday exemplar when the head brings exemplars.
+    public var margin = true
 
     /// Thresholds used when no negatives are given (no calibration): the values a calibration on the shared
     /// development data gives, rounded.
@@ -61,7 +67,7 @@ public struct BuildParameters: Sendable {
             "single-centroid": "\(singleCentroid)", "reference-count": "\(referenceCount)",
             "calibration-fraction": "\(calibrationFraction)", "target-specificity": "\(targetSpecificity)",
             "target-geo-specificity": "\(targetGeoSpecificity)", "k": "\(k)", "geo-square-km": "\(geoSquareKm)",
-            "geo-jitter-m": "\(geoJitterMeters)", "seed": "\(seed)",
+            "geo-jitter-m": "\(geoJitterMeters)", "seed": "\(seed)", "per-kind": "\(perKind)", "margin": "\(margin)",
         ]
     }
 }
@@ -106,9 +112,14 @@ public struct PackBuilder: Sendable {
         self.log = log
     }
 
+    /// Builds a pack. `exemplars`: everyday photos' features (not the calibration negatives) whose embeddings go into
+    /// the pack as the non-landmark class's exemplars, so recognition can ask for a margin over them. `heldOut`:
+    /// the landmark photos (paths) a trained head never saw, which then calibrate the thresholds (a photo the head
+    /// trained on scores higher than a new one would, and would set them for photos the pack never meets);
+    /// without, a random `calibrationFraction` of each landmark's photos.
     public func build(
-        _ landmarks: [LandmarkPhotos], negatives: [[Float]], backbone: String, head suppliedHead: EmbeddingHead? = nil,
-        dataset: [String: String] = [:]
+        _ landmarks: [LandmarkPhotos], negatives: NegativePhotos, backbone: String, head suppliedHead: EmbeddingHead? = nil,
+        exemplars: [[Float]] = [], heldOut: Set<String> = [], dataset: [String: String] = [:]
     ) throws(LandmarkBuildError) -> (LandmarkPack, BuildReport) {
         let usable = landmarks.filter { !$0.features.isEmpty }
         for dropped in landmarks where dropped.features.isEmpty {
@@ -130,9 +141,14 @@ public struct PackBuilder: Sendable {
             let referenceCentroid = Self.mean(references.map { rows[$0] })
             var kept = rows.indices.filter { references.contains($0) || Self.dot(rows[$0], referenceCentroid) >= p.gamma }
             if kept.count < min(3, rows.count) { kept = Array(rows.indices) }
+            var landmark = photos.landmark
+            if photos.paths.count == rows.count {
+                landmark.referencePhotos = references.map { Self.datasetName(photos.paths[$0], key: landmark.key) }
+            }
             classes.append(CleanClass(
-                landmark: photos.landmark, embeddings: kept.map { rows[$0] }, references: references.map { rows[$0] },
-                referencesChecked: checked))
+                landmark: landmark, embeddings: kept.map { rows[$0] },
+                paths: photos.paths.count == rows.count ? kept.map { photos.paths[$0] } : [],
+                references: references.map { rows[$0] }, referencesChecked: checked))
             reportRows.append(BuildReport.Landmark(
                 key: photos.landmark.key, photos: rows.count, rejected: rows.count - kept.count, centroids: 0,
                 referencesChecked: checked))
@@ -144,14 +160,21 @@ public struct PackBuilder: Sendable {
         // Calibrate on a held-out part, then build the final centroids from every clean photo.
         var thresholds = BuildParameters.uncalibrated
         thresholds.k = p.k
+        let embeddedExemplars = p.margin ? head.embed(exemplars.flatMap { $0 }, count: exemplars.count) : []
         var calibration: BuildReport.Calibration?
-        if negatives.isEmpty {
+        if negatives.features.isEmpty {
             log("no negatives given: thresholds are the uncalibrated defaults (η \(thresholds.global), η_geo \(thresholds.geo))")
         } else {
-            let embeddedNegatives = head.embed(negatives.flatMap { $0 }, count: negatives.count)
-            (thresholds, calibration) = calibrate(classes, negatives: embeddedNegatives, head: head)
+            let embeddedNegatives = head.embed(negatives.features.flatMap { $0 }, count: negatives.count)
+            (thresholds, calibration) = calibrate(
+                classes, negatives: embeddedNegatives, kinds: negatives.kinds, exemplars: embeddedExemplars,
+                heldOut: heldOut, head: head)
         }
         var pack = assemble(classes, head: head, thresholds: thresholds, backbone: backbone, dataset: dataset)
+        pack.exemplars = embeddedExemplars
+        if !embeddedExemplars.isEmpty {
+            log("everyday exemplars: \(exemplars.count) in the pack, for the margin μ")
+        }
         var centroidCounts = [Int](repeating: 0, count: classes.count)
         for owner in pack.centroidLandmark { centroidCounts[owner] += 1 }
         for index in reportRows.indices { reportRows[index].centroids = centroidCounts[index] }
@@ -171,6 +194,8 @@ public struct PackBuilder: Sendable {
     struct CleanClass {
         var landmark: LandmarkPack.Landmark
         var embeddings: [[Float]]
+        /// The photo of each embedding (empty when the photos have no paths).
+        var paths: [String] = []
         var references: [[Float]]
         var referencesChecked: Bool
     }
@@ -222,10 +247,17 @@ public struct PackBuilder: Sendable {
         return (valid.isEmpty ? [clusters[0]] : valid).map { cluster in Self.mean(cluster.map { embeddings[$0] }) }
     }
 
-    /// Chooses η and ω (no GPS) and η_geo (GPS) for the target specificities, on a held-out part of each
-    /// landmark's photos and on the negatives.
+    /// Chooses η, ω and μ (no GPS) and η_geo and μ_geo (GPS) for the target specificities, on a held-out part of
+    /// each landmark's photos and on the negatives (`kinds[i]`: negative i's kind; with `perKind`, every kind is
+    /// held to the target on its own as well as all together). μ is a margin over the nearest of `exemplars`
+    /// (embedded, E × D; empty: no margin).
+    ///
+    /// The search is exhaustive over a grid of ω and μ; for each pair η is the lowest score that keeps the
+    /// negatives within their budgets, and the pair that recognises the most held-out photos wins (ties: the one
+    /// that lets fewer negatives through).
     func calibrate(
-        _ classes: [CleanClass], negatives: [Float], head: EmbeddingHead
+        _ classes: [CleanClass], negatives: [Float], kinds: [String], exemplars: [Float], heldOut: Set<String> = [],
+        head: EmbeddingHead
     ) -> (LandmarkPack.Thresholds, BuildReport.Calibration) {
         let p = parameters
         var random = SeededRandom(seed: p.seed)
@@ -233,65 +265,96 @@ public struct PackBuilder: Sendable {
         var held: [(landmark: Int, embedding: [Float])] = []
         for (index, item) in classes.enumerated() where item.embeddings.count >= 5 {
             let order = Array(item.embeddings.indices).shuffled(using: &random)
+            let named = item.paths.isEmpty ? [] : item.embeddings.indices.filter { heldOut.contains(item.paths[$0]) }
+            if !heldOut.isEmpty {
+                // The head's own held-out photos (none for this landmark: nothing to calibrate with, all fit).
+                guard !named.isEmpty, named.count < item.embeddings.count else { continue }
+                held += named.map { (index, item.embeddings[$0]) }
+                fitting[index].embeddings = item.embeddings.indices.filter { !named.contains($0) }.map { item.embeddings[$0] }
+                continue
+            }
             let count = max(1, Int((Double(order.count) * p.calibrationFraction).rounded()))
             held += order.prefix(count).map { (index, item.embeddings[$0]) }
             fitting[index].embeddings = order.dropFirst(count).map { item.embeddings[$0] }
         }
-        let pack = assemble(fitting, head: head, thresholds: BuildParameters.uncalibrated, backbone: "", dataset: [:])
+        var pack = assemble(fitting, head: head, thresholds: BuildParameters.uncalibrated, backbone: "", dataset: [:])
+        pack.exemplars = exemplars
         let search = LandmarkSearch(pack: pack)
         let d = head.outputCount
         let negativeCount = negatives.count / d
+        let heldEmbeddings = held.flatMap(\.embedding)
+        let budgets = Budgets(kinds: kinds, specificity: p.targetSpecificity, perKind: p.perKind)
+        let geoBudgets = Budgets(kinds: kinds, specificity: p.targetGeoSpecificity, perKind: p.perKind)
 
-        // Without GPS: each photo's best landmark, its score, and its reference score.
-        let positives = Scored(search: search, embeddings: held.flatMap(\.embedding), count: held.count)
+        // Without GPS: each photo's best landmark, its score, its reference score and its margin.
+        let positives = Scored(search: search, embeddings: heldEmbeddings, count: held.count)
         let negativeScores = Scored(search: search, embeddings: negatives, count: negativeCount)
-        let budget = Int((1 - p.targetSpecificity) * Double(negativeCount) + 1e-9)
-        var best = (sensitivity: -1.0, global: Float(1), references: Float(-1))
-        let candidates = Array(Set(negativeScores.score.map { $0.nextUp } + [negativeScores.score.min() ?? 0])).sorted(by: >)
-        for eta in candidates {
-            let through = (0..<negativeCount).filter { negativeScores.score[$0] >= eta }
-            var omega: Float = -1
-            if through.count > budget {
-                let referenceScores = through.map { negativeScores.reference[$0] }.sorted(by: >)
-                omega = referenceScores[budget]
+        let right = held.indices.map { positives.best[$0] == held[$0].landmark }
+        let margins: [Float?] = exemplars.isEmpty
+            ? [nil] : [nil] + stride(from: -0.5, through: 0.5, by: 0.01).map { Float($0) }
+        let omegas: [Float] = [-1] + stride(from: 0.0, through: 0.8, by: 0.02).map { Float($0) }
+        let byScore = (0..<negativeCount).sorted { negativeScores.score[$0] > negativeScores.score[$1] }
+        func marginPasses(_ value: Float, _ margin: Float?) -> Bool { margin.map { value >= $0 } ?? true }
+        var best = (hits: -1, through: Int.max, global: Float(1), references: Float(-1), margin: Float?.none)
+        for margin in margins {
+            for omega in omegas {
+                let eta = budgets.lowestThreshold(
+                    byScore.filter { negativeScores.reference[$0] > omega && marginPasses(negativeScores.margin[$0], margin) },
+                    score: negativeScores.score)
+                let hits = held.indices.filter {
+                    right[$0] && positives.score[$0] >= eta && positives.reference[$0] > omega
+                        && marginPasses(positives.margin[$0], margin)
+                }.count
+                let through = (0..<negativeCount).filter {
+                    negativeScores.score[$0] >= eta && negativeScores.reference[$0] > omega
+                        && marginPasses(negativeScores.margin[$0], margin)
+                }.count
+                if hits > best.hits || hits == best.hits && through < best.through {
+                    best = (hits, through, eta, omega, margin)
+                }
             }
-            let hits = held.indices.filter {
-                positives.best[$0] == held[$0].landmark && positives.score[$0] >= eta && positives.reference[$0] > omega
-            }.count
-            let sensitivity = Double(hits) / Double(max(1, held.count))
-            if sensitivity > best.sensitivity { best = (sensitivity, eta, omega) }
         }
-        let falsePositives = (0..<negativeCount).filter {
-            negativeScores.score[$0] >= best.global && negativeScores.reference[$0] > best.references
-        }.count
 
         // With GPS: negatives placed near a random landmark, held-out photos near their own.
-        let geoNegatives = (0..<negativeCount).map { photo -> Float in
+        let geoNegatives = (0..<negativeCount).map { photo -> (score: Float, margin: Float) in
             let landmark = pack.landmarks[Int.random(in: 0..<pack.landmarks.count, using: &random)]
-            let location = jitter(landmark, using: &random)
-            return geoScore(search, negatives, photo, location).score
+            let found = geoScore(search, negatives, photo, jitter(landmark, using: &random))
+            return (found.score, found.score - negativeScores.exemplar[photo])
         }
-        let geoBudget = Int((1 - p.targetGeoSpecificity) * Double(negativeCount) + 1e-9)
-        let sortedGeo = geoNegatives.sorted(by: >)
-        let etaGeo = geoBudget < sortedGeo.count ? sortedGeo[geoBudget].nextUp : -1
-        let geoHits = held.indices.filter { index in
+        let geoPositives = held.indices.map { index -> (right: Bool, score: Float, margin: Float) in
             let location = jitter(pack.landmarks[held[index].landmark], using: &random)
-            let found = geoScore(search, held.flatMap(\.embedding), index, location)
-            return found.landmark == held[index].landmark && found.score >= etaGeo
-        }.count
-        let geoFalse = geoNegatives.filter { $0 >= etaGeo }.count
+            let found = geoScore(search, heldEmbeddings, index, location)
+            return (found.landmark == held[index].landmark, found.score, found.score - positives.exemplar[index])
+        }
+        let geoByScore = (0..<negativeCount).filter { geoNegatives[$0].score > -.infinity }
+            .sorted { geoNegatives[$0].score > geoNegatives[$1].score }
+        var bestGeo = (hits: -1, through: Int.max, eta: Float(1), margin: Float?.none)
+        for margin in margins {
+            let eta = geoBudgets.lowestThreshold(
+                geoByScore.filter { marginPasses(geoNegatives[$0].margin, margin) }, score: geoNegatives.map(\.score))
+            let hits = geoPositives.filter { $0.right && $0.score >= eta && marginPasses($0.margin, margin) }.count
+            let through = geoNegatives.filter { $0.score >= eta && marginPasses($0.margin, margin) }.count
+            if hits > bestGeo.hits || hits == bestGeo.hits && through < bestGeo.through {
+                bestGeo = (hits, through, eta, margin)
+            }
+        }
 
         let thresholds = LandmarkPack.Thresholds(
-            global: best.global, geo: etaGeo, references: best.references, k: p.k)
+            global: best.global, geo: bestGeo.eta, references: best.references, k: p.k, margin: best.margin,
+            geoMargin: bestGeo.margin)
         let calibration = BuildReport.Calibration(
-            positives: held.count, negatives: negativeCount, sensitivity: best.sensitivity,
-            specificity: 1 - Double(falsePositives) / Double(negativeCount),
-            geoSensitivity: Double(geoHits) / Double(max(1, held.count)),
-            geoSpecificity: 1 - Double(geoFalse) / Double(negativeCount))
+            positives: held.count, negatives: negativeCount,
+            sensitivity: Double(best.hits) / Double(max(1, held.count)),
+            specificity: 1 - Double(best.through) / Double(max(1, negativeCount)),
+            geoSensitivity: Double(bestGeo.hits) / Double(max(1, held.count)),
+            geoSpecificity: 1 - Double(bestGeo.through) / Double(max(1, negativeCount)))
+        func marginText(_ margin: Float?) -> String { margin.map { String(format: "%.2f", $0) } ?? "off" }
         log(String(
-            format: "calibration on %d held-out photos and %d negatives: η = %.3f, ω = %.3f → sensitivity %.1f%%, specificity %.1f%%; η_geo = %.3f → %.1f%%, %.1f%%",
-            held.count, negativeCount, thresholds.global, thresholds.references, 100 * calibration.sensitivity,
-            100 * calibration.specificity, thresholds.geo, 100 * calibration.geoSensitivity, 100 * calibration.geoSpecificity))
+            format: "calibration on %d held-out photos and %d negatives (%@): η = %.3f, ω = %.3f, μ = %@ → sensitivity %.1f%%, specificity %.1f%%; η_geo = %.3f, μ_geo = %@ → %.1f%%, %.1f%%",
+            held.count, negativeCount, budgets.summary, thresholds.global, thresholds.references,
+            marginText(thresholds.margin), 100 * calibration.sensitivity, 100 * calibration.specificity,
+            thresholds.geo, marginText(thresholds.geoMargin), 100 * calibration.geoSensitivity,
+            100 * calibration.geoSpecificity))
         return (thresholds, calibration)
     }
 
@@ -318,6 +381,12 @@ public struct PackBuilder: Sendable {
             }
         }
         return best
+    }
+
+    /// A photo's name inside its dataset, from its landmark's folder on: `KEY/NAME` or `KEY/references/NAME`.
+    public static func datasetName(_ path: String, key: String) -> String {
+        if let range = path.range(of: "/\(key)/", options: .backwards) { return key + "/" + path[range.upperBound...] }
+        return key + "/" + (path as NSString).lastPathComponent
     }
 
     // MARK: Vectors
@@ -378,6 +447,9 @@ struct Scored {
     var best: [Int] = []
     var score: [Float] = []
     var reference: [Float] = []
+    /// The similarity to the nearest everyday exemplar (−∞ without exemplars), and the best score less it.
+    var exemplar: [Float] = []
+    var margin: [Float] = []
 
     init(search: LandmarkSearch, embeddings: [Float], count: Int) {
         let d = search.pack.dimension
@@ -398,6 +470,71 @@ struct Scored {
             score.append(top.score)
             reference.append(search.meanReferenceSimilarity(embeddings, photo: photo, landmark: top.landmark))
         }
+        exemplar = search.nearestExemplar(embeddings, count: count)
+        margin = (0..<count).map { score[$0] - exemplar[$0] }
+    }
+}
+
+/// How many negatives may pass a threshold: (1 − specificity) of all of them and, with `perKind`, of each kind.
+struct Budgets {
+    let kinds: [String]
+    let total: Int
+    let perKind: [String: Int]
+
+    init(kinds: [String], specificity: Double, perKind: Bool) {
+        self.kinds = kinds
+        total = Int((1 - specificity) * Double(kinds.count) + 1e-9)
+        var counts: [String: Int] = [:]
+        for kind in kinds { counts[kind, default: 0] += 1 }
+        self.perKind = perKind ? counts.mapValues { Int((1 - specificity) * Double($0) + 1e-9) } : [:]
+    }
+
+    /// The lowest threshold that lets no more negatives through than the budgets allow, given the candidate
+    /// negatives `order` sorted by `score`, highest first (−1 when all of them fit).
+    func lowestThreshold(_ order: [Int], score: [Float]) -> Float {
+        var through = 0
+        var byKind: [String: Int] = [:]
+        for negative in order {
+            let kind = kinds[negative]
+            let kindCount = byKind[kind, default: 0] + 1
+            if through + 1 > total || perKind[kind].map({ kindCount > $0 }) == true { return score[negative].nextUp }
+            through += 1
+            byKind[kind] = kindCount
+        }
+        return -1
+    }
+
+    var summary: String {
+        perKind.count < 2 ? "at most \(total) through"
+            : "at most \(total) through, each of \(perKind.count) kinds held to its own share"
+    }
+}
+
+
+extension [LandmarkPhotos] {
+    /// Sets aside `fraction` of each landmark's photos (landmarks with at least 5), seeded, for calibration: the
+    /// rest trains a head, the set-aside photos (paths) calibrate the pack's thresholds as photos the head never saw.
+    public func calibrationSplit(fraction: Double, seed: UInt64) -> (training: [LandmarkPhotos], heldOut: Set<String>) {
+        var random = SeededRandom(seed: seed &+ 3000)
+        var training: [LandmarkPhotos] = []
+        var heldOut: Set<String> = []
+        for item in self {
+            guard item.features.count >= 5, item.paths.count == item.features.count else {
+                training.append(item)
+                continue
+            }
+            let order = [Int](item.features.indices).shuffled(using: &random)
+            let count = Swift.max(1, Int((Double(order.count) * fraction).rounded()))
+            let set = Set(order.prefix(count))
+            heldOut.formUnion(set.map { item.paths[$0] })
+            var kept = item
+            let keep = item.features.indices.filter { !set.contains($0) }
+            kept.features = keep.map { item.features[$0] }
+            kept.paths = keep.map { item.paths[$0] }
+            kept.checkedReferences = item.checkedReferences.compactMap { keep.firstIndex(of: $0) }
+            training.append(kept)
+        }
+        return (training, heldOut)
     }
 }
 

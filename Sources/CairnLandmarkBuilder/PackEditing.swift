@@ -24,11 +24,15 @@ extension LandmarkPack {
     /// Adds a landmark from its photos' backbone features: embedded with the pack's head, clustered into centroids
     /// like a build does, the first five kept as (checked) references. Returns how many centroids it got.
     @discardableResult
-    public mutating func adding(_ landmark: Landmark, features: [[Float]], builder: PackBuilder) -> Int {
+    public mutating func adding(
+        _ landmark: Landmark, features: [[Float]], photoNames: [String]? = nil, builder: PackBuilder
+    ) -> Int {
         let d = dimension
         let embedded = head.embed(features.flatMap { $0 }, count: features.count)
         let rows = (0..<features.count).map { Array(embedded[($0 * d)..<(($0 + 1) * d)]) }
         let index = landmarks.count
+        var landmark = landmark
+        if let photoNames { landmark.referencePhotos = Array(photoNames.prefix(min(5, rows.count))) }
         landmarks.append(landmark)
         let centroidsOfLandmark = builder.centroidsOf(rows)
         for centroid in centroidsOfLandmark {

@@ -112,10 +112,13 @@ public struct LandmarkSighting: Sendable, Equatable {
     /// gazetteer, exactly as a photo with GPS there would be (same country code, region and city spelling).
     public var latitude: Double?
     public var longitude: Double?
+    /// Why it was accepted, for a person: the score and the threshold it passed, the checks, the nearest
+    /// reference photo (stored with the tag, shown by `cairn photo`).
+    public var detail: String?
 
     public init(
         key: String, name: String, city: String, country: String, score: Double, evidence: Evidence,
-        latitude: Double? = nil, longitude: Double? = nil
+        latitude: Double? = nil, longitude: Double? = nil, detail: String? = nil
     ) {
         self.key = key
         self.name = name
@@ -125,6 +128,7 @@ public struct LandmarkSighting: Sendable, Equatable {
         self.evidence = evidence
         self.latitude = latitude
         self.longitude = longitude
+        self.detail = detail
     }
 }
 

@@ -44,6 +44,7 @@ struct Photo: ParsableCommand {
             }
             for tag in photo.tags {
                 print("Tag:      \(tag.kind) \(tag.label) \(String(format: "%.2f", tag.score)) (\(tag.recognizer)\(tag.evidence.map { ", via \($0)" } ?? ""))")
+                if let detail = tag.detail { print("  why:    \(detail)") }
             }
             for run in photo.recognition {
                 print("Ran:      \(run.recognizer) \(run.version): \(run.state)\(run.error.map { " (\($0))" } ?? "")")

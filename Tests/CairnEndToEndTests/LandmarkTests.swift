@@ -144,22 +144,34 @@ import Testing
         #expect(keys.filter { $0 == "grandmas_house" }.count >= 4, "\(keys)")
     }
 
-    @Test func evalReportsTheTable() throws {
-        let dataset = try LandmarkDatasetFixture(in: folder, keys: Self.keys, photosPerLandmark: 14, negatives: 60)
-        let result = try cairn(["landmarks", "eval", dataset.root, "--negatives", dataset.negatives, "--geo"])
+    @Test func evalReportsTheTablePerKindOverSeveralSeeds() throws {
+        // Negatives: 60 everyday photos at the top and 9 of each hard kind in subfolders (their kinds).
+        let dataset = try LandmarkDatasetFixture(in: folder, keys: Self.keys, photosPerLandmark: 14, negatives: 60, hardKinds: 9)
+        let result = try cairn(["landmarks", "eval", dataset.root, "--negatives", dataset.negatives, "--geo", "--seeds", "2"])
         #expect(result.status == 0, "\(result.stderr)")
-        for row in ["several centroids, k = 1 ", "several centroids, k = 3 ", "several centroids, k = 5 ", "1 centroid, k = 1 ",
-            "several centroids, k = 1, GPS", "1 centroid, k = 1, GPS"] {
+        for row in ["several centroids, k = 1 ", "several centroids, k = 3 ", "several centroids, k = 5 ", "no margin, k = 1 ",
+            "1 centroid, k = 1 ", "several centroids, k = 1, GPS", "1 centroid, k = 1, GPS"] {
             #expect(result.stdout.contains(row), "\(row)")
         }
-        #expect(result.stdout.contains("4 landmarks (4 rare: < 100 photos)"))
+        #expect(result.stdout.contains("seed 1: 4 landmarks (4 rare: < 100 photos)"))
+        #expect(result.stdout.contains("seed 2: 4 landmarks"))
+        // Three disjoint parts, each with every kind: 20 + 3 + 3 + 3 test negatives.
+        #expect(result.stdout.contains("29 test negatives (mountain 3, negatives 20, seascape 3, street 3)"), "\(result.stdout)")
+        #expect(result.stderr.contains("29 training, 29 calibration and 29 test negatives, stratified by kind"), "\(result.stderr)")
+        #expect(result.stdout.contains("mountain  seascape  street"), "\(result.stdout)")
+        #expect(result.stdout.contains("over 2 seeds (mean ± standard deviation):"))
         let json = try cairn(["landmarks", "eval", dataset.root, "--negatives", dataset.negatives, "--json"])
-        let report = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+        let output = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+        let report = (output["reports"] as! [[String: Any]])[0]
         let rows = report["rows"] as! [[String: Any]]
-        #expect(rows.count == 4)
+        #expect(rows.count == 5)
         // Four distinct landmarks, 4–5 held-out photos each: the untrained embedding gets most of them right.
         #expect((rows[0]["top1Accuracy"] as! Double) >= 0.7, "\(rows[0])")
         #expect((rows[0]["specificity"] as! Double) >= 0.9, "\(rows[0])")
+        let kinds = rows[0]["kindSpecificity"] as! [String: Double]
+        #expect(Set(kinds.keys) == ["negatives", "mountain", "seascape", "street"])
+        let summary = output["summary"] as! [[String: Any]]
+        #expect(summary.count == 5 && summary[0]["seeds"] as? Int == 1)
     }
 
     @Test func trainWritesADeterministicHeadThatBuildUses() throws {
@@ -172,7 +184,9 @@ import Testing
         #expect(trained.stderr.contains("training stage 1/2: 1 region (Europe), 3 landmarks"))
         #expect(trained.stderr.contains("training stage 2/2: 2 regions (Europe, FarEast), 4 landmarks"))
         #expect(trained.stderr.contains("stage 2/2 done: loss"))
-        #expect(trained.stderr.contains("augmented views: 1 per photo for 44 photos"))
+        // A fifth of each landmark's photos (12, or 8 for Checkpoint Charlie) is set aside for the build's calibration.
+        #expect(trained.stderr.contains("set aside 8 landmark photos for the build's calibration; training on 36"), "\(trained.stderr)")
+        #expect(trained.stderr.contains("augmented views: 1 per photo for 36 photos"))
         #expect(trained.stdout.contains("wrote \(head): trained (512-d, 6 epochs"))
         // The same seed and data give the same head; the augmented views came from the cache the second time.
         let again = try cairn(arguments)
@@ -183,11 +197,18 @@ import Testing
         let built = try cairn(["landmarks", "build", dataset.root, "--negatives", dataset.negatives, "--out", pack, "--head", head])
         #expect(built.status == 0, "\(built.stderr)")
         #expect(built.stderr.contains("embedding: trained (512-d, 6 epochs"))
+        #expect(built.stderr.contains("calibrating on the 8 landmark photos the head set aside (of 8 it names)"), "\(built.stderr)")
+        #expect(built.stderr.contains("everyday exemplars: 40 in the pack, for the margin μ"))
         let taj = dataset.heldOut["taj_mahal"]!
         let found = try cairn(["landmarks", "recognize", "--pack", pack, "--json"] + taj.prefix(6))
         let photos = try JSONSerialization.jsonObject(with: Data(found.stdout.utf8)) as! [[String: Any]]
         let keys = photos.map { (($0["landmarks"] as! [[String: Any]]).first?["key"] as? String) }
         #expect(keys.filter { $0 == "taj_mahal" }.count >= 4, "\(keys)")
+        // Each found landmark says why: threshold, margin and the nearest reference photo by its dataset name.
+        let first = try #require(photos.compactMap { ($0["landmarks"] as! [[String: Any]]).first }.first)
+        #expect((first["threshold"] as? Double).map { $0 <= (first["score"] as! Double) } == true)
+        #expect((first["nearestReference"] as? String)?.hasPrefix("taj_mahal/") == true, "\(first)")
+        #expect((first["why"] as? String)?.hasPrefix("references: score ") == true, "\(first)")
         // A head is refused by a build on another backbone.
         let otherModel = try anotherBackbone()
         let refused = try ProcessRunner.run(
@@ -201,14 +222,15 @@ import Testing
         let dataset = try LandmarkDatasetFixture(in: folder, keys: Self.keys, photosPerLandmark: 14, negatives: 60)
         let result = try cairn(["landmarks", "eval", dataset.root, "--negatives", dataset.negatives, "--ablation", "--epochs", "4", "--augment", "0", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
-        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        let output = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        let report = (output["reports"] as! [[String: Any]])[0]
         let names = (report["rows"] as! [[String: Any]]).map { $0["name"] as! String }
         #expect(names == [
             "untrained projection, k = 1", "softmax only, k = 1", "softmax + center loss, k = 1", "+ curriculum (full), k = 1",
-            "+ curriculum (full), k = 3", "+ curriculum (full), k = 5", "full, 1 centroid, k = 1",
+            "+ curriculum (full), k = 3", "+ curriculum (full), k = 5", "full, 1 centroid, k = 1", "full, no margin, k = 1",
         ])
         // The negatives that set the thresholds are never trained on: three disjoint thirds.
-        #expect(result.stderr.contains("20 calibration, 20 test and 20 training negatives"))
+        #expect(result.stderr.contains("20 training, 20 calibration and 20 test negatives, stratified by kind"))
     }
 
     @Test func theDaemonTagsLandmarksIntoCityAlbums() throws {
@@ -219,7 +241,7 @@ import Testing
         let daemon = try RunningProcess(TestPaths.executable("cairnd"), ["--config", config])
         #expect(daemon.waitForLog("library reconciled"), "\(daemon.stderr)")
         // The recognition service announces its recognizers on its own task: not necessarily before the reconcile.
-        #expect(daemon.waitForLog("recognizer.id=landmarks recognizer.version=landmarks/1 pack:"), "\(daemon.stderr)")
+        #expect(daemon.waitForLog("recognizer.id=landmarks recognizer.version=landmarks/2 pack:"), "\(daemon.stderr)")
         // A Taj Mahal photo without GPS (the reference path, and its place from the landmark) and a Brandenburg
         // Gate photo with GPS (the geo path, its place from EXIF).
         let taj = try folder.copy(URL(fileURLWithPath: dataset.heldOut["taj_mahal"]![1]), to: "photos/trip/taj.jpg")
@@ -250,6 +272,13 @@ import Testing
         #expect(shown.stdout.contains("Place:    Agra, State of Uttar Pradesh, India (from landmark"), "\(shown.stdout)")
         #expect(shown.stdout.contains("Tag:      landmark Taj Mahal 0."))
         #expect(shown.stdout.contains("via references"))
+        // Why: the score and the threshold it passed, and the pack's reference photo it looked most like.
+        #expect(shown.stdout.contains("  why:    references: score 0."), "\(shown.stdout)")
+        #expect(shown.stdout.contains("nearest reference taj_mahal/"), "\(shown.stdout)")
+        let gateShown = try ProcessRunner.run(TestPaths.executable("cairn"), ["photo", gate, "--config", config, "--json"])
+        let gateJSON = try JSONSerialization.jsonObject(with: Data(gateShown.stdout.utf8)) as! [String: Any]
+        let gateDetail = (gateJSON["tags"] as! [[String: Any]]).first { $0["kind"] as? String == "landmark" }?["detail"] as? String
+        #expect(gateDetail?.hasPrefix("geo: score 0.") == true && gateDetail?.contains("≥ η_geo") == true, "\(gateShown.stdout)")
         let listed = try ProcessRunner.run(TestPaths.executable("cairn"), ["photos", "--landmark", "Brandenburg Gate", "--config", config])
         #expect(listed.stdout.contains("trip/gate.jpg"))
         #expect(daemon.stop() == 0)

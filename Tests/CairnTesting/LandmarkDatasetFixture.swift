@@ -11,7 +11,12 @@ public struct LandmarkDatasetFixture {
     /// The landmarks' rows from landmarks-dev's landmarks.tsv, by key.
     public let rows: [String: [String]]
 
-    public init(in folder: TemporaryDirectory, keys: [String], photosPerLandmark: Int = 12, negatives negativeCount: Int = 40) throws {
+    /// `hardKinds`: that many photos of each of everyday-more's mountain, seascape and street folders join the
+    /// negatives, in subfolders of those names (their kinds).
+    public init(
+        in folder: TemporaryDirectory, keys: [String], photosPerLandmark: Int = 12, negatives negativeCount: Int = 40,
+        hardKinds: Int = 0
+    ) throws {
         let source = TestPaths.data("landmarks-dev")
         let fm = FileManager.default
         root = folder.file("dataset")
@@ -38,6 +43,14 @@ public struct LandmarkDatasetFixture {
         let distractors = TestPaths.data("distractors-dev")
         for name in try fm.contentsOfDirectory(atPath: distractors.path).sorted().prefix(negativeCount) {
             try fm.createSymbolicLink(atPath: negatives + "/" + name, withDestinationPath: distractors.appendingPathComponent(name).path)
+        }
+        let everyday = TestPaths.data("everyday-more")
+        for kind in hardKinds > 0 ? ["mountain", "seascape", "street"] : [] {
+            try fm.createDirectory(atPath: negatives + "/" + kind, withIntermediateDirectories: true)
+            for name in try fm.contentsOfDirectory(atPath: everyday.appendingPathComponent(kind).path).sorted().prefix(hardKinds) {
+                try fm.createSymbolicLink(
+                    atPath: negatives + "/" + kind + "/" + name, withDestinationPath: everyday.appendingPathComponent(kind + "/" + name).path)
+            }
         }
         self.rows = rows
         self.heldOut = heldOut

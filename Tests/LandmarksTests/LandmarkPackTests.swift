@@ -23,7 +23,7 @@ struct LandmarkPackTests {
         }
         var parameters = BuildParameters()
         parameters.dimension = 16
-        return try PackBuilder(parameters: parameters).build(landmarks, negatives: [], backbone: backbone).0
+        return try PackBuilder(parameters: parameters).build(landmarks, negatives: NegativePhotos(), backbone: backbone).0
     }
 
     @Test func roundTripsEverything() throws {
@@ -41,6 +41,39 @@ struct LandmarkPackTests {
         #expect(loaded.provenance == pack.provenance)
         #expect(loaded.provenance.parameters["gamma"] == "0.3")
         #expect(loaded.dimension == 16 && loaded.head.inputCount == 1280)
+    }
+
+    /// Format 2: everyday exemplars, the margins and the reference photos' names survive a round trip, and the
+    /// margin cannot be set without exemplars.
+    @Test func roundTripsExemplarsMarginsAndReferenceNames() throws {
+        var pack = try Self.samplePack()
+        var random = SeededRandom(seed: 11)
+        var exemplars = (0..<5 * pack.dimension).map { _ in Float.random(in: -1...1, using: &random) }
+        EmbeddingHead.normaliseRows(&exemplars, width: pack.dimension)
+        pack.exemplars = exemplars
+        pack.thresholds.margin = 0.05
+        pack.thresholds.geoMargin = -0.1
+        for index in pack.landmarks.indices {
+            let count = pack.referenceLandmark.filter { $0 == index }.count
+            pack.landmarks[index].referencePhotos = (0..<count).map { "\(pack.landmarks[index].key)/\($0).jpg" }
+        }
+        let path = folder.file("v2.cairnpack")
+        try pack.write(to: path)
+        let loaded = try LandmarkPack.load(path: path, backbone: Self.backbone)
+        #expect(loaded.exemplarCount == 5 && loaded.exemplars == exemplars)
+        #expect(loaded.thresholds.margin == 0.05 && loaded.thresholds.geoMargin == -0.1)
+        #expect(loaded.landmarks == pack.landmarks)
+        let search = LandmarkSearch(pack: loaded)
+        let firstOfAgra = loaded.referenceLandmark.firstIndex(of: 2)!
+        #expect(search.referenceName(row: firstOfAgra) == "agra/0.jpg")
+        #expect(search.referenceName(row: firstOfAgra + 1) == "agra/1.jpg")
+
+        var broken = pack
+        broken.exemplars = []
+        #expect(throws: LandmarkPackError.self) { try broken.write(to: folder.file("broken.cairnpack")) }
+        broken = pack
+        broken.landmarks[0].referencePhotos = ["one.jpg"]
+        #expect(throws: LandmarkPackError.self) { try broken.write(to: folder.file("broken.cairnpack")) }
     }
 
     @Test func refusesAPackForAnotherBackbone() throws {

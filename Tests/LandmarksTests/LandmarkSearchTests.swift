@@ -58,6 +58,42 @@ struct LandmarkSearchTests {
         #expect(search.landmarks(near: (52.56, 13.3777), squareKm: 1).isEmpty)
     }
 
+    /// A photo more like an everyday exemplar than like the landmark is refused once the pack asks for a margin;
+    /// an accepted one says why, naming its nearest reference photo.
+    @Test func theMarginOverEverydayExemplarsRefusesLookAlikes() {
+        var pack = Self.pack(global: 0.6, geo: 0.5, references: -1)
+        pack.exemplars = Self.unit([0.8, 0, 0, 0.6])  // an everyday photo between the gate and the fourth axis
+        pack.landmarks[0].referencePhotos = ["gate/front.jpg"]
+        let mountainLike = Self.unit([0.75, 0, 0, 0.6])  // 0.78 to the gate, 1.0 to the exemplar
+        let gate = Self.unit([0.95, 0.05, 0, 0])  // 0.998 to the gate, 0.8 to the exemplar
+        let queries = mountainLike + gate
+        let plain = LandmarkSearch(pack: pack).search(embeddings: queries, count: 2, locations: [nil, nil])
+        #expect(plain.map { $0.map(\.landmark) } == [[0], [0]])
+
+        pack.thresholds.margin = 0.1
+        pack.thresholds.geoMargin = 0.0
+        let search = LandmarkSearch(pack: pack)
+        let found = search.search(embeddings: queries, count: 2, locations: [nil, nil])
+        #expect(found[0].isEmpty)
+        #expect(found[1].map(\.landmark) == [0])
+        let match = found[1][0]
+        #expect(match.threshold == 0.6 && match.marginThreshold == 0.1)
+        #expect(abs((match.margin ?? 0) - (0.998 - 0.8)) < 0.01)
+        #expect(match.nearestReference == 0)
+        let why = search.explanation(match)
+        #expect(why.hasPrefix("references: score 0.99"))
+        #expect(why.contains("≥ η 0.600") && why.contains("≥ μ 0.100") && why.contains("nearest reference gate/front.jpg (0.99"))
+        // With GPS at the gate: the geo path checks μ_geo the same way.
+        let atGate = (latitude: 52.5160, longitude: 13.3780)
+        let geo = search.search(embeddings: queries, count: 2, locations: [atGate, atGate])
+        #expect(geo[0].isEmpty)
+        #expect(geo[1].first?.evidence == .geo)
+        #expect(search.explanation(geo[1][0]).hasPrefix("geo: score 0.99"))
+        // The evaluation's switch turns the margin off.
+        let unchecked = search.search(embeddings: queries, count: 2, locations: [nil, nil], options: .init(useMargin: false))
+        #expect(unchecked[0].map(\.landmark) == [0])
+    }
+
     @Test func topKLandmarksMustShareACity() {
         let search = LandmarkSearch(pack: Self.pack(global: 0.3, references: -1))
         // Similar to gate, column and taj; the best is the gate, so taj (Agra) is dropped, the column kept.

@@ -22,10 +22,12 @@ public struct TagRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     public var recognizerVersion: String
     /// For a landmark: which evidence accepted it (`geo` or `references`).
     public var evidence: String?
+    /// Why the tag was given, for a person (v5).
+    public var detail: String?
 
     public init(
         id: Int64? = nil, photoId: Int64, kind: String, label: String, score: Double, recognizerId: String,
-        recognizerVersion: String, evidence: String? = nil
+        recognizerVersion: String, evidence: String? = nil, detail: String? = nil
     ) {
         self.id = id
         self.photoId = photoId
@@ -35,6 +37,7 @@ public struct TagRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
         self.recognizerId = recognizerId
         self.recognizerVersion = recognizerVersion
         self.evidence = evidence
+        self.detail = detail
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) {
