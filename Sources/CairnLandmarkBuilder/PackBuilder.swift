@@ -284,7 +284,9 @@ public struct PackBuilder: Sendable {
         let negativeCount = negatives.count / d
         let heldEmbeddings = held.flatMap(\.embedding)
         let budgets = Budgets(kinds: kinds, specificity: p.targetSpecificity, perKind: p.perKind)
-        let geoBudgets = Budgets(kinds: kinds, specificity: p.targetGeoSpecificity, perKind: p.perKind)
+        // With GPS only all negatives together: the position already leaves a landmark or two to choose from,
+        // and at 99.5% no kind but the largest has enough photos to be held alone.
+        let geoBudgets = Budgets(kinds: kinds, specificity: p.targetGeoSpecificity, perKind: false)
 
         // Without GPS: each photo's best landmark, its score, its reference score and its margin.
         let positives = Scored(search: search, embeddings: heldEmbeddings, count: held.count)
@@ -475,7 +477,9 @@ struct Scored {
     }
 }
 
-/// How many negatives may pass a threshold: (1 − specificity) of all of them and, with `perKind`, of each kind.
+/// How many negatives may pass a threshold: (1 − specificity) of all of them and, with `perKind`, of each kind that
+/// has enough photos to measure that share (at least 1 / (1 − specificity): 100 at 99%); a smaller kind counts
+/// toward the total only, since holding it alone would mean letting none of it through.
 struct Budgets {
     let kinds: [String]
     let total: Int
@@ -486,7 +490,10 @@ struct Budgets {
         total = Int((1 - specificity) * Double(kinds.count) + 1e-9)
         var counts: [String: Int] = [:]
         for kind in kinds { counts[kind, default: 0] += 1 }
-        self.perKind = perKind ? counts.mapValues { Int((1 - specificity) * Double($0) + 1e-9) } : [:]
+        self.perKind = perKind
+            ? counts.filter { Int((1 - specificity) * Double($0.value) + 1e-9) >= 1 }
+                .mapValues { Int((1 - specificity) * Double($0) + 1e-9) }
+            : [:]
     }
 
     /// The lowest threshold that lets no more negatives through than the budgets allow, given the candidate
@@ -505,8 +512,8 @@ struct Budgets {
     }
 
     var summary: String {
-        perKind.count < 2 ? "at most \(total) through"
-            : "at most \(total) through, each of \(perKind.count) kinds held to its own share"
+        perKind.isEmpty ? "at most \(total) through"
+            : "at most \(total) through, \(perKind.count) kinds each held to its own share"
     }
 }
 

@@ -145,10 +145,10 @@ struct EvaluatePack: ParsableCommand {
         print("seed \(report.seed): \(report.landmarks) landmarks (\(report.rareLandmarks) rare: < \(report.rareBelow) photos); \(report.testPhotos) test photos, \(report.testNegatives) test negatives (" + report.testKinds.keys.sorted().map { "\($0) \(report.testKinds[$0]!)" }.joined(separator: ", ") + "); built on \(report.trainingPhotos) photos, heads trained on \(report.trainingNegatives) negatives, calibrated on \(report.calibrationNegatives)")
         print(thresholdsLine(report.thresholds))
         let kinds = kindColumns(report.testKinds)
-        print("variant                           centroids  top-1  sensitivity  specificity" + kinds.map { " " + $0.padding(toLength: 9, withPad: " ", startingAt: 0) }.joined() + "  worst kind")
+        print("variant                                 centroids  top-1  sensitivity  specificity" + kinds.map { " " + $0.padding(toLength: 9, withPad: " ", startingAt: 0) }.joined() + "  worst kind")
         for row in report.rows {
             let worst = row.kindSpecificity.min { $0.value < $1.value }
-            print(row.name.padding(toLength: 34, withPad: " ", startingAt: 0)
+            print(row.name.padding(toLength: 40, withPad: " ", startingAt: 0)
                 + String(format: "%9d", row.centroids) + "  " + percent(row.top1Accuracy) + "  " + percent(row.sensitivity)
                 + "       " + percent(row.specificity) + "    "
                 + kinds.map { percent(row.kindSpecificity[$0]) + "    " }.joined()
@@ -181,10 +181,10 @@ struct EvaluatePack: ParsableCommand {
     func printSummary(_ summary: [Summary]) {
         print("over \(seeds) seeds (mean ± standard deviation):")
         let kinds = Self.hardKinds.filter { kind in summary.first?.kindSpecificity[kind] != nil }
-        print("variant                           top-1          sensitivity    specificity  " + kinds.map { " " + $0.padding(toLength: 14, withPad: " ", startingAt: 0) }.joined())
+        print("variant                                 top-1          sensitivity    specificity  " + kinds.map { " " + $0.padding(toLength: 14, withPad: " ", startingAt: 0) }.joined())
         func spread(_ s: Spread) -> String { String(format: "%5.1f ± %4.1f%%", 100 * s.mean, 100 * s.std) }
         for row in summary {
-            print(row.name.padding(toLength: 34, withPad: " ", startingAt: 0) + spread(row.top1) + "  " + spread(row.sensitivity)
+            print(row.name.padding(toLength: 40, withPad: " ", startingAt: 0) + spread(row.top1) + "  " + spread(row.sensitivity)
                 + "  " + spread(row.specificity) + "  " + kinds.map { row.kindSpecificity[$0].map(spread) ?? "      —       " }.joined(separator: " "))
         }
     }

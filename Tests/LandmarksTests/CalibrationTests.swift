@@ -28,6 +28,9 @@ struct CalibrationTests {
         #expect(perKind.lowestThreshold(order, score: score) == Float(0.8).nextUp)
         // Nothing to stop: every negative fits.
         #expect(perKind.lowestThreshold([150], score: score) == -1)
+        // A kind too small to measure 1% on (50 photos) is not held alone: it counts toward the total only.
+        let small = Budgets(kinds: kinds + Array(repeating: "unknown", count: 50), specificity: 0.99, perKind: true)
+        #expect(small.total == 2 && small.perKind == ["animal": 1, "mountain": 1])
     }
 
     /// Kinds come from the subfolders of a --negatives folder (nested ones too), or from its manifest.tsv; files
