@@ -42,6 +42,9 @@ public struct Evaluation: Sendable {
         public var rows: [Row]
         /// The test photos the main variant got wrong: a negative given a landmark, with its score.
         public var falsePositives: [Mistake]
+        /// Held-out landmark photos the main method missed without GPS: given another landmark (`landmark`) or
+        /// none (`landmark` empty), with the best score.
+        public var missed: [Mistake]
     }
 
     public struct Mistake: Sendable, Codable {
@@ -93,11 +96,11 @@ public struct Evaluation: Sendable {
         var random = SeededRandom(seed: parameters.seed &+ 1000)
         var training: [LandmarkPhotos] = []
         var viewsByPath: [String: [[Float]]] = [:]
-        var test: [(landmark: Int, features: [Float])] = []
+        var test: [(landmark: Int, features: [Float], path: String)] = []
         for (index, item) in landmarks.enumerated() {
             let order = Array(item.features.indices).shuffled(using: &random)
             let count = item.features.count >= 2 ? max(1, Int((Double(order.count) * testFraction).rounded())) : 0
-            test += order.prefix(count).map { (index, item.features[$0]) }
+            test += order.prefix(count).map { (index, item.features[$0], item.paths.indices.contains($0) ? item.paths[$0] : "") }
             var kept = item
             let trainIndices = Array(order.dropFirst(count)).sorted()
             kept.features = trainIndices.map { item.features[$0] }
@@ -161,7 +164,7 @@ public struct Evaluation: Sendable {
         // The method a build uses by default: its thresholds and mistakes are the report's.
         let mainVariant = ablation ? "+ curriculum (full)" : variants[0].name
         var rows: [Row] = []
-        var main: (thresholds: LandmarkPack.Thresholds, mistakes: [Mistake])?
+        var main: (thresholds: LandmarkPack.Thresholds, mistakes: (false: [Mistake], missed: [Mistake]))?
         var trainedHeads: [String: EmbeddingHead] = [:]
         for variant in variants {
             var variantHead = head
@@ -201,15 +204,15 @@ public struct Evaluation: Sendable {
             trainingPhotos: training.reduce(0) { $0 + $1.features.count }, testPhotos: test.count,
             trainingNegatives: trainingNegatives.count, calibrationNegatives: calibrationNegatives.count,
             testNegatives: testNegatives.count, testKinds: testKinds, rareBelow: rareBelow, rareLandmarks: rare.count,
-            thresholds: main!.thresholds, rows: rows, falsePositives: main!.mistakes)
+            thresholds: main!.thresholds, rows: rows, falsePositives: main!.mistakes.false, missed: main!.mistakes.missed)
     }
 
     /// The rows of one variant: without GPS for each k, and with `geo` also with synthetic GPS; and the test
     /// negatives it gave a landmark without GPS (k = 1).
     private func measure(
-        _ pack: LandmarkPack, builder: PackBuilder, variant: Variant, test: [(landmark: Int, features: [Float])],
+        _ pack: LandmarkPack, builder: PackBuilder, variant: Variant, test: [(landmark: Int, features: [Float], path: String)],
         testNegatives: NegativePhotos, landmarks: [LandmarkPhotos], rare: Set<Int>, random: inout SeededRandom
-    ) -> ([Row], [Mistake]) {
+    ) -> ([Row], (false: [Mistake], missed: [Mistake])) {
         let search = LandmarkSearch(pack: pack)
         let positives = pack.head.embed(test.flatMap { $0.features }, count: test.count)
         let negativesEmbedded = pack.head.embed(testNegatives.features.flatMap { $0 }, count: testNegatives.count)
@@ -220,7 +223,7 @@ public struct Evaluation: Sendable {
         let scored = Scored(search: search, embeddings: positives, count: test.count)
         let top1 = Double(test.indices.filter { scored.best[$0] == truth[$0] }.count) / Double(test.count)
         var rows: [Row] = []
-        var mistakes: [Mistake] = []
+        var mistakes: (false: [Mistake], missed: [Mistake]) = ([], [])
         for gps in geo ? [false, true] : [false] {
             var positions = [(latitude: Double, longitude: Double)?](repeating: nil, count: test.count)
             var negativePositions = [(latitude: Double, longitude: Double)?](repeating: nil, count: testNegatives.count)
@@ -245,7 +248,13 @@ public struct Evaluation: Sendable {
                     kindSpecificity[kind] = Double(clean.count) / Double(count)
                 }
                 if !gps && k == variant.ks[0] {
-                    mistakes = falseFound.indices.compactMap { index in
+                    mistakes.missed = test.indices.filter { !right[$0] }.map { index in
+                        Mistake(
+                            path: test[index].path, kind: landmarks[test[index].landmark].landmark.key,
+                            landmark: found[index].first.map { pack.landmarks[$0.landmark].key } ?? "",
+                            score: Double(found[index].first?.score ?? scored.score[index]))
+                    }
+                    mistakes.false = falseFound.indices.compactMap { index in
                         falseFound[index].first.map { match in
                             Mistake(
                                 path: testNegatives.paths[index], kind: testNegatives.kinds[index],

@@ -12,7 +12,8 @@ extension CairnBench {
             discussion: """
                 Writes a pack of --centroids random unit centroids (--dimension wide, three per landmark, five \
                 references each) to a temporary file, loads it --runs times, then searches batches of random \
-                queries without GPS (one matrix product over every centroid) and with GPS. Build with -c release.
+                queries without GPS (one matrix product over every centroid) and with GPS. --exemplars E adds E \
+                everyday exemplars and a margin μ (pack format 2), so the margin's cost shows. Build with -c release.
                 """)
 
         @Option(help: "Centroids in the pack (the paper: 15,250).")
@@ -23,6 +24,9 @@ extension CairnBench {
 
         @Option(help: "Repetitions of each measurement.")
         var runs = 7
+
+        @Option(help: "Everyday exemplars in the pack (0: no margin check, as in a format 1 pack).")
+        var exemplars = 0
 
         func run() throws {
             BLAS.reexecWithBetterKernels(
@@ -51,13 +55,16 @@ extension CairnBench {
                 head: head, landmarks: landmarks, centroids: unitRows(landmarkCount * 3),
                 centroidLandmark: (0..<(landmarkCount * 3)).map { $0 / 3 }, references: unitRows(landmarkCount * 5),
                 referenceLandmark: (0..<(landmarkCount * 5)).map { $0 / 5 },
-                thresholds: .init(global: 0.5, geo: 0.3, references: 0.2, k: 3),
+                thresholds: .init(
+                    global: 0.5, geo: 0.3, references: 0.2, k: 3, margin: exemplars > 0 ? 0.05 : nil,
+                    geoMargin: exemplars > 0 ? 0 : nil),
                 provenance: .init(backbone: "bench", head: "random", headHash: head.fingerprint, parameters: [:], dataset: [:], createdAt: ""))
+            pack.exemplars = exemplars > 0 ? unitRows(exemplars) : []
             let path = NSTemporaryDirectory() + "cairn-bench-\(getpid()).cairnpack"
             defer { try? FileManager.default.removeItem(atPath: path) }
             try pack.write(to: path)
             let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-            print("pack: \(landmarkCount) landmarks, \(landmarkCount * 3) centroids × \(dimension), \(String(format: "%.1f", Double(size) / 1_048_576)) MB")
+            print("pack: \(landmarkCount) landmarks, \(landmarkCount * 3) centroids × \(dimension), \(exemplars) exemplars, \(String(format: "%.1f", Double(size) / 1_048_576)) MB")
 
             var loads: [Double] = []
             var loaded: LandmarkPack?
@@ -81,7 +88,7 @@ extension CairnBench {
                 print("  no GPS, batch \(batch)".padding(toLength: 30, withPad: " ", startingAt: 0) + String(format: "%8.3f", times.sorted()[times.count / 2]))
             }
             let queries = unitRows(32)
-            let places = (0..<32).map { i in (latitude: landmarks[i].latitude, longitude: landmarks[i].longitude) as (latitude: Double, longitude: Double)? }
+            let places = (0..<32).map { i in (latitude: landmarks[i % landmarks.count].latitude, longitude: landmarks[i % landmarks.count].longitude) as (latitude: Double, longitude: Double)? }
             var times: [Double] = []
             for _ in 0..<runs {
                 let start = DispatchTime.now().uptimeNanoseconds

@@ -159,6 +159,12 @@ struct EvaluatePack: ParsableCommand {
             for mistake in report.falsePositives {
                 print(String(format: "  %@ (%@) → %@ %.3f", mistake.path, mistake.kind, mistake.landmark, mistake.score))
             }
+            print("held-out landmark photos the main method missed (without GPS):")
+            for mistake in report.missed {
+                print(String(
+                    format: "  %@ (%@) → %@ %.3f", mistake.path, mistake.kind,
+                    mistake.landmark.isEmpty ? "no landmark" : mistake.landmark, mistake.score))
+            }
         }
         print("")
     }
