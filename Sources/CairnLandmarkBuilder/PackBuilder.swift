@@ -519,8 +519,9 @@ struct Budgets {
 
 
 extension [LandmarkPhotos] {
-    /// Sets aside `fraction` of each landmark's photos (landmarks with at least 5), seeded, for calibration: the
-    /// rest trains a head, the set-aside photos (paths) calibrate the pack's thresholds as photos the head never saw.
+    /// Sets aside `fraction` of each landmark's photos (landmarks with at least 5; never a checked reference),
+    /// seeded, for calibration: the rest trains a head, the set-aside photos (paths) calibrate the pack's thresholds
+    /// as photos the head never saw.
     public func calibrationSplit(fraction: Double, seed: UInt64) -> (training: [LandmarkPhotos], heldOut: Set<String>) {
         var random = SeededRandom(seed: seed &+ 3000)
         var training: [LandmarkPhotos] = []
@@ -530,8 +531,9 @@ extension [LandmarkPhotos] {
                 training.append(item)
                 continue
             }
-            let order = [Int](item.features.indices).shuffled(using: &random)
-            let count = Swift.max(1, Int((Double(order.count) * fraction).rounded()))
+            // Checked references stay in training: they are the landmark's own reference photos in the pack.
+            let order = item.features.indices.filter { !item.checkedReferences.contains($0) }.shuffled(using: &random)
+            let count = Swift.min(order.count, Swift.max(1, Int((Double(item.features.count) * fraction).rounded())))
             let set = Set(order.prefix(count))
             heldOut.formUnion(set.map { item.paths[$0] })
             var kept = item
