@@ -8,8 +8,8 @@
 # 2. The library, unless LIBRARY (default /tmp/cairn-bench-lib) already holds PHOTOS (default 200) JPEGs:
 #    tools/make_bench_library.py makes 12 MP phone-like JPEGs (4000x3000, noise, quality 90, EXIF GPS) from the
 #    shared photos. Outside the repository.
-# 3. A landmark pack from the shared data (cairn landmarks build) and a configuration with the backbone, scene tags
-#    and landmarks enabled.
+# 3. A landmark pack from the shared data, built as docs/LANDMARKS.md says (split, train, build: with everyday
+#    exemplars and the margin) and a configuration with the backbone, scene tags and landmarks enabled.
 # 4. `cairn-bench index` on 1 and 2 worker threads (fresh catalog each time): ingest, recognition, end to end,
 #    per-stage medians and p95, CPU, peak RSS, the floor (cores x 1 / (decode + CNN), mean times) and the share of
 #    it reached; on 2 workers, 5 more rounds of pipeline then floor, and the median share of those rounds.
@@ -48,9 +48,14 @@ fi
 echo "library: $(find "$lib" -maxdepth 1 -name '*.jpg' | wc -l) JPEGs, $(du -sh "$lib" | cut -f1)"
 cat "$lib"/*.jpg >/dev/null  # warm the page cache, so every engine reads from memory
 
-echo "==> landmark pack"
-"$rel/cairn" landmarks build ../shared/data/landmarks-dev --negatives ../shared/data/distractors-dev \
-    --out "$work/dev.cairnpack" >/dev/null
+echo "==> landmark pack (as docs/LANDMARKS.md builds one: everyday photos split by kind, a head, its margin)"
+everyday=(../shared/data/distractors-dev)
+[ -d ../shared/data/everyday-more ] && everyday+=(../shared/data/everyday-more)
+"$rel/cairn" landmarks split "${everyday[@]}" --out "$work/everyday" >/dev/null
+"$rel/cairn" landmarks train ../shared/data/landmarks-dev --negatives "$work/everyday/train" \
+    --out "$work/head.safetensors" >/dev/null 2>&1
+"$rel/cairn" landmarks build ../shared/data/landmarks-dev --negatives "$work/everyday/calibration" \
+    --head "$work/head.safetensors" --out "$work/dev.cairnpack" >/dev/null 2>&1
 cat >"$work/bench.yaml" <<EOF
 catalog:
   path: $work/catalog.sqlite

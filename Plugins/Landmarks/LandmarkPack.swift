@@ -302,12 +302,11 @@ public struct LandmarkPack: Sendable {
         if (t.margin != nil || t.geoMargin != nil) && exemplars.isEmpty {
             return "the thresholds hold a margin but the pack has no exemplars to measure it against"
         }
-        for landmark in landmarks {
-            guard let names = landmark.referencePhotos else { continue }
-            let index = landmarks.firstIndex(of: landmark)!
-            guard names.count == referenceLandmark.filter({ $0 == index }).count else {
-                return "landmark \(landmark.key) names \(names.count) reference photos but has \(referenceLandmark.filter { $0 == index }.count)"
-            }
+        var referenceCounts = [Int](repeating: 0, count: n)
+        for owner in referenceLandmark { referenceCounts[owner] += 1 }
+        for (index, landmark) in landmarks.enumerated() {
+            guard let names = landmark.referencePhotos, names.count != referenceCounts[index] else { continue }
+            return "landmark \(landmark.key) names \(names.count) reference photos but has \(referenceCounts[index])"
         }
         for landmark in landmarks where !(-90...90).contains(landmark.latitude) || !(-180...180).contains(landmark.longitude) {
             return "landmark \(landmark.key) has coordinates out of range (\(landmark.latitude), \(landmark.longitude))"
