@@ -285,16 +285,21 @@ extension LandmarkSearch {
     /// Why a match was accepted, in one line for `cairn photo` and `cairn landmarks recognize`: the score and the
     /// threshold it passed, the margin over the everyday exemplars, the reference check, and the reference photo
     /// it looked most like.
+    /// A threshold at −1 (the bottom of the scale: the calibration found the other checks enough) is not named.
     public func explanation(_ match: Match) -> String {
+        let eta = match.evidence == .geo ? "η_geo" : "η"
         var parts = [
-            String(
-                format: "score %.3f ≥ %@ %.3f", match.score, match.evidence == .geo ? "η_geo" : "η", match.threshold)
+            match.threshold > -1
+                ? String(format: "score %.3f ≥ %@ %.3f", match.score, eta, match.threshold)
+                : String(format: "score %.3f (no %@ floor)", match.score, eta)
         ]
         if let margin = match.margin, let required = match.marginThreshold {
-            parts.append(String(format: "margin %.3f over the nearest everyday photo ≥ μ %.3f", margin, required))
+            let marginName = match.evidence == .geo ? "μ_geo" : "μ"
+            parts.append(String(format: "margin %.3f over the nearest everyday photo ≥ %@ %.3f", margin, marginName, required))
         }
         if let reference = match.referenceScore {
-            parts.append(String(format: "references %.3f > ω %.3f", reference, pack.thresholds.references))
+            let omega = pack.thresholds.references
+            parts.append(omega > -1 ? String(format: "references %.3f > ω %.3f", reference, omega) : String(format: "references %.3f", reference))
         }
         if let row = match.nearestReference, let score = match.nearestReferenceScore {
             parts.append(String(format: "nearest reference %@ (%.3f)", referenceName(row: row) ?? "#\(row)", score))

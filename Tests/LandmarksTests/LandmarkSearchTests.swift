@@ -60,7 +60,7 @@ struct LandmarkSearchTests {
 
     /// A photo more like an everyday exemplar than like the landmark is refused once the pack asks for a margin;
     /// an accepted one says why, naming its nearest reference photo.
-    @Test func theMarginOverEverydayExemplarsRefusesLookAlikes() {
+    @Test func theMarginOverEverydayExemplarsRefusesLookAlikes() throws {
         var pack = Self.pack(global: 0.6, geo: 0.5, references: -1)
         pack.exemplars = Self.unit([0.8, 0, 0, 0.6])  // an everyday photo between the gate and the fourth axis
         pack.landmarks[0].referencePhotos = ["gate/front.jpg"]
@@ -89,6 +89,12 @@ struct LandmarkSearchTests {
         #expect(geo[0].isEmpty)
         #expect(geo[1].first?.evidence == .geo)
         #expect(search.explanation(geo[1][0]).hasPrefix("geo: score 0.99"))
+        // A threshold the calibration left at the bottom of the scale is not named as if it decided.
+        var open = pack
+        open.thresholds.global = -1
+        let openSearch = LandmarkSearch(pack: open)
+        let openMatch = try #require(openSearch.search(embeddings: gate, count: 1, locations: [nil])[0].first)
+        #expect(openSearch.explanation(openMatch).contains("(no η floor); margin"))
         // The evaluation's switch turns the margin off.
         let unchecked = search.search(embeddings: queries, count: 2, locations: [nil, nil], options: .init(useMargin: false))
         #expect(unchecked[0].map(\.landmark) == [0])
