@@ -218,6 +218,44 @@ import Testing
         #expect(refused.stderr.contains("the head was trained on backbone efficientnet-lite0/"))
     }
 
+    /// `split` deals every kind out into disjoint train, calibration and test folders of symbolic links, and what
+    /// it wrote trains and calibrates a pack as the docs say.
+    @Test func splitDealsEveryKindIntoDisjointParts() throws {
+        let dataset = try LandmarkDatasetFixture(in: folder, keys: Self.keys, photosPerLandmark: 12, negatives: 30, hardKinds: 9)
+        let parts = folder.file("parts")
+        let split = try ProcessRunner.run(TestPaths.executable("cairn"), ["landmarks", "split", dataset.negatives, "--out", parts, "--seed", "2"])
+        #expect(split.status == 0, "\(split.stderr)")
+        #expect(split.stdout.contains("train: 19 photos (mountain 3, negatives 10, seascape 3, street 3)"), "\(split.stdout)")
+        #expect(split.stdout.contains("calibration: 19 photos"))
+        #expect(split.stdout.contains("test: 19 photos"))
+        let fm = FileManager.default
+        var seen: [String: String] = [:]
+        for part in ["train", "calibration", "test"] {
+            for kind in ["mountain", "negatives", "seascape", "street"] {
+                let names = try fm.contentsOfDirectory(atPath: "\(parts)/\(part)/\(kind)")
+                for name in names {
+                    let target = try fm.destinationOfSymbolicLink(atPath: "\(parts)/\(part)/\(kind)/\(name)")
+                    #expect(seen[target] == nil, "\(target) in \(part) and \(seen[target] ?? "")")
+                    seen[target] = part
+                }
+            }
+        }
+        #expect(seen.count == 57)
+        // The same command again refuses to write over what it wrote.
+        let again = try ProcessRunner.run(TestPaths.executable("cairn"), ["landmarks", "split", dataset.negatives, "--out", parts])
+        #expect(again.status == 64)
+        #expect(again.stderr.contains("exists already; name a new folder"))
+        // The parts train and calibrate: every kind of the calibration part is named in the build's log.
+        let head = folder.file("head.safetensors")
+        let trained = try cairn(["landmarks", "train", dataset.root, "--negatives", parts + "/train", "--out", head, "--epochs", "3", "--augment", "0"])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        #expect(trained.stderr.contains("negatives by kind: mountain 3, negatives 10, seascape 3, street 3"), "\(trained.stderr)")
+        let built = try cairn(["landmarks", "build", dataset.root, "--negatives", parts + "/calibration", "--head", head, "--out", folder.file("p.cairnpack")])
+        #expect(built.status == 0, "\(built.stderr)")
+        #expect(built.stderr.contains("everyday exemplars: 19 in the pack"))
+        #expect(built.stderr.contains("calibration on 8 held-out photos and 19 negatives"), "\(built.stderr)")
+    }
+
     @Test func theAblationComparesEachPartOfTheMethod() throws {
         let dataset = try LandmarkDatasetFixture(in: folder, keys: Self.keys, photosPerLandmark: 14, negatives: 60)
         let result = try cairn(["landmarks", "eval", dataset.root, "--negatives", dataset.negatives, "--ablation", "--epochs", "4", "--augment", "0", "--json"])
