@@ -63,14 +63,24 @@ public struct LandmarkPack: Sendable {
         public var margin: Float?
         /// μ_geo: the same margin for a photo with GPS, against the landmarks near it.
         public var geoMargin: Float?
+        /// η_sure: a score at or above which the margin is not asked for (a landmark that also looks like everyday
+        /// photos — a bay, terraces — is still taken when it is that sure); nil: the margin always applies.
+        public var sure: Float?
+        /// η_geo,sure: the same with GPS.
+        public var geoSure: Float?
 
-        public init(global: Float, geo: Float, references: Float, k: Int, margin: Float? = nil, geoMargin: Float? = nil) {
+        public init(
+            global: Float, geo: Float, references: Float, k: Int, margin: Float? = nil, geoMargin: Float? = nil,
+            sure: Float? = nil, geoSure: Float? = nil
+        ) {
             self.global = global
             self.geo = geo
             self.references = references
             self.k = k
             self.margin = margin
             self.geoMargin = geoMargin
+            self.sure = sure
+            self.geoSure = geoSure
         }
     }
 
@@ -298,6 +308,9 @@ public struct LandmarkPack: Sendable {
         }
         for margin in [t.margin, t.geoMargin].compactMap({ $0 }) where !(-2...2).contains(margin) {
             return "margin \(margin) out of range (−2…2)"
+        }
+        for sure in [t.sure, t.geoSure].compactMap({ $0 }) where !(-1...1).contains(sure) {
+            return "sure threshold \(sure) out of range (−1…1)"
         }
         if (t.margin != nil || t.geoMargin != nil) && exemplars.isEmpty {
             return "the thresholds hold a margin but the pack has no exemplars to measure it against"

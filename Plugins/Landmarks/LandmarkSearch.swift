@@ -27,6 +27,8 @@ public final class LandmarkSearch: Sendable {
         /// no margin check).
         public var margin: Float?
         public var marginThreshold: Float?
+        /// The η_sure the score reached, when that waived the margin check.
+        public var sure: Float?
         /// The landmark's reference photo most like this one (a row of the pack's references) and its similarity.
         public var nearestReference: Int?
         public var nearestReferenceScore: Float?
@@ -109,10 +111,16 @@ public final class LandmarkSearch: Sendable {
         let t = pack.thresholds
         let exemplar = options.useMargin && (t.margin != nil || t.geoMargin != nil)
             ? nearestExemplar(embeddings, count: count) : [Float](repeating: -.infinity, count: count)
-        /// The margin check: nil when it does not apply, else (margin, required, passed).
-        func marginCheck(_ score: Float, photo: Int, required: Float?) -> (Float, Float)? {
+        /// The margin check: nil when it does not apply (no margin, or the score reaches η_sure), else the
+        /// margin and the μ it must reach.
+        func marginCheck(_ score: Float, photo: Int, required: Float?, sure: Float?) -> (Float, Float)? {
             guard options.useMargin, let required, exemplar[photo] > -.infinity else { return nil }
+            if let sure, score >= sure { return nil }
             return (score - exemplar[photo], required)
+        }
+        func waived(_ score: Float, _ required: Float?, _ sure: Float?) -> Float? {
+            guard options.useMargin, required != nil, let sure, score >= sure else { return nil }
+            return sure
         }
 
         // Photos without GPS: one matrix product against every centroid.
@@ -147,7 +155,7 @@ public final class LandmarkSearch: Sendable {
                     .sorted { best[$0] > best[$1] }.prefix(k)
                 var matches: [Match] = []
                 for landmark in candidates {
-                    let margin = marginCheck(best[landmark], photo: photo, required: t.margin)
+                    let margin = marginCheck(best[landmark], photo: photo, required: t.margin, sure: t.sure)
                     if let margin, margin.0 < margin.1 { continue }
                     var referenceScore: Float?
                     if options.useReferences, !referenceRows[landmark].isEmpty {
@@ -158,6 +166,7 @@ public final class LandmarkSearch: Sendable {
                     var match = Match(
                         landmark: landmark, score: best[landmark], evidence: .references, referenceScore: referenceScore,
                         threshold: t.global, margin: margin?.0, marginThreshold: margin?.1)
+                    match.sure = waived(best[landmark], t.margin, t.sure)
                     (match.nearestReference, match.nearestReferenceScore) = nearestReference(embeddings, photo: photo, landmark: landmark)
                     matches.append(match)
                 }
@@ -174,11 +183,12 @@ public final class LandmarkSearch: Sendable {
                 var best: Float = -.infinity
                 for row in centroidRows[landmark] { best = max(best, dot(embeddings, photo, pack.centroids, row)) }
                 guard best >= t.geo else { continue }
-                let margin = marginCheck(best, photo: photo, required: t.geoMargin)
+                let margin = marginCheck(best, photo: photo, required: t.geoMargin, sure: t.geoSure)
                 if let margin, margin.0 < margin.1 { continue }
                 var match = Match(
                     landmark: landmark, score: best, evidence: .geo, threshold: t.geo, margin: margin?.0,
                     marginThreshold: margin?.1)
+                match.sure = waived(best, t.geoMargin, t.geoSure)
                 (match.nearestReference, match.nearestReferenceScore) = nearestReference(embeddings, photo: photo, landmark: landmark)
                 matches.append(match)
             }
@@ -296,6 +306,8 @@ extension LandmarkSearch {
         if let margin = match.margin, let required = match.marginThreshold {
             let marginName = match.evidence == .geo ? "μ_geo" : "μ"
             parts.append(String(format: "margin %.3f over the nearest everyday photo ≥ %@ %.3f", margin, marginName, required))
+        } else if let sure = match.sure {
+            parts.append(String(format: "score ≥ %@ %.3f: sure enough without the margin", match.evidence == .geo ? "η_geo,sure" : "η_sure", sure))
         }
         if let reference = match.referenceScore {
             let omega = pack.thresholds.references

@@ -53,6 +53,8 @@ public struct BuildParameters: Sendable {
     public var perKind = true
     /// Calibrate a margin μ over the nearest everyday exemplar when the head brings exemplars.
     public var margin = true
+    /// Let the calibration waive the margin from a score η_sure on (searched with μ).
+    public var sure = true
 
     /// Thresholds used when no negatives are given (no calibration): the values a calibration on the shared
     /// development data gives, rounded.
@@ -67,7 +69,7 @@ public struct BuildParameters: Sendable {
             "single-centroid": "\(singleCentroid)", "reference-count": "\(referenceCount)",
             "calibration-fraction": "\(calibrationFraction)", "target-specificity": "\(targetSpecificity)",
             "target-geo-specificity": "\(targetGeoSpecificity)", "k": "\(k)", "geo-square-km": "\(geoSquareKm)",
-            "geo-jitter-m": "\(geoJitterMeters)", "seed": "\(seed)", "per-kind": "\(perKind)", "margin": "\(margin)",
+            "geo-jitter-m": "\(geoJitterMeters)", "seed": "\(seed)", "per-kind": "\(perKind)", "margin": "\(margin)", "sure": "\(sure)",
         ]
     }
 }
@@ -295,24 +297,42 @@ public struct PackBuilder: Sendable {
         let margins: [Float?] = exemplars.isEmpty
             ? [nil] : [nil] + stride(from: -0.5, through: 0.5, by: 0.01).map { Float($0) }
         let omegas: [Float] = [-1] + stride(from: 0.0, through: 0.8, by: 0.02).map { Float($0) }
+        // η_sure: off, or a score from which the margin is waived.
+        let sures: [Float?] = exemplars.isEmpty || !p.sure ? [nil] : [nil] + stride(from: 0.5, through: 0.95, by: 0.05).map { Float($0) }
         let byScore = (0..<negativeCount).sorted { negativeScores.score[$0] > negativeScores.score[$1] }
-        func marginPasses(_ value: Float, _ margin: Float?) -> Bool { margin.map { value >= $0 } ?? true }
-        var best = (hits: -1, through: Int.max, global: Float(1), references: Float(-1), margin: Float?.none)
+        /// The margin check, waived from `sure` on.
+        func marginPasses(_ value: Float, _ score: Float, _ margin: Float?, _ sure: Float?) -> Bool {
+            guard let margin else { return true }
+            return value >= margin || sure.map { score >= $0 } == true
+        }
+        var best = (hits: -1, through: Int.max, global: Float(1), references: Float(-1), margin: Float?.none, sure: Float?.none)
         for margin in margins {
-            for omega in omegas {
-                let eta = budgets.lowestThreshold(
-                    byScore.filter { negativeScores.reference[$0] > omega && marginPasses(negativeScores.margin[$0], margin) },
-                    score: negativeScores.score)
-                let hits = held.indices.filter {
-                    right[$0] && positives.score[$0] >= eta && positives.reference[$0] > omega
-                        && marginPasses(positives.margin[$0], margin)
-                }.count
-                let through = (0..<negativeCount).filter {
-                    negativeScores.score[$0] >= eta && negativeScores.reference[$0] > omega
-                        && marginPasses(negativeScores.margin[$0], margin)
-                }.count
-                if hits > best.hits || hits == best.hits && through < best.through {
-                    best = (hits, through, eta, omega, margin)
+            for sure in margin == nil ? [nil] : sures {
+                for omega in omegas {
+                    let eta = budgets.lowestThreshold(
+                        byScore.filter {
+                            negativeScores.reference[$0] > omega
+                                && marginPasses(negativeScores.margin[$0], negativeScores.score[$0], margin, sure)
+                        },
+                        score: negativeScores.score)
+                    var hits = 0
+                    for index in held.indices where right[index] && positives.score[index] >= eta
+                        && positives.reference[index] > omega
+                        && marginPasses(positives.margin[index], positives.score[index], margin, sure)
+                    {
+                        hits += 1
+                    }
+                    guard hits >= best.hits else { continue }
+                    var through = 0
+                    for index in 0..<negativeCount where negativeScores.score[index] >= eta
+                        && negativeScores.reference[index] > omega
+                        && marginPasses(negativeScores.margin[index], negativeScores.score[index], margin, sure)
+                    {
+                        through += 1
+                    }
+                    if hits > best.hits || through < best.through {
+                        best = (hits, through, eta, omega, margin, sure)
+                    }
                 }
             }
         }
@@ -330,20 +350,25 @@ public struct PackBuilder: Sendable {
         }
         let geoByScore = (0..<negativeCount).filter { geoNegatives[$0].score > -.infinity }
             .sorted { geoNegatives[$0].score > geoNegatives[$1].score }
-        var bestGeo = (hits: -1, through: Int.max, eta: Float(1), margin: Float?.none)
+        var bestGeo = (hits: -1, through: Int.max, eta: Float(1), margin: Float?.none, sure: Float?.none)
+        let geoScores = geoNegatives.map(\.score)
         for margin in margins {
-            let eta = geoBudgets.lowestThreshold(
-                geoByScore.filter { marginPasses(geoNegatives[$0].margin, margin) }, score: geoNegatives.map(\.score))
-            let hits = geoPositives.filter { $0.right && $0.score >= eta && marginPasses($0.margin, margin) }.count
-            let through = geoNegatives.filter { $0.score >= eta && marginPasses($0.margin, margin) }.count
-            if hits > bestGeo.hits || hits == bestGeo.hits && through < bestGeo.through {
-                bestGeo = (hits, through, eta, margin)
+            for sure in margin == nil ? [nil] : sures {
+                let eta = geoBudgets.lowestThreshold(
+                    geoByScore.filter { marginPasses(geoNegatives[$0].margin, geoNegatives[$0].score, margin, sure) },
+                    score: geoScores)
+                let hits = geoPositives.filter { $0.right && $0.score >= eta && marginPasses($0.margin, $0.score, margin, sure) }.count
+                let through = geoNegatives.filter { $0.score >= eta && marginPasses($0.margin, $0.score, margin, sure) }.count
+                if hits > bestGeo.hits || hits == bestGeo.hits && through < bestGeo.through {
+                    bestGeo = (hits, through, eta, margin, sure)
+                }
             }
         }
 
         let thresholds = LandmarkPack.Thresholds(
             global: best.global, geo: bestGeo.eta, references: best.references, k: p.k, margin: best.margin,
-            geoMargin: bestGeo.margin)
+            geoMargin: bestGeo.margin, sure: best.margin == nil ? nil : best.sure,
+            geoSure: bestGeo.margin == nil ? nil : bestGeo.sure)
         let calibration = BuildReport.Calibration(
             positives: held.count, negatives: negativeCount,
             sensitivity: Double(best.hits) / Double(max(1, held.count)),
@@ -352,10 +377,11 @@ public struct PackBuilder: Sendable {
             geoSpecificity: 1 - Double(bestGeo.through) / Double(max(1, negativeCount)))
         func marginText(_ margin: Float?) -> String { margin.map { String(format: "%.2f", $0) } ?? "off" }
         log(String(
-            format: "calibration on %d held-out photos and %d negatives (%@): η = %.3f, ω = %.3f, μ = %@ → sensitivity %.1f%%, specificity %.1f%%; η_geo = %.3f, μ_geo = %@ → %.1f%%, %.1f%%",
+            format: "calibration on %d held-out photos and %d negatives (%@): η = %.3f, ω = %.3f, μ = %@, η_sure = %@ → sensitivity %.1f%%, specificity %.1f%%; η_geo = %.3f, μ_geo = %@, η_geo,sure = %@ → %.1f%%, %.1f%%",
             held.count, negativeCount, budgets.summary, thresholds.global, thresholds.references,
-            marginText(thresholds.margin), 100 * calibration.sensitivity, 100 * calibration.specificity,
-            thresholds.geo, marginText(thresholds.geoMargin), 100 * calibration.geoSensitivity,
+            marginText(thresholds.margin), marginText(thresholds.sure), 100 * calibration.sensitivity,
+            100 * calibration.specificity, thresholds.geo, marginText(thresholds.geoMargin),
+            marginText(thresholds.geoSure), 100 * calibration.geoSensitivity,
             100 * calibration.geoSpecificity))
         return (thresholds, calibration)
     }

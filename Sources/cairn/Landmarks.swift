@@ -102,6 +102,9 @@ struct BuildOptions: ParsableArguments {
     @Flag(help: "No margin over the everyday exemplars a trained head brings (only η, ω and η_geo).")
     var noMargin = false
 
+    @Flag(help: "Ask every landmark for the margin, however high its score (no η_sure).")
+    var noSure = false
+
     var parameters: BuildParameters {
         var p = BuildParameters()
         p.targetSpecificity = specificity
@@ -115,6 +118,7 @@ struct BuildOptions: ParsableArguments {
         p.seed = seed
         p.perKind = !noPerKind
         p.margin = !noMargin
+        p.sure = !noSure
         return p
     }
 }
@@ -175,5 +179,7 @@ func embedDataset(
 /// "thresholds: η 0.675, ω 0.400, μ 0.05; η_geo 0.476, μ_geo off", for build and eval.
 func thresholdsLine(_ t: LandmarkPack.Thresholds) -> String {
     func margin(_ value: Float?) -> String { value.map { String(format: "%.2f", $0) } ?? "off" }
-    return String(format: "thresholds: η %.3f, ω %.3f, μ %@; η_geo %.3f, μ_geo %@", t.global, t.references, margin(t.margin), t.geo, margin(t.geoMargin))
+    return String(
+        format: "thresholds: η %.3f, ω %.3f, μ %@, η_sure %@; η_geo %.3f, μ_geo %@, η_geo,sure %@", t.global, t.references,
+        margin(t.margin), margin(t.sure), t.geo, margin(t.geoMargin), margin(t.geoSure))
 }

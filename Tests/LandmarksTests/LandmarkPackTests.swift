@@ -53,6 +53,7 @@ struct LandmarkPackTests {
         pack.exemplars = exemplars
         pack.thresholds.margin = 0.05
         pack.thresholds.geoMargin = -0.1
+        pack.thresholds.sure = 0.8
         for index in pack.landmarks.indices {
             let count = pack.referenceLandmark.filter { $0 == index }.count
             pack.landmarks[index].referencePhotos = (0..<count).map { "\(pack.landmarks[index].key)/\($0).jpg" }
@@ -62,6 +63,7 @@ struct LandmarkPackTests {
         let loaded = try LandmarkPack.load(path: path, backbone: Self.backbone)
         #expect(loaded.exemplarCount == 5 && loaded.exemplars == exemplars)
         #expect(loaded.thresholds.margin == 0.05 && loaded.thresholds.geoMargin == -0.1)
+        #expect(loaded.thresholds.sure == 0.8 && loaded.thresholds.geoSure == nil)
         #expect(loaded.landmarks == pack.landmarks)
         let search = LandmarkSearch(pack: loaded)
         let firstOfAgra = loaded.referenceLandmark.firstIndex(of: 2)!

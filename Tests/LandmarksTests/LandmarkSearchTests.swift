@@ -95,6 +95,15 @@ struct LandmarkSearchTests {
         let openSearch = LandmarkSearch(pack: open)
         let openMatch = try #require(openSearch.search(embeddings: gate, count: 1, locations: [nil])[0].first)
         #expect(openSearch.explanation(openMatch).contains("(no η floor); margin"))
+        // From η_sure on, the margin is not asked for: the look-alike scores 0.78 to the gate.
+        var sure = pack
+        sure.thresholds.sure = 0.75
+        let sureSearch = LandmarkSearch(pack: sure)
+        let waived = try #require(sureSearch.search(embeddings: mountainLike, count: 1, locations: [nil])[0].first)
+        #expect(waived.landmark == 0 && waived.sure == 0.75 && waived.margin == nil)
+        #expect(sureSearch.explanation(waived).contains("score ≥ η_sure 0.750: sure enough without the margin"))
+        sure.thresholds.sure = 0.8
+        #expect(LandmarkSearch(pack: sure).search(embeddings: mountainLike, count: 1, locations: [nil])[0].isEmpty)
         // The evaluation's switch turns the margin off.
         let unchecked = search.search(embeddings: queries, count: 2, locations: [nil, nil], options: .init(useMargin: false))
         #expect(unchecked[0].map(\.landmark) == [0])
