@@ -22,6 +22,10 @@ public final class WatchService: Service, @unchecked Sendable {
     private let recognition: RecognitionService?
     private let lock = NSLock()
     private var reloadFailure: String?
+    /// What `cairn status` shows the daemon doing.
+    private var phase = DaemonStatus.State.starting
+    /// The last catalog write that failed and is not yet recorded in `daemon_status`.
+    private var unrecordedWriteFailure: (failure: String, at: Date)?
     private var reloadCount = 0
     private var settings: CairnConfiguration
     private var lastProgress = Date()
@@ -51,7 +55,7 @@ public final class WatchService: Service, @unchecked Sendable {
         let watch = try FolderWatch(maxWatches: lock.withLock { settings.watch.maxWatches })
         for root in roots { install(root, in: watch) }
         watch.start()
-        try report(watch, state: "starting")
+        try report(watch, starting: true)
         notifier.notify("READY=1\nSTATUS=\(statusLine(watch, phase: "Reconciling the catalog with the disk"))")
         logger.notice("watching", metadata: [
             "folders": "\(roots.count)", "watches": "\(watch.watchCount)",
@@ -74,7 +78,11 @@ public final class WatchService: Service, @unchecked Sendable {
         }
         notifier.notify("STOPPING=1\nSTATUS=Stopping")
         watch.stop()
-        try? catalog.setDaemonStatus(["state": "stopped"])
+        do {
+            try catalog.updateDaemonStatus { $0.state = .stopped }
+        } catch {
+            writeFailed("the daemon's stop", error)
+        }
         logger.info("watch service stopped")
     }
 
@@ -100,12 +108,18 @@ public final class WatchService: Service, @unchecked Sendable {
             "unsupported": "\(summary.unsupported.count)", "removed": "\(summary.removed)",
             "purged": "\(summary.purged)", "seconds": "\(String(format: "%.1f", summary.seconds))",
         ])
-        let renamed = try PlaceRenamer(ingester: handler.indexer.ingester).run { Task.isCancelled }
+        var renamed = 0
+        do {
+            renamed = try PlaceRenamer(ingester: handler.indexer.ingester).run { Task.isCancelled }
+        } catch {
+            writeFailed("places named again after a gazetteer change", error)
+        }
         if renamed > 0 {
             logger.notice("places renamed", metadata: ["photos": "\(renamed)", "gazetteer": "\(handler.indexer.ingester.gazetteer.version)"])
         }
         setBusy(false)
-        try report(watch, state: "watching")
+        lock.withLock { phase = .watching }
+        reportOrLog(watch)
         notifier.notify("STATUS=\(statusLine(watch, phase: "Watching"))")
 
         for await event in watch.events {
@@ -113,8 +127,8 @@ public final class WatchService: Service, @unchecked Sendable {
             do {
                 try handler.handle(event, roots: roots)
             } catch {
-                // The catalog failed (disk full, locked too long): log it and keep watching.
-                logger.error("cannot record a file event", metadata: ["event": "\(event)", "reason": "\(error)"])
+                // The catalog failed (disk full, locked too long): log it, record it, and keep watching.
+                writeFailed("a file event (\(event))", error)
             }
             setBusy(false)
         }
@@ -142,7 +156,11 @@ public final class WatchService: Service, @unchecked Sendable {
                 for root in roots where FileManager.default.fileExists(atPath: root) && !watch.isWatching(root) {
                     logger.notice("watched folder is back; watching and rescanning it", metadata: ["folder": "\(root)"])
                     install(root, in: watch)
-                    try? handler.handle(.folderAppeared(root), roots: roots)
+                    do {
+                        try handler.handle(.folderAppeared(root), roots: roots)
+                    } catch {
+                        writeFailed("a watched folder that came back (\(root))", error)
+                    }
                 }
             }
             if Date().timeIntervalSince(lastRescan) >= rescanEvery {
@@ -150,14 +168,18 @@ public final class WatchService: Service, @unchecked Sendable {
                 let unwatched = watch.unwatchedFolders
                 if !unwatched.isEmpty {
                     logger.info("rescanning folders without a watch", metadata: ["folders": "\(unwatched.count)"])
-                    _ = try? handler.indexer.index(roots: unwatched)
+                    do {
+                        _ = try handler.indexer.index(roots: unwatched)
+                    } catch {
+                        writeFailed("a rescan of folders without a watch", error)
+                    }
                 }
             }
             // Refresh what `cairn status` shows once a minute, not every tick: an idle daemon should not keep
-            // writing to the disk.
-            if Date().timeIntervalSince(lastReport) >= 60 {
+            // writing to the disk. A failed write not yet recorded is recorded at the next tick.
+            if Date().timeIntervalSince(lastReport) >= 60 || hasUnrecordedWriteFailure {
                 lastReport = Date()
-                try? report(watch, state: nil)
+                reportOrLog(watch)
             }
         }
     }
@@ -185,16 +207,23 @@ public final class WatchService: Service, @unchecked Sendable {
                 reloadCount += 1
                 return reloadCount
             }
-            try? catalog.setDaemonStatus([
-                "reload": outcome, "reloadResult": failure == nil ? "ok" : "failed", "reloadCount": "\(count)",
-                "reloadedAt": ISO8601DateFormatter().string(from: Date()),
-            ])
+            let result: DaemonStatus.ReloadResult = failure == nil ? .ok : .failed
+            do {
+                try catalog.updateDaemonStatus { status in
+                    status.reload = outcome
+                    status.reloadResult = result
+                    status.reloadCount = count
+                    status.reloadedAt = Date()
+                }
+            } catch {
+                writeFailed("a reload's outcome", error)
+            }
             if failure == nil {
                 logger.notice("configuration reloaded", metadata: ["outcome": "\(outcome)"])
             } else {
                 logger.error("\(outcome)")
             }
-            try? report(watch, state: nil)
+            reportOrLog(watch)
             let phase = failure.map { "Reload failed: \($0) (the previous configuration stays). Watching" } ?? "Watching"
             notifier.notify("READY=1\nSTATUS=\(statusLine(watch, phase: phase, mentionReloadFailure: false))")
         }
@@ -274,22 +303,55 @@ public final class WatchService: Service, @unchecked Sendable {
         return "\(phase): \(roots.count) folders, \(watch.watchCount) watches\(photos)\(failure)"
     }
 
-    private func report(_ watch: FolderWatch, state: String?) throws {
-        var values = [
-            "pid": "\(getpid())",
-            "folders": roots.joined(separator: "\n"),
-            "watches": "\(watch.watchCount)",
-            "unwatchedFolders": "\(watch.unwatchedFolders.count)",
-            "watchBudget": FolderWatch.maxUserWatches.map(String.init) ?? "unknown",
-            "heartbeatAt": ISO8601DateFormatter().string(from: Date()),
-        ]
-        if let state { values["state"] = state }
-        if state == "starting" {
-            values["startedAt"] = ISO8601DateFormatter().string(from: Date())
-            values["reloadCount"] = "0"
+    /// Refreshes what `cairn status` shows about the daemon (and a failed write not yet recorded).
+    private func report(_ watch: FolderWatch, starting: Bool = false) throws {
+        let (folders, failure, state) = lock.withLock { (settings.watch.folders, unrecordedWriteFailure, phase) }
+        let watches = watch.watchCount, unwatched = watch.unwatchedFolders.count
+        let now = Date()
+        try catalog.updateDaemonStatus(now: now) { status in
+            status.pid = getpid()
+            status.folders = folders
+            status.watches = watches
+            status.unwatchedFolders = unwatched
+            status.watchBudget = FolderWatch.maxUserWatches.map(String.init) ?? "unknown"
+            status.heartbeatAt = now
+            status.state = state
+            if starting {
+                status.startedAt = now
+                status.reloadCount = 0
+            }
+            if let failure {
+                status.writeFailure = failure.failure
+                status.writeFailedAt = failure.at
+            }
         }
-        try catalog.setDaemonStatus(values)
+        lock.withLock {
+            if unrecordedWriteFailure?.at == failure?.at { unrecordedWriteFailure = nil }
+        }
     }
+
+    /// `report`, its own failure logged and kept to be recorded later.
+    private func reportOrLog(_ watch: FolderWatch) {
+        do {
+            try report(watch)
+        } catch {
+            writeFailed("the daemon's status", error, replacingUnrecorded: false)
+        }
+    }
+
+    /// A catalog write failed: logged now, and recorded in `daemon_status` (for `cairn status`) by the next report
+    /// that succeeds; the daemon carries on.
+    private func writeFailed(_ what: String, _ error: any Error, replacingUnrecorded: Bool = true) {
+        logger.error("cannot write to the catalog", metadata: ["write": "\(what)", "reason": "\(error)"])
+        lock.withLock {
+            // A status refresh that fails while an earlier failure waits to be recorded keeps the earlier one.
+            if replacingUnrecorded || unrecordedWriteFailure == nil {
+                unrecordedWriteFailure = (failure: "\(what): \(error)", at: Date())
+            }
+        }
+    }
+
+    private var hasUnrecordedWriteFailure: Bool { lock.withLock { unrecordedWriteFailure != nil } }
 }
 
 /// Why a reload was refused.
