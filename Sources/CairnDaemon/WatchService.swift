@@ -229,30 +229,43 @@ public final class WatchService: Service, @unchecked Sendable {
         }
     }
 
-    /// Applies a re-read configuration: the recognizers first (loaded beside the current ones and swapped in only if
-    /// all load), then folders and log level. Throws, changing nothing, if the recognizers cannot be swapped.
+    /// Applies a re-read configuration whole, or nothing of it. Prepares first: the recognizers loaded beside the
+    /// current ones (nothing in use changes). Then the catalog's part in one transaction: the recognizers' versions
+    /// and the photos of folders no longer watched marked removed. Only then what cannot fail: the recognizers swapped
+    /// in, watches, folders and log level. Throws, having changed nothing, if a step before that fails. The scan of
+    /// an added folder comes after, like a file event: a failure there is logged and recorded, the folder stays.
     private func reload(_ new: CairnConfiguration, _ watch: FolderWatch) throws -> String {
-        var recognizers = ""
+        var prepared: RecognitionService.PreparedReload?
         if let recognition {
-            let outcome = recognition.reload(new)
-            guard outcome.accepted else { throw ReloadError(message: "recognizers failed to load: \(outcome.message)") }
-            recognizers = "; \(outcome.message)"
+            switch recognition.prepareReload(new) {
+            case .success(let loaded): prepared = loaded
+            case .failure(let failure): throw ReloadError(message: "recognizers failed to load: \(failure)")
+            }
         }
         let old = lock.withLock { settings }
-        logLevel?.level = Logger.Level(rawValue: new.log.level.rawValue) ?? .info
         let added = new.watch.folders.filter { !old.watch.folders.contains($0) }
         let removed = old.watch.folders.filter { !new.watch.folders.contains($0) }
-        for root in removed {
-            watch.removeRoot(root)
-            try catalog.markRemoved(path: root)
+        do {
+            try catalog.commitReload(recognizers: prepared?.registry, removedFolders: removed)
+        } catch {
+            if let prepared { recognition?.discard(prepared) }
+            throw ReloadError(message: "cannot record the new configuration in the catalog: \(error)")
         }
+
+        let recognizers = prepared.flatMap { prepared in recognition.map { "; " + $0.commit(prepared) } } ?? ""
+        for root in removed { watch.removeRoot(root) }
+        logLevel?.level = Logger.Level(rawValue: new.log.level.rawValue) ?? .info
         lock.withLock {
             settings.watch.folders = new.watch.folders
             settings.log = new.log
         }
         for root in added {
             install(root, in: watch)
-            try handler.handle(.folderAppeared(root), roots: new.watch.folders)
+            do {
+                try handler.handle(.folderAppeared(root), roots: new.watch.folders)
+            } catch {
+                writeFailed("the scan of an added folder (\(root))", error)
+            }
         }
         for (key, changed) in [
             ("catalog.path", old.catalog != new.catalog), ("places", old.places != new.places),

@@ -92,9 +92,13 @@ public final class RecognitionPipeline: Sendable {
     /// Records the recognizers and their versions in the catalog; their versions decide which photos are stale.
     /// Recognizers no longer configured are turned off.
     public func register() throws(CatalogError) {
-        try catalog.registerRecognizers(
-            recognizers.map { RecognizerRecord(id: $0.id, version: $0.version, enabled: true, status: "loaded") }
-                + unavailable.map { RecognizerRecord(id: $0.id, version: "unavailable", enabled: false, status: $0.reason) })
+        try catalog.registerRecognizers(registry)
+    }
+
+    /// What `register` records: each recognizer loaded, with its version, and each unavailable one with the reason.
+    public var registry: [RecognizerRecord] {
+        recognizers.map { RecognizerRecord(id: $0.id, version: $0.version, enabled: true, status: "loaded") }
+            + unavailable.map { RecognizerRecord(id: $0.id, version: "unavailable", enabled: false, status: $0.reason) }
     }
 
     /// Names again, through the gazetteer, the places landmarks gave photos before such places were named that way
