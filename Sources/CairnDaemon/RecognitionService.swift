@@ -125,12 +125,12 @@ public final class RecognitionService: Service, @unchecked Sendable {
     }
 
     /// A set of recognizers loaded beside the current ones and not yet in use: `commit` swaps it in (after its
-    /// `registry` was recorded in the catalog), `discard` closes it. Made by `prepareReload`.
+    /// `records` were written to the catalog), `discard` closes it. Made by `prepareReload`.
     public struct PreparedReload: Sendable {
         let new: RecognitionPipeline
         let old: RecognitionPipeline
         /// The recognizers' rows for the catalog (`Catalog.commitReload`).
-        public var registry: [RecognizerRecord] { new.registry }
+        public var records: [RecognizerRecord] { new.records }
     }
 
     /// Loads the recognizers `settings` configures beside the current ones, changing nothing else: fails, the new set
@@ -138,7 +138,8 @@ public final class RecognitionService: Service, @unchecked Sendable {
     /// does not block a reload).
     public func prepareReload(_ settings: CairnConfiguration) -> Result<PreparedReload, ReloadFailure> {
         let old = current
-        let new = RecognitionPipeline(settings: settings, catalog: old.catalog, gazetteer: old.gazetteer, logger: logger)
+        let new = RecognitionPipeline(
+            settings: settings, catalog: old.catalog, gazetteer: old.gazetteer, registry: old.registry, logger: logger)
         let failures = new.unavailable.filter { !old.unavailable.contains($0) }
         guard failures.isEmpty else {
             new.close()
@@ -152,7 +153,7 @@ public final class RecognitionService: Service, @unchecked Sendable {
         prepared.new.close()
     }
 
-    /// Swaps a prepared set in, once the catalog holds its registry; the old set's photos in flight finish, then it is
+    /// Swaps a prepared set in, once the catalog holds its records; the old set's photos in flight finish, then it is
     /// closed. Returns what changed, for the log, `cairn status` and `cairn reload`.
     public func commit(_ prepared: PreparedReload) -> String {
         let (old, new) = (prepared.old, prepared.new)

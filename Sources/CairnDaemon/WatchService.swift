@@ -246,7 +246,7 @@ public final class WatchService: Service, @unchecked Sendable {
         let added = new.watch.folders.filter { !old.watch.folders.contains($0) }
         let removed = old.watch.folders.filter { !new.watch.folders.contains($0) }
         do {
-            try catalog.commitReload(recognizers: prepared?.registry, removedFolders: removed)
+            try catalog.commitReload(recognizers: prepared?.records, removedFolders: removed)
         } catch {
             if let prepared { recognition?.discard(prepared) }
             throw ReloadError(message: "cannot record the new configuration in the catalog: \(error)")

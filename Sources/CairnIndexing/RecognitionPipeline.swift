@@ -6,7 +6,6 @@ import CairnPlaces
 import CairnPluginHost
 import CairnRecognition
 import Foundation
-import Landmarks
 import Logging
 
 /// One loaded set of recognizers: the enabled ones the configuration lists, in its order, built by
@@ -31,6 +30,8 @@ public final class RecognitionPipeline: Sendable {
     /// Names the place of a photo placed by a landmark, from the landmark's position (nil: the recognizer's own
     /// city and country strings are kept).
     public let gazetteer: Gazetteer?
+    /// The built-in recognizers this build offers (a reload builds its new set from the same).
+    public let registry: RecognizerRegistry
     let maxCityDistanceKm: Double
     let decoder: ImageDecoder
     let logger: Logger
@@ -39,8 +40,12 @@ public final class RecognitionPipeline: Sendable {
     /// off those that need it, with the reason; an external plugin that does not start or shake hands is off with
     /// its reason; cataloguing goes on. `gazetteer` should be the one ingest names EXIF places with, so a photo
     /// placed by its landmark lands in the same country and city album as a photo with GPS there.
-    public init(settings: CairnConfiguration, catalog: Catalog, gazetteer: Gazetteer?, logger: Logger) {
+    public init(
+        settings: CairnConfiguration, catalog: Catalog, gazetteer: Gazetteer?, registry: RecognizerRegistry,
+        logger: Logger
+    ) {
         self.catalog = catalog
+        self.registry = registry
         self.logger = logger
         self.gazetteer = gazetteer
         maxCityDistanceKm = settings.places.maxCityDistanceKm
@@ -62,7 +67,7 @@ public final class RecognitionPipeline: Sendable {
         var unavailable: [Unavailable] = []
         for configured in enabled {
             do {
-                recognizers.append(try RecognizerFactory.make(configured, context: context))
+                recognizers.append(try RecognizerFactory.make(configured, context: context, registry: registry))
             } catch {
                 unavailable.append(Unavailable(id: configured.id, reason: error.reason))
             }
@@ -92,11 +97,11 @@ public final class RecognitionPipeline: Sendable {
     /// Records the recognizers and their versions in the catalog; their versions decide which photos are stale.
     /// Recognizers no longer configured are turned off.
     public func register() throws(CatalogError) {
-        try catalog.registerRecognizers(registry)
+        try catalog.registerRecognizers(records)
     }
 
     /// What `register` records: each recognizer loaded, with its version, and each unavailable one with the reason.
-    public var registry: [RecognizerRecord] {
+    public var records: [RecognizerRecord] {
         recognizers.map { RecognizerRecord(id: $0.id, version: $0.version, enabled: true, status: "loaded") }
             + unavailable.map { RecognizerRecord(id: $0.id, version: "unavailable", enabled: false, status: $0.reason) }
     }
@@ -105,10 +110,10 @@ public final class RecognitionPipeline: Sendable {
     /// (country without its code, no region), when the loaded pack still has the landmark; returns how many. A
     /// catalog from an earlier version then shows one album per country without running any recognizer again.
     public func renameLandmarkPlaces() throws(CatalogError) -> Int {
-        guard gazetteer != nil, let recognizer = recognizers.lazy.compactMap({ $0 as? LandmarkRecognizer }).first else {
+        guard gazetteer != nil, let recognizer = recognizers.lazy.compactMap({ $0 as? any LandmarkLocating }).first else {
             return 0
         }
-        let landmarks = Dictionary(recognizer.search.pack.landmarks.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        let landmarks = recognizer.landmarkLocations()
         var after: Int64 = 0, renamed = 0
         while true {
             let batch = try catalog.landmarkPlacesWithoutCountryCode(after: after)

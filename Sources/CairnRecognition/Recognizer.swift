@@ -158,3 +158,27 @@ extension Recognizer {
     public var usesBackbone: Bool { true }
 }
 
+
+/// Where a landmark a recognizer can report stands.
+public struct LandmarkLocation: Sendable, Equatable {
+    public var key: String
+    public var city: String
+    public var country: String
+    public var latitude: Double
+    public var longitude: Double
+
+    public init(key: String, city: String, country: String, latitude: Double, longitude: Double) {
+        self.key = key
+        self.city = city
+        self.country = country
+        self.latitude = latitude
+        self.longitude = longitude
+    }
+}
+
+/// A recognizer that knows where every landmark it can report stands (a landmark pack). The host names again,
+/// through its gazetteer, the places an earlier version recorded from one of them.
+public protocol LandmarkLocating: Recognizer {
+    /// Every landmark it can report, by key.
+    func landmarkLocations() -> [String: LandmarkLocation]
+}

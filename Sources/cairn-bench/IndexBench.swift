@@ -7,6 +7,7 @@ import CairnIndexing
 import CairnInference
 import CairnPlaces
 import CairnRecognition
+import CairnRecognizers
 import Foundation
 import Synchronization
 import Logging
@@ -146,7 +147,8 @@ extension CairnBench {
             let ingester = PhotoIngester(
                 catalog: store, gazetteer: gazetteer, maxCityDistanceKm: settings.places.maxCityDistanceKm,
                 maxPixels: settings.watch.maxPixels, logger: quiet)
-            let pipeline = RecognitionPipeline(settings: settings, catalog: store, gazetteer: gazetteer, logger: quiet)
+            let pipeline = RecognitionPipeline(
+                settings: settings, catalog: store, gazetteer: gazetteer, registry: .builtIn, logger: quiet)
             try pipeline.register()
             let sessions = (0..<workers).map { _ in pipeline.makeSession() }
             let ingest = IngestRun(indexer: LibraryIndexer(ingester: ingester, purgeRemovedAfterDays: 30), root: root)

@@ -4,6 +4,7 @@ import CairnConfig
 import CairnIndexing
 import CairnInference
 import CairnPlaces
+import CairnRecognizers
 import Foundation
 import Logging
 
@@ -96,7 +97,7 @@ struct Index: ParsableCommand {
         _ context: WritingContext, gazetteer: Gazetteer, interrupt: InterruptFlag, line: ProgressLine
     ) throws(CLIError) -> RecognitionReport {
         let pipeline = RecognitionPipeline(
-            settings: context.settings, catalog: context.catalog, gazetteer: gazetteer,
+            settings: context.settings, catalog: context.catalog, gazetteer: gazetteer, registry: .builtIn,
             logger: Logger(label: "cairn", factory: { _ in SwiftLogNoOpLogHandler() }))
         defer { pipeline.close() }
         try query { () throws(CatalogError) in

@@ -8,8 +8,8 @@ import CairnInference
 import CairnPlaces
 import Foundation
 import CairnRecognition
+import CairnRecognizers
 import Logging
-import SceneTagger
 import ServiceLifecycle
 
 @main
@@ -98,7 +98,8 @@ struct Cairnd: AsyncParsableCommand {
             catalog: store, gazetteer: gazetteer, maxCityDistanceKm: settings.places.maxCityDistanceKm,
             maxPixels: settings.watch.maxPixels, logger: logger)
         let options = self
-        let pipeline = RecognitionPipeline(settings: settings, catalog: store, gazetteer: gazetteer, logger: logger)
+        let pipeline = RecognitionPipeline(
+            settings: settings, catalog: store, gazetteer: gazetteer, registry: .builtIn, logger: logger)
         if let model = pipeline.model {
             logger.info("backbone loaded", metadata: [
                 "model": "\(model.version)", "kernels": "\(model.instructionSet)", "jpeg": "\(JPEGDecoder.engines)",
