@@ -103,7 +103,7 @@ public final class RecognitionService: Service, @unchecked Sendable {
                 for worker in 0..<workers {
                     let session = sessions[worker]
                     group.addTask {
-                        await self.onThread {
+                        await onOwnThread { _ in
                             var count = 0
                             while self.isCurrent(generation) && !self.isStopping, let chunk = feed.next() {
                                 pipeline.recognize(batch: chunk, session: session)
@@ -212,12 +212,6 @@ public final class RecognitionService: Service, @unchecked Sendable {
         }
     }
 
-    /// Runs blocking work on a thread outside Swift's cooperative pool.
-    private func onThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(returning: body()) }
-        }
-    }
 }
 
 extension RecognitionService {

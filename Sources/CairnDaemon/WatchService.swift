@@ -67,6 +67,9 @@ public final class WatchService: Service, @unchecked Sendable {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await self.reconcileThenFollow(watch) }
                     group.addTask { await self.housekeeping(watch) }
+                    if self.notifier.watchdogInterval != nil {
+                        group.addTask { await self.pingWatchdog(watch) }
+                    }
                     group.addTask { try await self.reloads(hangups, watch) }
                     // The first child to end (on shutdown, or with a catalog error) ends the others.
                     try await group.next()
@@ -90,15 +93,19 @@ public final class WatchService: Service, @unchecked Sendable {
 
     private func reconcileThenFollow(_ watch: FolderWatch) async throws {
         setBusy(true)
-        var lastStatus = Date.distantPast
-        let summary = try handler.indexer.index(
-            roots: roots, shouldStop: { Task.isCancelled },
-            progress: { progress in
-                self.touch()
-                guard Date().timeIntervalSince(lastStatus) >= 2 else { return }
-                lastStatus = Date()
-                self.notifier.notify("STATUS=Indexing \(progress.done)/\(progress.total)")
-            })
+        let roots = self.roots
+        // Blocking work (a walk of every folder, catalog writes) on a thread of its own: see `onOwnThread`.
+        let summary = try await onOwnThread { isCancelled in
+            var lastStatus = Date.distantPast
+            return try self.handler.indexer.index(
+                roots: roots, shouldStop: isCancelled,
+                progress: { progress in
+                    self.touch()
+                    guard Date().timeIntervalSince(lastStatus) >= 2 else { return }
+                    lastStatus = Date()
+                    self.notifier.notify("STATUS=Indexing \(progress.done)/\(progress.total)")
+                })
+        }
         for (folder, reason) in summary.unreadableFolders {
             logger.error("cannot read folder", metadata: ["folder": "\(folder)", "reason": "\(reason)"])
         }
@@ -110,7 +117,8 @@ public final class WatchService: Service, @unchecked Sendable {
         ])
         var renamed = 0
         do {
-            renamed = try PlaceRenamer(ingester: handler.indexer.ingester).run { Task.isCancelled }
+            let ingester = handler.indexer.ingester
+            renamed = try await onOwnThread { isCancelled in try PlaceRenamer(ingester: ingester).run(shouldStop: isCancelled) }
         } catch {
             writeFailed("places named again after a gazetteer change", error)
         }
@@ -119,13 +127,14 @@ public final class WatchService: Service, @unchecked Sendable {
         }
         setBusy(false)
         lock.withLock { phase = .watching }
-        reportOrLog(watch)
+        await reportOrLogOffThePool(watch)
         notifier.notify("STATUS=\(statusLine(watch, phase: "Watching"))")
 
         for await event in watch.events {
             setBusy(true)
             do {
-                try handler.handle(event, roots: roots)
+                let roots = self.roots
+                try await onOwnThread { _ in try self.handler.handle(event, roots: roots) }
             } catch {
                 // The catalog failed (disk full, locked too long): log it, record it, and keep watching.
                 writeFailed("a file event (\(event))", error)
@@ -134,7 +143,22 @@ public final class WatchService: Service, @unchecked Sendable {
         }
     }
 
-    /// Watchdog pings, periodic rescans of unwatched folders, and checks for roots that went away.
+    /// Watchdog pings while the pipeline is alive: a task of its own that never blocks, so neither a rescan nor a
+    /// slow catalog write holds them up (the blocking work runs on threads of its own).
+    private func pingWatchdog(_ watch: FolderWatch) async {
+        let tick: Duration = notifier.watchdogInterval.map { min($0, .seconds(5)) } ?? .seconds(5)
+        while !Task.isCancelled {
+            try? await Task.sleep(for: tick)
+            if Task.isCancelled { return }
+            if isAlive(watch) {
+                notifier.notify("WATCHDOG=1")
+            } else {
+                logger.critical("pipeline stalled; not pinging the watchdog so systemd restarts cairnd")
+            }
+        }
+    }
+
+    /// Periodic rescans of unwatched folders, checks for roots that went away, status refreshes.
     private func housekeeping(_ watch: FolderWatch) async {
         let rescanEvery = Double(lock.withLock { settings.watch.rescanMinutes } * 60)
         var lastRescan = Date()
@@ -144,20 +168,14 @@ public final class WatchService: Service, @unchecked Sendable {
         while !Task.isCancelled {
             try? await Task.sleep(for: tick)
             if Task.isCancelled { return }
-            if notifier.watchdogInterval != nil {
-                if isAlive(watch) {
-                    notifier.notify("WATCHDOG=1")
-                } else {
-                    logger.critical("pipeline stalled; not pinging the watchdog so systemd restarts cairnd")
-                }
-            }
             if Date().timeIntervalSince(lastRootCheck) >= min(60, rescanEvery) {
                 lastRootCheck = Date()
                 for root in roots where FileManager.default.fileExists(atPath: root) && !watch.isWatching(root) {
                     logger.notice("watched folder is back; watching and rescanning it", metadata: ["folder": "\(root)"])
                     install(root, in: watch)
                     do {
-                        try handler.handle(.folderAppeared(root), roots: roots)
+                        let roots = self.roots
+                        try await onOwnThread { _ in try self.handler.handle(.folderAppeared(root), roots: roots) }
                     } catch {
                         writeFailed("a watched folder that came back (\(root))", error)
                     }
@@ -169,7 +187,9 @@ public final class WatchService: Service, @unchecked Sendable {
                 if !unwatched.isEmpty {
                     logger.info("rescanning folders without a watch", metadata: ["folders": "\(unwatched.count)"])
                     do {
-                        _ = try handler.indexer.index(roots: unwatched)
+                        _ = try await onOwnThread { isCancelled in
+                            try self.handler.indexer.index(roots: unwatched, shouldStop: isCancelled)
+                        }
                     } catch {
                         writeFailed("a rescan of folders without a watch", error)
                     }
@@ -179,7 +199,7 @@ public final class WatchService: Service, @unchecked Sendable {
             // writing to the disk. A failed write not yet recorded is recorded at the next tick.
             if Date().timeIntervalSince(lastReport) >= 60 || hasUnrecordedWriteFailure {
                 lastReport = Date()
-                reportOrLog(watch)
+                await reportOrLogOffThePool(watch)
             }
         }
     }
@@ -197,7 +217,8 @@ public final class WatchService: Service, @unchecked Sendable {
             let outcome: String
             var failure: String?
             do {
-                outcome = try reload(try reloadConfiguration(), watch)
+                // Loading models and starting plugins block: on a thread of their own.
+                outcome = try await onOwnThread { _ in try self.reload(try reloadConfiguration(), watch) }
             } catch {
                 failure = "\(error)"
                 outcome = "reload failed, keeping the previous configuration and recognizers: \(error)"
@@ -208,22 +229,24 @@ public final class WatchService: Service, @unchecked Sendable {
                 return reloadCount
             }
             let result: DaemonStatus.ReloadResult = failure == nil ? .ok : .failed
-            do {
-                try catalog.updateDaemonStatus { status in
-                    status.reload = outcome
-                    status.reloadResult = result
-                    status.reloadCount = count
-                    status.reloadedAt = Date()
+            await onOwnThread { _ in
+                do {
+                    try self.catalog.updateDaemonStatus { status in
+                        status.reload = outcome
+                        status.reloadResult = result
+                        status.reloadCount = count
+                        status.reloadedAt = Date()
+                    }
+                } catch {
+                    self.writeFailed("a reload's outcome", error)
                 }
-            } catch {
-                writeFailed("a reload's outcome", error)
             }
             if failure == nil {
                 logger.notice("configuration reloaded", metadata: ["outcome": "\(outcome)"])
             } else {
                 logger.error("\(outcome)")
             }
-            reportOrLog(watch)
+            await reportOrLogOffThePool(watch)
             let phase = failure.map { "Reload failed: \($0) (the previous configuration stays). Watching" } ?? "Watching"
             notifier.notify("READY=1\nSTATUS=\(statusLine(watch, phase: phase, mentionReloadFailure: false))")
         }
@@ -350,6 +373,11 @@ public final class WatchService: Service, @unchecked Sendable {
         } catch {
             writeFailed("the daemon's status", error, replacingUnrecorded: false)
         }
+    }
+
+    /// `reportOrLog` on a thread of its own: a busy catalog can hold a write for its busy timeout (10 s).
+    private func reportOrLogOffThePool(_ watch: FolderWatch) async {
+        await onOwnThread { _ in self.reportOrLog(watch) }
     }
 
     /// A catalog write failed: logged now, and recorded in `daemon_status` (for `cairn status`) by the next report

@@ -234,6 +234,34 @@ import Testing
         #expect(waitUntil(timeout: 2) { notify.saw("STOPPING=1") })
     }
 
+    @Test func watchdogPingsKeepComingDuringALongReconcileOnOneCPU() throws {
+        let data = try Data(contentsOf: Self.small)
+        for i in 0..<8_000 {
+            FileManager.default.createFile(atPath: folder.file("photos/\(i).jpg"), contents: data)
+        }
+        let notify = try NotifySocket(path: folder.file("notify.sock"))
+        let daemon = try RunningProcess(
+            URL(fileURLWithPath: "/usr/bin/taskset"),
+            ["-c", "0", TestPaths.executable("cairnd").path, "--watch", root, "--catalog", catalogPath, "--facts-only"],
+            environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000"])
+        // What systemd received by the time the reconcile ended.
+        var received: [String] = []
+        let deadline = Date().addingTimeInterval(240)
+        while !daemon.stderr.contains("library reconciled") && Date() < deadline && daemon.process.isRunning {
+            received = notify.messages
+            usleep(20_000)
+        }
+        #expect(daemon.waitForLog("library reconciled", timeout: 1), "\(daemon.stderr.suffix(2000))")
+        let seconds = daemon.stderr.components(separatedBy: "seconds=").dropFirst().first
+            .flatMap { Double($0.prefix { $0 == "." || $0.isNumber }) } ?? 0
+        #expect(seconds >= 2, "the reconcile took \(seconds) s: too short to prove anything")
+        let afterReady = received.drop { !$0.contains("READY=1") }
+        let pings = afterReady.filter { $0 == "WATCHDOG=1" }.count
+        // A ping every 0.5 s while the reconcile runs (a watchdog of 1 s); a starved pinger sends none.
+        #expect(Double(pings) >= seconds - 1, "\(pings) pings during a reconcile of \(seconds) s")
+        #expect(daemon.stop() == 0)
+    }
+
     @Test func aCatalogWriteThatFailsIsLoggedAndShownByCairnStatus() throws {
         let config = folder.file("cairn.yaml")
         try "watch:\n  folders: [photos]\ncatalog:\n  path: cairn.sqlite\n".write(toFile: config, atomically: true, encoding: .utf8)
