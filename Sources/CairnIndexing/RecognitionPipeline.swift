@@ -147,11 +147,6 @@ public final class RecognitionPipeline: Sendable {
         for case let external as ExternalRecognizer in recognizers { external.terminate() }
     }
 
-    /// Runs every stale recognizer on one photo and stores the results.
-    public func recognize(_ work: RecognitionWork, session: BackboneSession?) {
-        recognize(batch: [work], session: session)
-    }
-
     /// Runs every stale recognizer on a batch of photos and stores the results. Each photo is decoded and run
     /// through the backbone at most once, when a recognizer first asks; each recognizer gets the batch's photos
     /// it has not seen at its version in one call, so a recognizer that gains from batching (the landmark search:

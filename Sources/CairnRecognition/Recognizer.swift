@@ -134,8 +134,6 @@ public struct LandmarkSighting: Sendable, Equatable {
 public protocol Recognizer: Sendable {
     var id: String { get }
     var version: String { get }
-    /// The settings it runs with, as `key: value` text, for status and logs.
-    var configuration: [String: String] { get }
     /// Whether it reads the backbone's features or logits. The pipeline then runs the backbone on a batch's photos
     /// before the recognizers ask (all decodes back to back, then all networks: each keeps its code and tables in
     /// the core's caches). Default true; a recognizer that never asks should say false, so its photos are not run
@@ -154,7 +152,6 @@ extension Recognizer {
 }
 
 extension Recognizer {
-    public var configuration: [String: String] { [:] }
     public var usesBackbone: Bool { true }
 }
 
