@@ -117,6 +117,9 @@ let package = Package(
             dependencies: ["Landmarks", "CairnEXIF", "CairnImaging", "CairnIndexing", "CairnInference", "CairnRecognition"]
         ),
 
+        // MARK: What an executable does first (the BLAS kernels' re-exec); for executables only.
+        .target(name: "CairnStartup", dependencies: ["CairnInference"]),
+
         // MARK: The daemon's services and the executables.
         .target(
             name: "CairnDaemon",
@@ -131,7 +134,7 @@ let package = Package(
             name: "cairnd",
             dependencies: [
                 "CairnDaemon", "CairnConfig", "CairnCatalog", "CairnIndexing", "CairnInference", "CairnPlaces",
-                "CairnImaging", "CairnRecognition", "CairnRecognizers",
+                "CairnImaging", "CairnRecognition", "CairnRecognizers", "CairnStartup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -141,7 +144,7 @@ let package = Package(
             name: "cairn",
             dependencies: [
                 "CairnCatalog", "CairnConfig", "CairnIndexing", "CairnInference", "CairnPlaces", "CairnLandmarkBuilder",
-                "Landmarks", "CairnRecognition", "CairnRecognizers",
+                "Landmarks", "CairnRecognition", "CairnRecognizers", "CairnStartup",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -151,7 +154,7 @@ let package = Package(
             name: "cairn-bench",
             dependencies: [
                 "CairnCatalog", "CairnEXIF", "CairnImaging", "CairnIndexing", "CairnInference", "COpenBLAS", "Landmarks",
-                "CairnLandmarkBuilder", "CairnRecognition", "CairnRecognizers",
+                "CairnLandmarkBuilder", "CairnRecognition", "CairnRecognizers", "CairnStartup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -8,6 +8,7 @@ import CairnInference
 import CairnPlaces
 import CairnRecognition
 import CairnRecognizers
+import CairnStartup
 import Foundation
 import Synchronization
 import Logging
@@ -42,10 +43,7 @@ extension CairnBench {
         var rounds = 0
 
         func run() throws {
-            BLAS.reexecWithBetterKernels(
-                environment: ProcessInfo.processInfo.environment,
-                cpuinfo: try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))
-            BLAS.useSingleThread()
+            Startup.useBestBLAS()
             var settings = try ConfigurationLoader.resolve(path: config).0
             if threads > 0 { settings.workers.threads = threads }
             let workers = settings.workers.threads > 0 ? settings.workers.threads : ProcessInfo.processInfo.activeProcessorCount

@@ -5,6 +5,7 @@ import CairnIndexing
 import CairnInference
 import CairnPlaces
 import CairnRecognizers
+import CairnStartup
 import Foundation
 import Logging
 
@@ -41,10 +42,7 @@ struct Index: ParsableCommand {
 
     func run() throws {
         if !factsOnly {
-            BLAS.reexecWithBetterKernels(
-                environment: ProcessInfo.processInfo.environment,
-                cpuinfo: try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))
-            BLAS.useSingleThread()
+            Startup.useBestBLAS()
         }
         try reporting(json: output.json) { () throws(CLIError) in
             let context = try WritingContext(catalogOptions)

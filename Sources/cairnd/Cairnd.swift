@@ -9,6 +9,7 @@ import CairnPlaces
 import Foundation
 import CairnRecognition
 import CairnRecognizers
+import CairnStartup
 import Logging
 import ServiceLifecycle
 
@@ -47,9 +48,7 @@ struct Cairnd: AsyncParsableCommand {
 
     func run() async throws {
         HeapPolicy.apply()
-        BLAS.reexecWithBetterKernels(
-            environment: ProcessInfo.processInfo.environment,
-            cpuinfo: try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))
+        Startup.useBestBLAS()
         let settings: CairnConfiguration
         do {
             settings = try loadSettings()
@@ -71,7 +70,6 @@ struct Cairnd: AsyncParsableCommand {
         {
             logger.warning("cannot lower CPU priority", metadata: ["niceness": "\(settings.workers.niceness)"])
         }
-        BLAS.useSingleThread()
         logger.notice("starting", metadata: [
             "blas": "\(BLAS.coreName)",
             "config": "\(config ?? (FileManager.default.fileExists(atPath: ConfigurationLoader.systemPath) ? ConfigurationLoader.systemPath : "built-in defaults"))",
