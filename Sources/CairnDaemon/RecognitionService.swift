@@ -139,7 +139,8 @@ public final class RecognitionService: Service, @unchecked Sendable {
     public func prepareReload(_ settings: CairnConfiguration) -> Result<PreparedReload, ReloadFailure> {
         let old = current
         let new = RecognitionPipeline(
-            settings: settings, catalog: old.catalog, gazetteer: old.gazetteer, registry: old.registry, logger: logger)
+            settings: settings, catalog: old.catalog, gazetteer: old.gazetteer, registry: old.registry,
+            writeFailures: old.writeFailures, logger: logger)
         let failures = new.unavailable.filter { !old.unavailable.contains($0) }
         guard failures.isEmpty else {
             new.close()
@@ -208,7 +209,11 @@ public final class RecognitionService: Service, @unchecked Sendable {
             let renamed = try pipeline.renameLandmarkPlaces()
             if renamed > 0 { logger.notice("landmark places renamed", metadata: ["photos": "\(renamed)"]) }
         } catch {
-            logger.error("cannot rename landmark places", metadata: ["reason": "\(error)"])
+            if let writeFailures = pipeline.writeFailures {
+                writeFailures.failed("landmark places named again", error)
+            } else {
+                logger.error("cannot rename landmark places", metadata: ["reason": "\(error)"])
+            }
         }
     }
 

@@ -24,8 +24,8 @@ public final class WatchService: Service, @unchecked Sendable {
     private var reloadFailure: String?
     /// What `cairn status` shows the daemon doing.
     private var phase = DaemonStatus.State.starting
-    /// The last catalog write that failed and is not yet recorded in `daemon_status`.
-    private var unrecordedWriteFailure: (failure: String, at: Date)?
+    /// Catalog writes that failed (here, or in recognition), recorded in `daemon_status` by the next report.
+    private let writeFailures: CatalogWriteFailures
     private var reloadCount = 0
     private var settings: CairnConfiguration
     private var lastProgress = Date()
@@ -36,8 +36,9 @@ public final class WatchService: Service, @unchecked Sendable {
     public init(
         settings: CairnConfiguration, indexer: LibraryIndexer, notifier: SystemdNotifier, logger: Logger,
         reloadConfiguration: ConfigurationSource? = nil, logLevel: LogLevelBox? = nil,
-        recognition: RecognitionService? = nil
+        recognition: RecognitionService? = nil, writeFailures: CatalogWriteFailures? = nil
     ) {
+        self.writeFailures = writeFailures ?? CatalogWriteFailures(logger: logger)
         self.recognition = recognition
         self.settings = settings
         self.handler = WatchEventHandler(indexer: indexer, logger: logger)
@@ -341,7 +342,8 @@ public final class WatchService: Service, @unchecked Sendable {
 
     /// Refreshes what `cairn status` shows about the daemon (and a failed write not yet recorded).
     private func report(_ watch: FolderWatch, starting: Bool = false) throws {
-        let (folders, failure, state) = lock.withLock { (settings.watch.folders, unrecordedWriteFailure, phase) }
+        let (folders, state) = lock.withLock { (settings.watch.folders, phase) }
+        let failure = writeFailures.unrecorded
         let watches = watch.watchCount, unwatched = watch.unwatchedFolders.count
         let now = Date()
         try catalog.updateDaemonStatus(now: now) { status in
@@ -357,13 +359,11 @@ public final class WatchService: Service, @unchecked Sendable {
                 status.reloadCount = 0
             }
             if let failure {
-                status.writeFailure = failure.failure
+                status.writeFailure = failure.description
                 status.writeFailedAt = failure.at
             }
         }
-        lock.withLock {
-            if unrecordedWriteFailure?.at == failure?.at { unrecordedWriteFailure = nil }
-        }
+        if let failure { writeFailures.recorded(failure) }
     }
 
     /// `report`, its own failure logged and kept to be recorded later.
@@ -383,16 +383,10 @@ public final class WatchService: Service, @unchecked Sendable {
     /// A catalog write failed: logged now, and recorded in `daemon_status` (for `cairn status`) by the next report
     /// that succeeds; the daemon carries on.
     private func writeFailed(_ what: String, _ error: any Error, replacingUnrecorded: Bool = true) {
-        logger.error("cannot write to the catalog", metadata: ["write": "\(what)", "reason": "\(error)"])
-        lock.withLock {
-            // A status refresh that fails while an earlier failure waits to be recorded keeps the earlier one.
-            if replacingUnrecorded || unrecordedWriteFailure == nil {
-                unrecordedWriteFailure = (failure: "\(what): \(error)", at: Date())
-            }
-        }
+        writeFailures.failed(what, error, replacingUnrecorded: replacingUnrecorded)
     }
 
-    private var hasUnrecordedWriteFailure: Bool { lock.withLock { unrecordedWriteFailure != nil } }
+    private var hasUnrecordedWriteFailure: Bool { writeFailures.unrecorded != nil }
 }
 
 /// Why a reload was refused.

@@ -32,6 +32,8 @@ public final class RecognitionPipeline: Sendable {
     public let gazetteer: Gazetteer?
     /// The built-in recognizers this build offers (a reload builds its new set from the same).
     public let registry: RecognizerRegistry
+    /// Where a catalog write that fails is logged and kept for `cairn status` (nil: logged only).
+    public let writeFailures: CatalogWriteFailures?
     let maxCityDistanceKm: Double
     let decoder: ImageDecoder
     let logger: Logger
@@ -42,10 +44,11 @@ public final class RecognitionPipeline: Sendable {
     /// placed by its landmark lands in the same country and city album as a photo with GPS there.
     public init(
         settings: CairnConfiguration, catalog: Catalog, gazetteer: Gazetteer?, registry: RecognizerRegistry,
-        logger: Logger
+        writeFailures: CatalogWriteFailures? = nil, logger: Logger
     ) {
         self.catalog = catalog
         self.registry = registry
+        self.writeFailures = writeFailures
         self.logger = logger
         self.gazetteer = gazetteer
         maxCityDistanceKm = settings.places.maxCityDistanceKm
@@ -189,9 +192,13 @@ public final class RecognitionPipeline: Sendable {
         do {
             try catalog.store(writes)
         } catch {
-            logger.error("cannot store recognition", metadata: [
-                "photo.path": "\(works.first?.path ?? "")", "photos": "\(works.count)", "reason": "\(error)",
-            ])
+            if let writeFailures {
+                writeFailures.failed("the recognition of \(works.count) photos from \(works.first?.path ?? "")", error)
+            } else {
+                logger.error("cannot store recognition", metadata: [
+                    "photo.path": "\(works.first?.path ?? "")", "photos": "\(works.count)", "reason": "\(error)",
+                ])
+            }
         }
     }
 
@@ -237,7 +244,11 @@ public final class RecognitionPipeline: Sendable {
         do {
             try catalog.setRecognizerStatus(id: id, enabled: false, status: reason)
         } catch {
-            logger.error("cannot record a recognizer's status", metadata: ["recognizer.id": "\(id)", "reason": "\(error)"])
+            if let writeFailures {
+                writeFailures.failed("the status of recognizer \(id)", error)
+            } else {
+                logger.error("cannot record a recognizer's status", metadata: ["recognizer.id": "\(id)", "reason": "\(error)"])
+            }
         }
     }
 

@@ -96,8 +96,11 @@ struct Cairnd: AsyncParsableCommand {
             catalog: store, gazetteer: gazetteer, maxCityDistanceKm: settings.places.maxCityDistanceKm,
             maxPixels: settings.watch.maxPixels, logger: logger)
         let options = self
+        // Catalog writes that fail, in watching or in recognition: logged, and shown by `cairn status`.
+        let writeFailures = CatalogWriteFailures(logger: logger)
         let pipeline = RecognitionPipeline(
-            settings: settings, catalog: store, gazetteer: gazetteer, registry: .builtIn, logger: logger)
+            settings: settings, catalog: store, gazetteer: gazetteer, registry: .builtIn, writeFailures: writeFailures,
+            logger: logger)
         if let model = pipeline.model {
             logger.info("backbone loaded", metadata: [
                 "model": "\(model.version)", "kernels": "\(model.instructionSet)", "jpeg": "\(JPEGDecoder.engines)",
@@ -110,7 +113,8 @@ struct Cairnd: AsyncParsableCommand {
             settings: settings,
             indexer: LibraryIndexer(ingester: ingester, purgeRemovedAfterDays: settings.catalog.purgeRemovedAfterDays),
             notifier: SystemdNotifier(environment: ProcessInfo.processInfo.environment), logger: logger,
-            reloadConfiguration: { try options.loadSettings() }, logLevel: levelBox, recognition: recognition)
+            reloadConfiguration: { try options.loadSettings() }, logLevel: levelBox, recognition: recognition,
+            writeFailures: writeFailures)
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: service), .init(service: recognition)],
