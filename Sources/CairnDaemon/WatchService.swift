@@ -119,7 +119,9 @@ public final class WatchService: Service, @unchecked Sendable {
         var renamed = 0
         do {
             let ingester = handler.indexer.ingester
-            renamed = try await onOwnThread { isCancelled in try PlaceRenamer(ingester: ingester).run(shouldStop: isCancelled) }
+            renamed = try await onOwnThread { isCancelled in
+                try PlaceRenamer(ingester: ingester).run(shouldStop: isCancelled)
+            }
         } catch {
             writeFailed("places named again after a gazetteer change", error)
         }

@@ -113,9 +113,9 @@ public final class RecognitionPipeline: Sendable {
     /// (country without its code, no region), when the loaded pack still has the landmark; returns how many. A
     /// catalog from an earlier version then shows one album per country without running any recognizer again.
     public func renameLandmarkPlaces() throws(CatalogError) -> Int {
-        guard gazetteer != nil, let recognizer = recognizers.lazy.compactMap({ $0 as? any LandmarkLocating }).first else {
-            return 0
-        }
+        guard gazetteer != nil,
+            let recognizer = recognizers.lazy.compactMap({ $0 as? any LandmarkLocating }).first
+        else { return 0 }
         let landmarks = recognizer.landmarkLocations()
         var after: Int64 = 0, renamed = 0
         while true {

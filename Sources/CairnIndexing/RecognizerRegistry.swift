@@ -7,7 +7,8 @@ import CairnRecognition
 /// `command:` is an external plugin and needs no entry.
 public struct RecognizerRegistry: Sendable {
     /// Builds one configured recognizer, or says why it cannot load.
-    public typealias Build = @Sendable (RecognizerConfiguration, RecognizerFactory.Context) throws(RecognizerFactory.LoadError)
+    public typealias Build =
+        @Sendable (RecognizerConfiguration, RecognizerFactory.Context) throws(RecognizerFactory.LoadError)
         -> any Recognizer
 
     private var builders: [String: Build] = [:]

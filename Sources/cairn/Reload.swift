@@ -53,7 +53,9 @@ struct Reload: ParsableCommand {
             let accepted = after.reloadResult == .ok
             let outcome = after.reload ?? "no outcome recorded"
             // A refused reload is an error: one line on stderr, and {"error": …} with --json.
-            guard accepted else { throw CLIError(code: "reloadFailed", message: "cairnd (pid \(pid)): \(outcome)", exitCode: ExitStatus.failure) }
+            guard accepted else {
+                throw CLIError(code: "reloadFailed", message: "cairnd (pid \(pid)): \(outcome)", exitCode: ExitStatus.failure)
+            }
             if output.json {
                 printJSON(ReloadReport(pid: pid, outcome: outcome, at: after.reloadedAt.map(DaemonStatus.text)))
             } else {
