@@ -83,6 +83,8 @@ let package = Package(
         .target(name: "CairnCatalog", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "CairnConfig", dependencies: ["Yams"]),
         .target(name: "CairnRecognition"),
+        // Which file names are photos: for the folder walks and the inotify watcher.
+        .target(name: "CairnPhotoNames"),
         // External recognizer plugins: programs speaking JSON lines, supervised (docs/PLUGINS.md).
         .target(
             name: "CairnPluginHost",
@@ -98,10 +100,16 @@ let package = Package(
             name: "CairnIndexing",
             dependencies: [
                 "CairnCatalog", "CairnConfig", "CairnEXIF", "CairnImaging", "CairnInference", "CairnPlaces",
-                "CairnRecognition", "CairnPluginHost", "SceneTagger", "Landmarks",
+                "CairnPhotoNames", "CairnRecognition", "CairnPluginHost",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+
+        // MARK: The registry of built-in recognizers, for the executables (the composition root): no library
+        // depends on a plugin.
+        .target(
+            name: "CairnRecognizers",
+            dependencies: ["CairnConfig", "CairnIndexing", "CairnRecognition", "SceneTagger", "Landmarks"]),
 
         // MARK: Building and evaluating landmark packs (`cairn landmarks …`).
         .target(
@@ -109,12 +117,14 @@ let package = Package(
             dependencies: ["Landmarks", "CairnEXIF", "CairnImaging", "CairnIndexing", "CairnInference", "CairnRecognition"]
         ),
 
+        // MARK: What an executable does first (the BLAS kernels' re-exec); for executables only.
+        .target(name: "CairnStartup", dependencies: ["CairnInference"]),
+
         // MARK: The daemon's services and the executables.
         .target(
             name: "CairnDaemon",
             dependencies: [
-                "CairnCatalog", "CairnConfig", "CairnIndexing", "CairnPlaces", "CairnRecognition", "CairnImaging",
-                "CairnInference", "SceneTagger",
+                "CairnCatalog", "CairnConfig", "CairnIndexing", "CairnInference", "CairnPhotoNames",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -124,7 +134,7 @@ let package = Package(
             name: "cairnd",
             dependencies: [
                 "CairnDaemon", "CairnConfig", "CairnCatalog", "CairnIndexing", "CairnInference", "CairnPlaces",
-                "CairnImaging", "CairnRecognition", "SceneTagger",
+                "CairnImaging", "CairnRecognition", "CairnRecognizers", "CairnStartup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -134,7 +144,7 @@ let package = Package(
             name: "cairn",
             dependencies: [
                 "CairnCatalog", "CairnConfig", "CairnIndexing", "CairnInference", "CairnPlaces", "CairnLandmarkBuilder",
-                "Landmarks", "CairnRecognition",
+                "Landmarks", "CairnRecognition", "CairnRecognizers", "CairnStartup",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -144,7 +154,7 @@ let package = Package(
             name: "cairn-bench",
             dependencies: [
                 "CairnCatalog", "CairnEXIF", "CairnImaging", "CairnIndexing", "CairnInference", "COpenBLAS", "Landmarks",
-                "CairnLandmarkBuilder",
+                "CairnLandmarkBuilder", "CairnRecognition", "CairnRecognizers", "CairnStartup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -168,7 +178,12 @@ let package = Package(
             name: "CairnLeafTests",
             dependencies: ["CairnEXIF", "CairnImaging", "CairnPlaces", "CairnInference", "CairnTesting"]
         ),
-        .testTarget(name: "CairnIndexingTests", dependencies: ["CairnIndexing", "CairnCatalog", "CairnTesting"]),
+        .testTarget(
+            name: "CairnIndexingTests",
+            dependencies: [
+                "CairnIndexing", "CairnCatalog", "CairnConfig", "CairnRecognition", "CairnTesting",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(
             name: "CairnEndToEndTests",
             dependencies: ["CairnCatalog", "CairnTesting"]

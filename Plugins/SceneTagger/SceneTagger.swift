@@ -18,8 +18,6 @@ public struct SceneTagger: Recognizer {
         version = "scene-tags/\(Self.codeVersion) \(backboneVersion) min-score=\(minScore) max-tags=\(maxTags)"
     }
 
-    public var configuration: [String: String] { ["min-score": "\(minScore)", "max-tags": "\(maxTags)"] }
-
     public func recognize(_ photo: PhotoAnalysis) throws -> [Observation] {
         let logits = try photo.backbone.logits()
         guard logits.count == imageNetClasses.count else {

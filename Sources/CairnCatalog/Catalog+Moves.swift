@@ -52,26 +52,4 @@ extension Catalog {
             try PhotoRecord.fetchAll(db, sql: "SELECT * FROM photos WHERE state = 'removed'")
         }
     }
-
-    /// Records what the daemon reports about itself (merged with what it reported before).
-    public func setDaemonStatus(_ values: [String: String], now: Date = Date()) throws(CatalogError) {
-        try write { db in
-            for (key, value) in values {
-                try db.execute(
-                    sql: "INSERT OR REPLACE INTO daemon_status (key, value, updatedAt) VALUES (?, ?, ?)",
-                    arguments: [key, value, now])
-            }
-        }
-    }
-
-    /// What the daemon last reported about itself.
-    public func daemonStatus() throws(CatalogError) -> [String: String] {
-        try read { db in try Self.daemonStatus(db) }
-    }
-
-    static func daemonStatus(_ db: Database) throws -> [String: String] {
-        Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT key, value FROM daemon_status").map {
-            ($0["key"] as String, $0["value"] as String)
-        })
-    }
 }

@@ -203,15 +203,17 @@ extension Catalog {
     /// until `purgeRemoved(before:)`. Returns how many were marked.
     @discardableResult
     public func markRemoved(path: String, now: Date = Date()) throws(CatalogError) -> Int {
-        try write { db in
-            try db.execute(
-                sql: """
-                    UPDATE photos SET state = 'removed', removedAt = ?, updatedAt = ?
-                    WHERE state <> 'removed' AND (path = ? OR substr(path, 1, ?) = ?)
-                    """,
-                arguments: [now, now, path, path.utf8.count + 1, path + "/"])
-            return db.changesCount
-        }
+        try write { db in try Self.markRemoved(db, path: path, now: now) }
+    }
+
+    static func markRemoved(_ db: Database, path: String, now: Date) throws -> Int {
+        try db.execute(
+            sql: """
+                UPDATE photos SET state = 'removed', removedAt = ?, updatedAt = ?
+                WHERE state <> 'removed' AND (path = ? OR substr(path, 1, ?) = ?)
+                """,
+            arguments: [now, now, path, path.utf8.count + 1, path + "/"])
+        return db.changesCount
     }
 
     /// Deletes photos removed before `date`, with their facts, places, tags and recognition state.
@@ -225,11 +227,28 @@ extension Catalog {
     /// Records the recognizers loaded now; their versions decide which photos are stale. Recognizers not in the list
     /// (no longer configured, or disabled) are turned off; their tags stay.
     public func registerRecognizers(_ recognizers: [RecognizerRecord]) throws(CatalogError) {
+        try write { db in try Self.registerRecognizers(db, recognizers) }
+    }
+
+    static func registerRecognizers(_ db: Database, _ recognizers: [RecognizerRecord]) throws {
+        try db.execute(sql: "UPDATE recognizers SET enabled = 0, status = 'not enabled in the configuration' WHERE enabled")
+        for recognizer in recognizers {
+            try recognizer.upsert(db)
+        }
+    }
+
+    /// What a reload changes in the catalog, in one transaction, so that a reload is applied whole or not at all:
+    /// the recognizers it loaded (nil: left as they are) and the photos under the folders it stops watching, marked
+    /// removed. Returns how many photos were marked.
+    @discardableResult
+    public func commitReload(
+        recognizers: [RecognizerRecord]?, removedFolders: [String], now: Date = Date()
+    ) throws(CatalogError) -> Int {
         try write { db in
-            try db.execute(sql: "UPDATE recognizers SET enabled = 0, status = 'not enabled in the configuration' WHERE enabled")
-            for recognizer in recognizers {
-                try recognizer.upsert(db)
-            }
+            if let recognizers { try Self.registerRecognizers(db, recognizers) }
+            var removed = 0
+            for folder in removedFolders { removed += try Self.markRemoved(db, path: folder, now: now) }
+            return removed
         }
     }
 

@@ -29,9 +29,9 @@ public struct CatalogStatus: Codable, Sendable, Equatable {
     public var queue: Int
     public var recognizers: [Recognizer]
     public var lastErrors: [Problem]
-    /// What the daemon last reported about itself (pid, state, folders, watches, reload outcome); empty when no
-    /// daemon ever ran on this catalog.
-    public var daemon: [String: String]
+    /// What the daemon last reported about itself (pid, state, folders, watches, reload outcome, the last failed
+    /// catalog write); empty when no daemon ever ran on this catalog.
+    public var daemon: DaemonStatus
 }
 
 /// The album tree: country ▸ city ▸ landmark, each with its photo count.

@@ -1,4 +1,4 @@
-import CairnIndexing
+import CairnPhotoNames
 import Foundation
 
 #if canImport(Glibc)
@@ -251,7 +251,7 @@ public final class FolderWatch: @unchecked Sendable {
             }
             return
         }
-        let relevant = isFolder ? !name.hasPrefix(".") : PhotoFiles.isPhoto(name: name)
+        let relevant = isFolder ? !name.hasPrefix(".") : PhotoNames.isPhoto(name: name)
         if mask & UInt32(IN_CREATE) != 0 {
             // New files are taken at IN_CLOSE_WRITE; a new folder is watched first, then scanned.
             if isFolder && relevant {
@@ -280,7 +280,7 @@ public final class FolderWatch: @unchecked Sendable {
             if let from {
                 let fromRelevant = from.isFolder
                     ? !URL(fileURLWithPath: from.path).lastPathComponent.hasPrefix(".")
-                    : PhotoFiles.isPhoto(name: URL(fileURLWithPath: from.path).lastPathComponent)
+                    : PhotoNames.isPhoto(name: URL(fileURLWithPath: from.path).lastPathComponent)
                 switch (fromRelevant, relevant) {
                 case (true, true):
                     if isFolder {
@@ -324,7 +324,7 @@ public final class FolderWatch: @unchecked Sendable {
         }
         for move in expired {
             let name = URL(fileURLWithPath: move.path).lastPathComponent
-            guard move.isFolder ? !name.hasPrefix(".") : PhotoFiles.isPhoto(name: name) else { continue }
+            guard move.isFolder ? !name.hasPrefix(".") : PhotoNames.isPhoto(name: name) else { continue }
             if move.isFolder { forgetWatches(under: move.path) }
             emit(.removed(move.path))
         }

@@ -15,10 +15,10 @@ import ServiceLifecycle
 /// A reload builds a whole new pipeline beside the current one and swaps it in only if everything loaded; photos in
 /// flight finish on the old one, which is then closed.
 public final class RecognitionService: Service, @unchecked Sendable {
-    /// The outcome of a reload, for the log, `cairn status` and `cairn reload`.
-    public struct ReloadOutcome: Sendable {
-        public var accepted: Bool
+    /// Why a new set of recognizers was refused.
+    public struct ReloadFailure: Error, Sendable, CustomStringConvertible {
         public var message: String
+        public var description: String { message }
     }
 
     private let lock = NSLock()
@@ -103,7 +103,7 @@ public final class RecognitionService: Service, @unchecked Sendable {
                 for worker in 0..<workers {
                     let session = sessions[worker]
                     group.addTask {
-                        await self.onThread {
+                        await onOwnThread { _ in
                             var count = 0
                             while self.isCurrent(generation) && !self.isStopping, let chunk = feed.next() {
                                 pipeline.recognize(batch: chunk, session: session)
@@ -124,24 +124,40 @@ public final class RecognitionService: Service, @unchecked Sendable {
         }
     }
 
-    /// Loads the recognizers `settings` configures beside the current ones and swaps them in if every one that
-    /// loads now still loads (a recognizer already unavailable for the same reason does not block a reload). On
-    /// failure the new set is closed and the current one stays.
-    public func reload(_ settings: CairnConfiguration) -> ReloadOutcome {
+    /// A set of recognizers loaded beside the current ones and not yet in use: `commit` swaps it in (after its
+    /// `records` were written to the catalog), `discard` closes it. Made by `prepareReload`.
+    public struct PreparedReload: Sendable {
+        let new: RecognitionPipeline
+        let old: RecognitionPipeline
+        /// The recognizers' rows for the catalog (`Catalog.commitReload`).
+        public var records: [RecognizerRecord] { new.records }
+    }
+
+    /// Loads the recognizers `settings` configures beside the current ones, changing nothing else: fails, the new set
+    /// closed, if a recognizer that loads now does not load any more (one already unavailable for the same reason
+    /// does not block a reload).
+    public func prepareReload(_ settings: CairnConfiguration) -> Result<PreparedReload, ReloadFailure> {
         let old = current
-        let new = RecognitionPipeline(settings: settings, catalog: old.catalog, gazetteer: old.gazetteer, logger: logger)
+        let new = RecognitionPipeline(
+            settings: settings, catalog: old.catalog, gazetteer: old.gazetteer, registry: old.registry,
+            writeFailures: old.writeFailures, logger: logger)
         let failures = new.unavailable.filter { !old.unavailable.contains($0) }
         guard failures.isEmpty else {
             new.close()
-            return ReloadOutcome(
-                accepted: false, message: failures.map { "\($0.id): \($0.reason)" }.joined(separator: "; "))
+            return .failure(ReloadFailure(message: failures.map { "\($0.id): \($0.reason)" }.joined(separator: "; ")))
         }
-        do {
-            try new.register()
-        } catch {
-            new.close()
-            return ReloadOutcome(accepted: false, message: "cannot record the recognizers: \(error)")
-        }
+        return .success(PreparedReload(new: new, old: old))
+    }
+
+    /// Closes a prepared set that will not be used.
+    public func discard(_ prepared: PreparedReload) {
+        prepared.new.close()
+    }
+
+    /// Swaps a prepared set in, once the catalog holds its records; the old set's photos in flight finish, then it is
+    /// closed. Returns what changed, for the log, `cairn status` and `cairn reload`.
+    public func commit(_ prepared: PreparedReload) -> String {
+        let (old, new) = (prepared.old, prepared.new)
         lock.withLock {
             pipeline = new
             generation += 1
@@ -162,7 +178,7 @@ public final class RecognitionService: Service, @unchecked Sendable {
         changes += old.recognizers.map(\.id).filter { !newIds.contains($0) }.map { "\($0) removed" }
         let queued = (try? new.catalog.status(errorLimit: 0).queue).map { ", \($0) photos queued" } ?? ""
         let summary = changes.isEmpty ? "recognizers unchanged" : "recognizers: " + changes.joined(separator: ", ")
-        return ReloadOutcome(accepted: true, message: summary + queued)
+        return summary + queued
     }
 
     private func isCurrent(_ generation: Int) -> Bool { lock.withLock { self.generation == generation } }
@@ -193,16 +209,14 @@ public final class RecognitionService: Service, @unchecked Sendable {
             let renamed = try pipeline.renameLandmarkPlaces()
             if renamed > 0 { logger.notice("landmark places renamed", metadata: ["photos": "\(renamed)"]) }
         } catch {
-            logger.error("cannot rename landmark places", metadata: ["reason": "\(error)"])
+            if let writeFailures = pipeline.writeFailures {
+                writeFailures.failed("landmark places named again", error)
+            } else {
+                logger.error("cannot rename landmark places", metadata: ["reason": "\(error)"])
+            }
         }
     }
 
-    /// Runs blocking work on a thread outside Swift's cooperative pool.
-    private func onThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(returning: body()) }
-        }
-    }
 }
 
 extension RecognitionService {

@@ -23,8 +23,6 @@ public struct SystemdNotifier: Sendable {
         }
     }
 
-    public var isActive: Bool { socketPath != nil }
-
     /// Sends `state` (such as "READY=1\nSTATUS=Watching 3 folders"). Failures are returned, never fatal.
     @discardableResult
     public func notify(_ state: String) -> Bool {

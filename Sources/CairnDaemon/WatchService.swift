@@ -22,6 +22,10 @@ public final class WatchService: Service, @unchecked Sendable {
     private let recognition: RecognitionService?
     private let lock = NSLock()
     private var reloadFailure: String?
+    /// What `cairn status` shows the daemon doing.
+    private var phase = DaemonStatus.State.starting
+    /// Catalog writes that failed (here, or in recognition), recorded in `daemon_status` by the next report.
+    private let writeFailures: CatalogWriteFailures
     private var reloadCount = 0
     private var settings: CairnConfiguration
     private var lastProgress = Date()
@@ -32,8 +36,9 @@ public final class WatchService: Service, @unchecked Sendable {
     public init(
         settings: CairnConfiguration, indexer: LibraryIndexer, notifier: SystemdNotifier, logger: Logger,
         reloadConfiguration: ConfigurationSource? = nil, logLevel: LogLevelBox? = nil,
-        recognition: RecognitionService? = nil
+        recognition: RecognitionService? = nil, writeFailures: CatalogWriteFailures? = nil
     ) {
+        self.writeFailures = writeFailures ?? CatalogWriteFailures(logger: logger)
         self.recognition = recognition
         self.settings = settings
         self.handler = WatchEventHandler(indexer: indexer, logger: logger)
@@ -51,7 +56,7 @@ public final class WatchService: Service, @unchecked Sendable {
         let watch = try FolderWatch(maxWatches: lock.withLock { settings.watch.maxWatches })
         for root in roots { install(root, in: watch) }
         watch.start()
-        try report(watch, state: "starting")
+        try report(watch, starting: true)
         notifier.notify("READY=1\nSTATUS=\(statusLine(watch, phase: "Reconciling the catalog with the disk"))")
         logger.notice("watching", metadata: [
             "folders": "\(roots.count)", "watches": "\(watch.watchCount)",
@@ -63,6 +68,9 @@ public final class WatchService: Service, @unchecked Sendable {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await self.reconcileThenFollow(watch) }
                     group.addTask { await self.housekeeping(watch) }
+                    if self.notifier.watchdogInterval != nil {
+                        group.addTask { await self.pingWatchdog(watch) }
+                    }
                     group.addTask { try await self.reloads(hangups, watch) }
                     // The first child to end (on shutdown, or with a catalog error) ends the others.
                     try await group.next()
@@ -74,7 +82,11 @@ public final class WatchService: Service, @unchecked Sendable {
         }
         notifier.notify("STOPPING=1\nSTATUS=Stopping")
         watch.stop()
-        try? catalog.setDaemonStatus(["state": "stopped"])
+        do {
+            try catalog.updateDaemonStatus { $0.state = .stopped }
+        } catch {
+            writeFailed("the daemon's stop", error)
+        }
         logger.info("watch service stopped")
     }
 
@@ -82,15 +94,19 @@ public final class WatchService: Service, @unchecked Sendable {
 
     private func reconcileThenFollow(_ watch: FolderWatch) async throws {
         setBusy(true)
-        var lastStatus = Date.distantPast
-        let summary = try handler.indexer.index(
-            roots: roots, shouldStop: { Task.isCancelled },
-            progress: { progress in
-                self.touch()
-                guard Date().timeIntervalSince(lastStatus) >= 2 else { return }
-                lastStatus = Date()
-                self.notifier.notify("STATUS=Indexing \(progress.done)/\(progress.total)")
-            })
+        let roots = self.roots
+        // Blocking work (a walk of every folder, catalog writes) on a thread of its own: see `onOwnThread`.
+        let summary = try await onOwnThread { isCancelled in
+            var lastStatus = Date.distantPast
+            return try self.handler.indexer.index(
+                roots: roots, shouldStop: isCancelled,
+                progress: { progress in
+                    self.touch()
+                    guard Date().timeIntervalSince(lastStatus) >= 2 else { return }
+                    lastStatus = Date()
+                    self.notifier.notify("STATUS=Indexing \(progress.done)/\(progress.total)")
+                })
+        }
         for (folder, reason) in summary.unreadableFolders {
             logger.error("cannot read folder", metadata: ["folder": "\(folder)", "reason": "\(reason)"])
         }
@@ -100,27 +116,52 @@ public final class WatchService: Service, @unchecked Sendable {
             "unsupported": "\(summary.unsupported.count)", "removed": "\(summary.removed)",
             "purged": "\(summary.purged)", "seconds": "\(String(format: "%.1f", summary.seconds))",
         ])
-        let renamed = try PlaceRenamer(ingester: handler.indexer.ingester).run { Task.isCancelled }
+        var renamed = 0
+        do {
+            let ingester = handler.indexer.ingester
+            renamed = try await onOwnThread { isCancelled in
+                try PlaceRenamer(ingester: ingester).run(shouldStop: isCancelled)
+            }
+        } catch {
+            writeFailed("places named again after a gazetteer change", error)
+        }
         if renamed > 0 {
             logger.notice("places renamed", metadata: ["photos": "\(renamed)", "gazetteer": "\(handler.indexer.ingester.gazetteer.version)"])
         }
         setBusy(false)
-        try report(watch, state: "watching")
+        lock.withLock { phase = .watching }
+        await reportOrLogOffThePool(watch)
         notifier.notify("STATUS=\(statusLine(watch, phase: "Watching"))")
 
         for await event in watch.events {
             setBusy(true)
             do {
-                try handler.handle(event, roots: roots)
+                let roots = self.roots
+                try await onOwnThread { _ in try self.handler.handle(event, roots: roots) }
             } catch {
-                // The catalog failed (disk full, locked too long): log it and keep watching.
-                logger.error("cannot record a file event", metadata: ["event": "\(event)", "reason": "\(error)"])
+                // The catalog failed (disk full, locked too long): log it, record it, and keep watching.
+                writeFailed("a file event (\(event))", error)
             }
             setBusy(false)
         }
     }
 
-    /// Watchdog pings, periodic rescans of unwatched folders, and checks for roots that went away.
+    /// Watchdog pings while the pipeline is alive: a task of its own that never blocks, so neither a rescan nor a
+    /// slow catalog write holds them up (the blocking work runs on threads of its own).
+    private func pingWatchdog(_ watch: FolderWatch) async {
+        let tick: Duration = notifier.watchdogInterval.map { min($0, .seconds(5)) } ?? .seconds(5)
+        while !Task.isCancelled {
+            try? await Task.sleep(for: tick)
+            if Task.isCancelled { return }
+            if isAlive(watch) {
+                notifier.notify("WATCHDOG=1")
+            } else {
+                logger.critical("pipeline stalled; not pinging the watchdog so systemd restarts cairnd")
+            }
+        }
+    }
+
+    /// Periodic rescans of unwatched folders, checks for roots that went away, status refreshes.
     private func housekeeping(_ watch: FolderWatch) async {
         let rescanEvery = Double(lock.withLock { settings.watch.rescanMinutes } * 60)
         var lastRescan = Date()
@@ -130,19 +171,17 @@ public final class WatchService: Service, @unchecked Sendable {
         while !Task.isCancelled {
             try? await Task.sleep(for: tick)
             if Task.isCancelled { return }
-            if notifier.watchdogInterval != nil {
-                if isAlive(watch) {
-                    notifier.notify("WATCHDOG=1")
-                } else {
-                    logger.critical("pipeline stalled; not pinging the watchdog so systemd restarts cairnd")
-                }
-            }
             if Date().timeIntervalSince(lastRootCheck) >= min(60, rescanEvery) {
                 lastRootCheck = Date()
                 for root in roots where FileManager.default.fileExists(atPath: root) && !watch.isWatching(root) {
                     logger.notice("watched folder is back; watching and rescanning it", metadata: ["folder": "\(root)"])
                     install(root, in: watch)
-                    try? handler.handle(.folderAppeared(root), roots: roots)
+                    do {
+                        let roots = self.roots
+                        try await onOwnThread { _ in try self.handler.handle(.folderAppeared(root), roots: roots) }
+                    } catch {
+                        writeFailed("a watched folder that came back (\(root))", error)
+                    }
                 }
             }
             if Date().timeIntervalSince(lastRescan) >= rescanEvery {
@@ -150,14 +189,20 @@ public final class WatchService: Service, @unchecked Sendable {
                 let unwatched = watch.unwatchedFolders
                 if !unwatched.isEmpty {
                     logger.info("rescanning folders without a watch", metadata: ["folders": "\(unwatched.count)"])
-                    _ = try? handler.indexer.index(roots: unwatched)
+                    do {
+                        _ = try await onOwnThread { isCancelled in
+                            try self.handler.indexer.index(roots: unwatched, shouldStop: isCancelled)
+                        }
+                    } catch {
+                        writeFailed("a rescan of folders without a watch", error)
+                    }
                 }
             }
             // Refresh what `cairn status` shows once a minute, not every tick: an idle daemon should not keep
-            // writing to the disk.
-            if Date().timeIntervalSince(lastReport) >= 60 {
+            // writing to the disk. A failed write not yet recorded is recorded at the next tick.
+            if Date().timeIntervalSince(lastReport) >= 60 || hasUnrecordedWriteFailure {
                 lastReport = Date()
-                try? report(watch, state: nil)
+                await reportOrLogOffThePool(watch)
             }
         }
     }
@@ -175,7 +220,8 @@ public final class WatchService: Service, @unchecked Sendable {
             let outcome: String
             var failure: String?
             do {
-                outcome = try reload(try reloadConfiguration(), watch)
+                // Loading models and starting plugins block: on a thread of their own.
+                outcome = try await onOwnThread { _ in try self.reload(try reloadConfiguration(), watch) }
             } catch {
                 failure = "\(error)"
                 outcome = "reload failed, keeping the previous configuration and recognizers: \(error)"
@@ -185,45 +231,67 @@ public final class WatchService: Service, @unchecked Sendable {
                 reloadCount += 1
                 return reloadCount
             }
-            try? catalog.setDaemonStatus([
-                "reload": outcome, "reloadResult": failure == nil ? "ok" : "failed", "reloadCount": "\(count)",
-                "reloadedAt": ISO8601DateFormatter().string(from: Date()),
-            ])
+            let result: DaemonStatus.ReloadResult = failure == nil ? .ok : .failed
+            await onOwnThread { _ in
+                do {
+                    try self.catalog.updateDaemonStatus { status in
+                        status.reload = outcome
+                        status.reloadResult = result
+                        status.reloadCount = count
+                        status.reloadedAt = Date()
+                    }
+                } catch {
+                    self.writeFailed("a reload's outcome", error)
+                }
+            }
             if failure == nil {
                 logger.notice("configuration reloaded", metadata: ["outcome": "\(outcome)"])
             } else {
                 logger.error("\(outcome)")
             }
-            try? report(watch, state: nil)
+            await reportOrLogOffThePool(watch)
             let phase = failure.map { "Reload failed: \($0) (the previous configuration stays). Watching" } ?? "Watching"
             notifier.notify("READY=1\nSTATUS=\(statusLine(watch, phase: phase, mentionReloadFailure: false))")
         }
     }
 
-    /// Applies a re-read configuration: the recognizers first (loaded beside the current ones and swapped in only if
-    /// all load), then folders and log level. Throws, changing nothing, if the recognizers cannot be swapped.
+    /// Applies a re-read configuration whole, or nothing of it. Prepares first: the recognizers loaded beside the
+    /// current ones (nothing in use changes). Then the catalog's part in one transaction: the recognizers' versions
+    /// and the photos of folders no longer watched marked removed. Only then what cannot fail: the recognizers swapped
+    /// in, watches, folders and log level. Throws, having changed nothing, if a step before that fails. The scan of
+    /// an added folder comes after, like a file event: a failure there is logged and recorded, the folder stays.
     private func reload(_ new: CairnConfiguration, _ watch: FolderWatch) throws -> String {
-        var recognizers = ""
+        var prepared: RecognitionService.PreparedReload?
         if let recognition {
-            let outcome = recognition.reload(new)
-            guard outcome.accepted else { throw ReloadError(message: "recognizers failed to load: \(outcome.message)") }
-            recognizers = "; \(outcome.message)"
+            switch recognition.prepareReload(new) {
+            case .success(let loaded): prepared = loaded
+            case .failure(let failure): throw ReloadError(message: "recognizers failed to load: \(failure)")
+            }
         }
         let old = lock.withLock { settings }
-        logLevel?.level = Logger.Level(rawValue: new.log.level.rawValue) ?? .info
         let added = new.watch.folders.filter { !old.watch.folders.contains($0) }
         let removed = old.watch.folders.filter { !new.watch.folders.contains($0) }
-        for root in removed {
-            watch.removeRoot(root)
-            try catalog.markRemoved(path: root)
+        do {
+            try catalog.commitReload(recognizers: prepared?.records, removedFolders: removed)
+        } catch {
+            if let prepared { recognition?.discard(prepared) }
+            throw ReloadError(message: "cannot record the new configuration in the catalog: \(error)")
         }
+
+        let recognizers = prepared.flatMap { prepared in recognition.map { "; " + $0.commit(prepared) } } ?? ""
+        for root in removed { watch.removeRoot(root) }
+        logLevel?.level = Logger.Level(rawValue: new.log.level.rawValue) ?? .info
         lock.withLock {
             settings.watch.folders = new.watch.folders
             settings.log = new.log
         }
         for root in added {
             install(root, in: watch)
-            try handler.handle(.folderAppeared(root), roots: new.watch.folders)
+            do {
+                try handler.handle(.folderAppeared(root), roots: new.watch.folders)
+            } catch {
+                writeFailed("the scan of an added folder (\(root))", error)
+            }
         }
         for (key, changed) in [
             ("catalog.path", old.catalog != new.catalog), ("places", old.places != new.places),
@@ -274,22 +342,53 @@ public final class WatchService: Service, @unchecked Sendable {
         return "\(phase): \(roots.count) folders, \(watch.watchCount) watches\(photos)\(failure)"
     }
 
-    private func report(_ watch: FolderWatch, state: String?) throws {
-        var values = [
-            "pid": "\(getpid())",
-            "folders": roots.joined(separator: "\n"),
-            "watches": "\(watch.watchCount)",
-            "unwatchedFolders": "\(watch.unwatchedFolders.count)",
-            "watchBudget": FolderWatch.maxUserWatches.map(String.init) ?? "unknown",
-            "heartbeatAt": ISO8601DateFormatter().string(from: Date()),
-        ]
-        if let state { values["state"] = state }
-        if state == "starting" {
-            values["startedAt"] = ISO8601DateFormatter().string(from: Date())
-            values["reloadCount"] = "0"
+    /// Refreshes what `cairn status` shows about the daemon (and a failed write not yet recorded).
+    private func report(_ watch: FolderWatch, starting: Bool = false) throws {
+        let (folders, state) = lock.withLock { (settings.watch.folders, phase) }
+        let failure = writeFailures.unrecorded
+        let watches = watch.watchCount, unwatched = watch.unwatchedFolders.count
+        let now = Date()
+        try catalog.updateDaemonStatus(now: now) { status in
+            status.pid = getpid()
+            status.folders = folders
+            status.watches = watches
+            status.unwatchedFolders = unwatched
+            status.watchBudget = FolderWatch.maxUserWatches.map(String.init) ?? "unknown"
+            status.heartbeatAt = now
+            status.state = state
+            if starting {
+                status.startedAt = now
+                status.reloadCount = 0
+            }
+            if let failure {
+                status.writeFailure = failure.description
+                status.writeFailedAt = failure.at
+            }
         }
-        try catalog.setDaemonStatus(values)
+        if let failure { writeFailures.recorded(failure) }
     }
+
+    /// `report`, its own failure logged and kept to be recorded later.
+    private func reportOrLog(_ watch: FolderWatch) {
+        do {
+            try report(watch)
+        } catch {
+            writeFailed("the daemon's status", error, replacingUnrecorded: false)
+        }
+    }
+
+    /// `reportOrLog` on a thread of its own: a busy catalog can hold a write for its busy timeout (10 s).
+    private func reportOrLogOffThePool(_ watch: FolderWatch) async {
+        await onOwnThread { _ in self.reportOrLog(watch) }
+    }
+
+    /// A catalog write failed: logged now, and recorded in `daemon_status` (for `cairn status`) by the next report
+    /// that succeeds; the daemon carries on.
+    private func writeFailed(_ what: String, _ error: any Error, replacingUnrecorded: Bool = true) {
+        writeFailures.failed(what, error, replacingUnrecorded: replacingUnrecorded)
+    }
+
+    private var hasUnrecordedWriteFailure: Bool { writeFailures.unrecorded != nil }
 }
 
 /// Why a reload was refused.

@@ -1,23 +1,14 @@
 import CairnCatalog
+import CairnPhotoNames
 import Foundation
 
 /// Which files are photos, and walking folders for them.
 public enum PhotoFiles {
-    /// Extensions Cairn catalogs (lower-cased): the formats it decodes (JPEG, HEIC/HEIF, AVIF) and other photo
-    /// formats, which are recorded as unsupported rather than ignored.
-    public static let extensions: Set<String> = [
-        "jpg", "jpeg", "jpe", "jfif", "mpo", "heic", "heif", "hif", "avif",
-        "png", "tif", "tiff", "webp", "gif", "bmp", "jxl", "jp2", "psd",
-        "dng", "cr2", "cr3", "crw", "nef", "nrw", "arw", "srf", "sr2", "orf", "rw2", "raf", "pef", "srw", "x3f", "3fr", "raw",
-    ]
+    /// Extensions Cairn catalogs (lower-cased): `PhotoNames.extensions`.
+    public static var extensions: Set<String> { PhotoNames.extensions }
 
-    /// Whether `name` is a photo worth cataloguing: a known extension, not hidden, not a partial or temporary file
-    /// (`.*`, `~*`, `*~`, `*.part`, `*.tmp`, `*.crdownload`, rsync's `.name.XXXXXX` — all caught by these rules).
-    public static func isPhoto(name: String) -> Bool {
-        if name.hasPrefix(".") || name.hasPrefix("~") || name.hasSuffix("~") { return false }
-        guard let dot = name.lastIndex(of: ".") else { return false }
-        return extensions.contains(name[name.index(after: dot)...].lowercased())
-    }
+    /// Whether `name` is a photo worth cataloguing: `PhotoNames.isPhoto`.
+    public static func isPhoto(name: String) -> Bool { PhotoNames.isPhoto(name: name) }
 
     /// stat(2) of a regular file; nil when it is gone, unreadable or not a regular file.
     public static func identity(of path: String) -> FileIdentity? {

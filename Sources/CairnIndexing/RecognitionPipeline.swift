@@ -6,7 +6,6 @@ import CairnPlaces
 import CairnPluginHost
 import CairnRecognition
 import Foundation
-import Landmarks
 import Logging
 
 /// One loaded set of recognizers: the enabled ones the configuration lists, in its order, built by
@@ -31,6 +30,10 @@ public final class RecognitionPipeline: Sendable {
     /// Names the place of a photo placed by a landmark, from the landmark's position (nil: the recognizer's own
     /// city and country strings are kept).
     public let gazetteer: Gazetteer?
+    /// The built-in recognizers this build offers (a reload builds its new set from the same).
+    public let registry: RecognizerRegistry
+    /// Where a catalog write that fails is logged and kept for `cairn status` (nil: logged only).
+    public let writeFailures: CatalogWriteFailures?
     let maxCityDistanceKm: Double
     let decoder: ImageDecoder
     let logger: Logger
@@ -39,8 +42,13 @@ public final class RecognitionPipeline: Sendable {
     /// off those that need it, with the reason; an external plugin that does not start or shake hands is off with
     /// its reason; cataloguing goes on. `gazetteer` should be the one ingest names EXIF places with, so a photo
     /// placed by its landmark lands in the same country and city album as a photo with GPS there.
-    public init(settings: CairnConfiguration, catalog: Catalog, gazetteer: Gazetteer?, logger: Logger) {
+    public init(
+        settings: CairnConfiguration, catalog: Catalog, gazetteer: Gazetteer?, registry: RecognizerRegistry,
+        writeFailures: CatalogWriteFailures? = nil, logger: Logger
+    ) {
         self.catalog = catalog
+        self.registry = registry
+        self.writeFailures = writeFailures
         self.logger = logger
         self.gazetteer = gazetteer
         maxCityDistanceKm = settings.places.maxCityDistanceKm
@@ -62,7 +70,7 @@ public final class RecognitionPipeline: Sendable {
         var unavailable: [Unavailable] = []
         for configured in enabled {
             do {
-                recognizers.append(try RecognizerFactory.make(configured, context: context))
+                recognizers.append(try RecognizerFactory.make(configured, context: context, registry: registry))
             } catch {
                 unavailable.append(Unavailable(id: configured.id, reason: error.reason))
             }
@@ -92,19 +100,23 @@ public final class RecognitionPipeline: Sendable {
     /// Records the recognizers and their versions in the catalog; their versions decide which photos are stale.
     /// Recognizers no longer configured are turned off.
     public func register() throws(CatalogError) {
-        try catalog.registerRecognizers(
-            recognizers.map { RecognizerRecord(id: $0.id, version: $0.version, enabled: true, status: "loaded") }
-                + unavailable.map { RecognizerRecord(id: $0.id, version: "unavailable", enabled: false, status: $0.reason) })
+        try catalog.registerRecognizers(records)
+    }
+
+    /// What `register` records: each recognizer loaded, with its version, and each unavailable one with the reason.
+    public var records: [RecognizerRecord] {
+        recognizers.map { RecognizerRecord(id: $0.id, version: $0.version, enabled: true, status: "loaded") }
+            + unavailable.map { RecognizerRecord(id: $0.id, version: "unavailable", enabled: false, status: $0.reason) }
     }
 
     /// Names again, through the gazetteer, the places landmarks gave photos before such places were named that way
     /// (country without its code, no region), when the loaded pack still has the landmark; returns how many. A
     /// catalog from an earlier version then shows one album per country without running any recognizer again.
     public func renameLandmarkPlaces() throws(CatalogError) -> Int {
-        guard gazetteer != nil, let recognizer = recognizers.lazy.compactMap({ $0 as? LandmarkRecognizer }).first else {
-            return 0
-        }
-        let landmarks = Dictionary(recognizer.search.pack.landmarks.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        guard gazetteer != nil,
+            let recognizer = recognizers.lazy.compactMap({ $0 as? any LandmarkLocating }).first
+        else { return 0 }
+        let landmarks = recognizer.landmarkLocations()
         var after: Int64 = 0, renamed = 0
         while true {
             let batch = try catalog.landmarkPlacesWithoutCountryCode(after: after)
@@ -136,11 +148,6 @@ public final class RecognitionPipeline: Sendable {
     /// Kills the external plugins' programs now, photos in flight included (those stay due): for shutdown.
     public func terminate() {
         for case let external as ExternalRecognizer in recognizers { external.terminate() }
-    }
-
-    /// Runs every stale recognizer on one photo and stores the results.
-    public func recognize(_ work: RecognitionWork, session: BackboneSession?) {
-        recognize(batch: [work], session: session)
     }
 
     /// Runs every stale recognizer on a batch of photos and stores the results. Each photo is decoded and run
@@ -185,9 +192,13 @@ public final class RecognitionPipeline: Sendable {
         do {
             try catalog.store(writes)
         } catch {
-            logger.error("cannot store recognition", metadata: [
-                "photo.path": "\(works.first?.path ?? "")", "photos": "\(works.count)", "reason": "\(error)",
-            ])
+            if let writeFailures {
+                writeFailures.failed("the recognition of \(works.count) photos from \(works.first?.path ?? "")", error)
+            } else {
+                logger.error("cannot store recognition", metadata: [
+                    "photo.path": "\(works.first?.path ?? "")", "photos": "\(works.count)", "reason": "\(error)",
+                ])
+            }
         }
     }
 
@@ -233,7 +244,11 @@ public final class RecognitionPipeline: Sendable {
         do {
             try catalog.setRecognizerStatus(id: id, enabled: false, status: reason)
         } catch {
-            logger.error("cannot record a recognizer's status", metadata: ["recognizer.id": "\(id)", "reason": "\(error)"])
+            if let writeFailures {
+                writeFailures.failed("the status of recognizer \(id)", error)
+            } else {
+                logger.error("cannot record a recognizer's status", metadata: ["recognizer.id": "\(id)", "reason": "\(error)"])
+            }
         }
     }
 

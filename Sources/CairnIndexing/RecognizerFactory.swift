@@ -2,13 +2,10 @@ import CairnConfig
 import CairnInference
 import CairnPluginHost
 import CairnRecognition
-import Landmarks
 import Logging
-import SceneTagger
 
-/// Builds one configured recognizer. This is the one place that maps a configured id to its plugin: a new
-/// built-in plugin adds a `case` here (and its settings to `RecognizerSchema`); a section with `command:` is an
-/// external plugin.
+/// Builds one configured recognizer: a section with `command:` is an external plugin; any other id is looked up in the
+/// registry of built-in recognizers the executable passes in.
 public enum RecognizerFactory {
     /// What a plugin may need from the host at load time.
     public struct Context: Sendable {
@@ -37,7 +34,9 @@ public enum RecognizerFactory {
         public var description: String { reason }
     }
 
-    public static func make(_ configured: RecognizerConfiguration, context: Context) throws(LoadError) -> any Recognizer {
+    public static func make(
+        _ configured: RecognizerConfiguration, context: Context, registry: RecognizerRegistry
+    ) throws(LoadError) -> any Recognizer {
         if let external = configured.external {
             do {
                 return try ExternalRecognizer(
@@ -50,28 +49,9 @@ public enum RecognizerFactory {
                 throw LoadError(reason: error.message)
             }
         }
-        switch configured.id {
-        case "scene-tags":
-            let model = try context.requireBackbone()
-            var maxTags = 3
-            if case .int(let n) = configured.settings["max-tags"] { maxTags = n }
-            return SceneTagger(
-                backboneVersion: model.version, minScore: configured.settings["min-score"]?.doubleValue ?? 0.25,
-                maxTags: maxTags)
-        case "landmarks":
-            let model = try context.requireBackbone()
-            guard case .string(let pack) = configured.settings["pack"] else {
-                throw LoadError(reason: "no landmark pack is configured")
-            }
-            do {
-                return try LandmarkRecognizer(
-                    packPath: pack, backboneVersion: model.version,
-                    geoSquareKm: configured.settings["geo-square-km"]?.doubleValue ?? 1)
-            } catch {
-                throw LoadError(reason: "landmark pack unavailable: \(error)")
-            }
-        default:
+        guard let build = registry.builder(for: configured.id) else {
             throw LoadError(reason: "not available in this build of Cairn yet")
         }
+        return try build(configured, context)
     }
 }

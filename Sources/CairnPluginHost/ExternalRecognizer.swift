@@ -34,7 +34,6 @@ public struct ExternalPluginSpec: Sendable, Equatable {
 public final class ExternalRecognizer: Recognizer, @unchecked Sendable {
     public let id: String
     public let version: String
-    public let configuration: [String: String]
     public let spec: ExternalPluginSpec
     /// What the plugin asked to receive with each photo.
     public let needs: [String]
@@ -63,9 +62,6 @@ public final class ExternalRecognizer: Recognizer, @unchecked Sendable {
         self.process = process
         runningPid = process.pid
         needs = hello.needs.map(\.rawValue).sorted()
-        configuration = spec.settings.merging(
-            ["command": spec.command, "timeout-seconds": "\(spec.timeoutSeconds)", "max-failures": "\(spec.maxFailures)"]
-        ) { mine, _ in mine }
         var parts = ["\(spec.id)/\(hello.version)"]
         // The program, the files it names as arguments, and the files it says it loaded: any change re-runs it.
         for file in [spec.command] + spec.arguments.filter(Self.isFile) + hello.files {

@@ -138,8 +138,6 @@ public struct LandmarkSighting: Sendable, Equatable {
 public protocol Recognizer: Sendable {
     var id: String { get }
     var version: String { get }
-    /// The settings it runs with, as `key: value` text, for status and logs.
-    var configuration: [String: String] { get }
     /// Whether it reads the backbone's features or logits. The pipeline then runs the backbone on a batch's photos
     /// before the recognizers ask (all decodes back to back, then all networks: each keeps its code and tables in
     /// the core's caches). Default true; a recognizer that never asks should say false, so its photos are not run
@@ -158,7 +156,30 @@ extension Recognizer {
 }
 
 extension Recognizer {
-    public var configuration: [String: String] { [:] }
     public var usesBackbone: Bool { true }
 }
 
+
+/// Where a landmark a recognizer can report stands.
+public struct LandmarkLocation: Sendable, Equatable {
+    public var key: String
+    public var city: String
+    public var country: String
+    public var latitude: Double
+    public var longitude: Double
+
+    public init(key: String, city: String, country: String, latitude: Double, longitude: Double) {
+        self.key = key
+        self.city = city
+        self.country = country
+        self.latitude = latitude
+        self.longitude = longitude
+    }
+}
+
+/// A recognizer that knows where every landmark it can report stands (a landmark pack). The host names again,
+/// through its gazetteer, the places an earlier version recorded from one of them.
+public protocol LandmarkLocating: Recognizer {
+    /// Every landmark it can report, by key.
+    func landmarkLocations() -> [String: LandmarkLocation]
+}

@@ -7,6 +7,8 @@ import CairnIndexing
 import CairnInference
 import CairnPlaces
 import CairnRecognition
+import CairnRecognizers
+import CairnStartup
 import Foundation
 import Synchronization
 import Logging
@@ -41,10 +43,7 @@ extension CairnBench {
         var rounds = 0
 
         func run() throws {
-            BLAS.reexecWithBetterKernels(
-                environment: ProcessInfo.processInfo.environment,
-                cpuinfo: try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))
-            BLAS.useSingleThread()
+            Startup.useBestBLAS()
             var settings = try ConfigurationLoader.resolve(path: config).0
             if threads > 0 { settings.workers.threads = threads }
             let workers = settings.workers.threads > 0 ? settings.workers.threads : ProcessInfo.processInfo.activeProcessorCount
@@ -146,7 +145,8 @@ extension CairnBench {
             let ingester = PhotoIngester(
                 catalog: store, gazetteer: gazetteer, maxCityDistanceKm: settings.places.maxCityDistanceKm,
                 maxPixels: settings.watch.maxPixels, logger: quiet)
-            let pipeline = RecognitionPipeline(settings: settings, catalog: store, gazetteer: gazetteer, logger: quiet)
+            let pipeline = RecognitionPipeline(
+                settings: settings, catalog: store, gazetteer: gazetteer, registry: .builtIn, logger: quiet)
             try pipeline.register()
             let sessions = (0..<workers).map { _ in pipeline.makeSession() }
             let ingest = IngestRun(indexer: LibraryIndexer(ingester: ingester, purgeRemovedAfterDays: 30), root: root)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CairnInference
 import CairnLandmarkBuilder
+import CairnStartup
 import Foundation
 import Landmarks
 
@@ -29,10 +30,7 @@ extension CairnBench {
         var exemplars = 0
 
         func run() throws {
-            BLAS.reexecWithBetterKernels(
-                environment: ProcessInfo.processInfo.environment,
-                cpuinfo: try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))
-            BLAS.useSingleThread()
+            Startup.useBestBLAS()
             print("OpenBLAS kernels: \(BLAS.coreName)")
             var random = SeededRandom(seed: 3)
             func unitRows(_ count: Int) -> [Float] {

@@ -27,7 +27,7 @@ extension CairnBench {
             process.arguments = ["--watch", folder.appendingPathComponent("photos").path, "--catalog", catalogPath, "--log-level", "warning"]
             try process.run()
             defer { process.terminate(); process.waitUntilExit() }
-            while (try? Catalog.openReadOnly(path: catalogPath).daemonStatus()["state"]) != "watching" { usleep(10_000) }
+            while (try? Catalog.openReadOnly(path: catalogPath).daemonStatus().state) != .watching { usleep(10_000) }
             let catalog = try Catalog.openReadOnly(path: catalogPath)
             let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: photo)))
             var samples: [Double] = []

@@ -16,13 +16,44 @@ struct CLIError: Error {
 
     init(_ error: CatalogError) {
         let exitCode: Int32 = switch error.code {
-        case .missing: 66
-        case .newerSchema, .olderSchema: 65
-        case .notFound: 1
-        default: 74
+        case .missing: ExitStatus.noInput
+        case .newerSchema, .olderSchema: ExitStatus.schema
+        case .notFound: ExitStatus.failure
+        default: ExitStatus.catalogUnreadable
         }
         self.init(code: error.code.description, message: error.description, exitCode: exitCode)
     }
+}
+
+/// Every exit status `cairn` ends with, in one place (sysexits(3) numbers where one fits). `summary` is what
+/// `cairn --help` says of them.
+enum ExitStatus {
+    /// Not found (`cairn photo`), cairnd refused a reload.
+    static let failure: Int32 = 1
+    /// Bad arguments (swift-argument-parser's own).
+    static let usage: Int32 = 64
+    /// A catalog of a newer or older schema; a GeoNames dump that cannot be read.
+    static let schema: Int32 = 65
+    /// No catalog, or no folder could be read.
+    static let noInput: Int32 = 66
+    /// No cairnd runs on this catalog (`cairn reload`).
+    static let noDaemon: Int32 = 69
+    /// The catalog is unreadable or not a Cairn catalog.
+    static let catalogUnreadable: Int32 = 74
+    /// Try again later: cairnd did not answer in time (`cairn reload`), or a running cairnd owns the catalog's
+    /// recognizers (`cairn index` without `--facts-only`).
+    static let tryLater: Int32 = 75
+    /// Not allowed to signal cairnd (`cairn reload`).
+    static let notAllowed: Int32 = 77
+    /// Bad configuration.
+    static let configuration: Int32 = 78
+
+    static let summary = """
+        Exit codes: 0 success, 1 not found, 64 bad arguments, 65 catalog of a newer or older schema, \
+        66 no catalog, 69 no running cairnd (reload), 74 catalog unreadable or not a Cairn catalog, 75 no answer \
+        in time (reload) or a running cairnd owns the catalog (index), 77 not allowed to signal cairnd (reload), \
+        78 bad configuration.
+        """
 }
 
 /// Runs a subcommand body, turning errors into a clear line and the right exit code.

@@ -19,7 +19,7 @@ struct CatalogOptions: ParsableArguments {
             do {
                 path = try ConfigurationLoader.resolve(path: config).0.catalog.path
             } catch {
-                throw CLIError(code: "config", message: "\(error)", exitCode: 78)
+                throw CLIError(code: "config", message: "\(error)", exitCode: ExitStatus.configuration)
             }
         }
         do {

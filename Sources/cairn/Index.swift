@@ -4,6 +4,8 @@ import CairnConfig
 import CairnIndexing
 import CairnInference
 import CairnPlaces
+import CairnRecognizers
+import CairnStartup
 import Foundation
 import Logging
 
@@ -14,7 +16,12 @@ struct Index: ParsableCommand {
             For a first import or a cron job. Reads each new or changed photo's facts (EXIF date, camera, GPS and \
             its place) and checks that it decodes; files already catalogued and unchanged are only stat'ed. Photos \
             that vanished from these folders are marked removed. Shows a progress line on a terminal and a summary \
-            at the end. Safe to run while cairnd runs; Ctrl-C stops after the current photo.
+            at the end. Ctrl-C stops after the current photo.
+
+            Then runs the enabled recognizers on the photos they have not seen, unless --facts-only. The recognizers \
+            of a catalog have one owner: while cairnd runs on this catalog (its pid is in the catalog and alive), \
+            `cairn index` refuses to run them and exits with 75, changing nothing; `cairn index --facts-only` is safe \
+            while cairnd runs, and cairnd recognises the new photos itself.
             """)
 
     @OptionGroup var catalogOptions: CatalogOptions
@@ -35,13 +42,11 @@ struct Index: ParsableCommand {
 
     func run() throws {
         if !factsOnly {
-            BLAS.reexecWithBetterKernels(
-                environment: ProcessInfo.processInfo.environment,
-                cpuinfo: try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))
-            BLAS.useSingleThread()
+            Startup.useBestBLAS()
         }
         try reporting(json: output.json) { () throws(CLIError) in
             let context = try WritingContext(catalogOptions)
+            if !factsOnly { try refuseIfADaemonOwns(context.catalog) }
             let indexer = LibraryIndexer(
                 ingester: try context.ingester(), purgeRemovedAfterDays: context.settings.catalog.purgeRemovedAfterDays)
             let interrupt = InterruptFlag()
@@ -68,9 +73,21 @@ struct Index: ParsableCommand {
                 if let recognised { print(recognised.text) }
             }
             if !summary.unreadableFolders.isEmpty && summary.seen == 0 {
-                throw CLIError(code: "folders", message: "no folder could be read", exitCode: 66)
+                throw CLIError(code: "folders", message: "no folder could be read", exitCode: ExitStatus.noInput)
             }
         }
+    }
+
+    /// The recognizers, their versions and the results of a catalog have one writer: a running cairnd registers its
+    /// own recognizers and would see them turned off or re-versioned by another configuration.
+    private func refuseIfADaemonOwns(_ catalog: Catalog) throws(CLIError) {
+        let daemon = try query { () throws(CatalogError) in try catalog.daemonStatus() }
+        guard daemon.isAlive, let pid = daemon.pid else { return }
+        throw CLIError(
+            code: "daemonOwnsCatalog",
+            message: "cairnd (pid \(pid)) runs on \(catalog.path) and owns its recognizers; run `cairn index "
+                + "--facts-only` (cairnd then recognises the new photos), or stop cairnd first",
+            exitCode: ExitStatus.tryLater)
     }
 
     /// Runs the enabled recognizers on every photo of the catalog they have not seen at their current version.
@@ -78,7 +95,7 @@ struct Index: ParsableCommand {
         _ context: WritingContext, gazetteer: Gazetteer, interrupt: InterruptFlag, line: ProgressLine
     ) throws(CLIError) -> RecognitionReport {
         let pipeline = RecognitionPipeline(
-            settings: context.settings, catalog: context.catalog, gazetteer: gazetteer,
+            settings: context.settings, catalog: context.catalog, gazetteer: gazetteer, registry: .builtIn,
             logger: Logger(label: "cairn", factory: { _ in SwiftLogNoOpLogHandler() }))
         defer { pipeline.close() }
         try query { () throws(CatalogError) in

@@ -2,6 +2,7 @@ import ArgumentParser
 import CairnConfig
 import CairnInference
 import CairnLandmarkBuilder
+import CairnStartup
 import Foundation
 import Landmarks
 
@@ -39,10 +40,7 @@ struct BackboneOptions: ParsableArguments {
     var threads: Int?
 
     func extractor() throws(CLIError) -> FeatureExtractor {
-        BLAS.reexecWithBetterKernels(
-            environment: ProcessInfo.processInfo.environment,
-            cpuinfo: try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))
-        BLAS.useSingleThread()
+        Startup.useBestBLAS()
         let settings: CairnConfiguration
         do {
             settings = try ConfigurationLoader.resolve(path: config).0

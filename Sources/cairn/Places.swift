@@ -44,7 +44,7 @@ struct Places: ParsableCommand {
                     }
                 } catch {
                     line.finish()
-                    throw CLIError(code: "gazetteer", message: "\(error)", exitCode: 65)
+                    throw CLIError(code: "gazetteer", message: "\(error)", exitCode: ExitStatus.schema)
                 }
                 line.finish()
                 let records = result.cities.map {

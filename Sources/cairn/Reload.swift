@@ -25,36 +25,39 @@ struct Reload: ParsableCommand {
         try reporting(json: output.json) { () throws(CLIError) in
             let catalog = try catalogOptions.openCatalog()
             let before = try query { () throws(CatalogError) in try catalog.daemonStatus() }
-            guard daemonRunning(before), let pid = before["pid"].flatMap({ Int32($0) }) else {
+            guard before.isAlive, let pid = before.pid else {
                 throw CLIError(
                     code: "notRunning",
                     message: "no cairnd is running on \(catalog.path); start it, or name its catalog with --catalog or --config",
-                    exitCode: 69)
+                    exitCode: ExitStatus.noDaemon)
             }
-            let count = before["reloadCount"]
+            let count = before.reloadCount
             guard kill(pid, SIGHUP) == 0 else {
                 let reason = String(cString: strerror(errno))
                 throw CLIError(
                     code: "signal", message: "cannot signal cairnd (pid \(pid)): \(reason); run as its user or root",
-                    exitCode: errno == EPERM ? 77 : 69)
+                    exitCode: errno == EPERM ? ExitStatus.notAllowed : ExitStatus.noDaemon)
             }
             let deadline = Date().addingTimeInterval(timeout)
             var after = before
-            while after["reloadCount"] == count || after["pid"] != before["pid"] {
+            while after.reloadCount == count || after.pid != before.pid {
                 guard Date() < deadline else {
                     throw CLIError(
                         code: "timeout", message: "cairnd (pid \(pid)) did not report a reload within \(Int(timeout)) s",
-                        exitCode: 75)
+                        exitCode: ExitStatus.tryLater)
                 }
                 usleep(100_000)
-                after = (try? catalog.daemonStatus()) ?? after
+                // A read that fails (the catalog busy) is tried again on the next round.
+                if let status = try? catalog.daemonStatus() { after = status }
             }
-            let accepted = after["reloadResult"] == "ok"
-            let outcome = after["reload"] ?? "no outcome recorded"
+            let accepted = after.reloadResult == .ok
+            let outcome = after.reload ?? "no outcome recorded"
             // A refused reload is an error: one line on stderr, and {"error": …} with --json.
-            guard accepted else { throw CLIError(code: "reloadFailed", message: "cairnd (pid \(pid)): \(outcome)", exitCode: 1) }
+            guard accepted else {
+                throw CLIError(code: "reloadFailed", message: "cairnd (pid \(pid)): \(outcome)", exitCode: ExitStatus.failure)
+            }
             if output.json {
-                printJSON(ReloadReport(pid: pid, outcome: outcome, at: after["reloadedAt"]))
+                printJSON(ReloadReport(pid: pid, outcome: outcome, at: after.reloadedAt.map(DaemonStatus.text)))
             } else {
                 print("cairnd (pid \(pid)) \(outcome)")
             }

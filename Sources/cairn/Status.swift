@@ -16,7 +16,7 @@ struct Status: ParsableCommand {
         try reporting(json: output.json) { () throws(CLIError) in
             let catalog = try catalogOptions.openCatalog()
             var status = try query { () throws(CatalogError) in try catalog.status(errorLimit: errors) }
-            if !status.daemon.isEmpty { status.daemon["running"] = "\(daemonRunning(status.daemon))" }
+            if !status.daemon.isEmpty { status.daemon.running = status.daemon.isAlive }
             if output.json {
                 printJSON(status)
                 return
@@ -47,24 +47,21 @@ struct Status: ParsableCommand {
         }
     }
 
-    private func printDaemon(_ daemon: [String: String]) {
+    private func printDaemon(_ daemon: DaemonStatus) {
         guard !daemon.isEmpty else {
             print("Daemon:  never ran on this catalog")
             return
         }
-        let running = daemon["running"] == "true"
-        let pid = daemon["pid"] ?? "?"
-        print("Daemon:  \(running ? "running (pid \(pid)), \(daemon["state"] ?? "?")" : "not running") since \(daemon["startedAt"] ?? "?")")
-        let folders = (daemon["folders"] ?? "").split(separator: "\n")
-        let unwatched = Int(daemon["unwatchedFolders"] ?? "0") ?? 0
-        print("Watch:   \(plural(folders.count, "folder")) with \(daemon["watches"] ?? "?") inotify watches (budget \(daemon["watchBudget"] ?? "?"))"
+        let state = daemon.state?.rawValue ?? "?"
+        let since = daemon.startedAt.map(DaemonStatus.text) ?? "?"
+        print("Daemon:  \(daemon.running == true ? "running (pid \(daemon.pid.map(String.init) ?? "?")), \(state)" : "not running") since \(since)")
+        let folders = daemon.folders ?? []
+        let unwatched = daemon.unwatchedFolders ?? 0
+        print("Watch:   \(plural(folders.count, "folder")) with \(daemon.watches.map(String.init) ?? "?") inotify watches (budget \(daemon.watchBudget ?? "?"))"
             + (unwatched > 0 ? "; \(unwatched) folders without a watch, rescanned periodically" : "; every folder watched"))
-        if let reload = daemon["reload"] { print("Reload:  \(reload) (\(daemon["reloadedAt"] ?? "?"))") }
+        if let reload = daemon.reload { print("Reload:  \(reload) (\(daemon.reloadedAt.map(DaemonStatus.text) ?? "?"))") }
+        if let failure = daemon.writeFailure {
+            print("Writes:  the last failed (\(daemon.writeFailedAt.map(DaemonStatus.text) ?? "?")): \(failure)")
+        }
     }
-}
-
-/// Whether the daemon that wrote the status still runs: its pid is alive and it did not record a stop.
-func daemonRunning(_ daemon: [String: String]) -> Bool {
-    guard daemon["state"] != "stopped", let pid = daemon["pid"].flatMap({ Int32($0) }) else { return false }
-    return kill(pid, 0) == 0 || errno == EPERM
 }

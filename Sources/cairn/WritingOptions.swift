@@ -15,7 +15,7 @@ struct WritingContext {
         do {
             settings = try ConfigurationLoader.resolve(path: options.config).0
         } catch {
-            throw CLIError(code: "config", message: "\(error)", exitCode: 78)
+            throw CLIError(code: "config", message: "\(error)", exitCode: ExitStatus.configuration)
         }
         if let path = options.catalog { settings.catalog.path = ConfigurationLoader.absolute(path) }
         let path = settings.catalog.path
@@ -28,7 +28,7 @@ struct WritingContext {
         do {
             gazetteer = try GazetteerLoader.load(settings.places.gazetteer, catalog: catalog)
         } catch {
-            throw CLIError(code: "gazetteer", message: "\(error)", exitCode: 78)
+            throw CLIError(code: "gazetteer", message: "\(error)", exitCode: ExitStatus.configuration)
         }
         return PhotoIngester(
             catalog: catalog, gazetteer: gazetteer, maxCityDistanceKm: settings.places.maxCityDistanceKm,

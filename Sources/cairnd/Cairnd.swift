@@ -8,8 +8,9 @@ import CairnInference
 import CairnPlaces
 import Foundation
 import CairnRecognition
+import CairnRecognizers
+import CairnStartup
 import Logging
-import SceneTagger
 import ServiceLifecycle
 
 @main
@@ -47,9 +48,7 @@ struct Cairnd: AsyncParsableCommand {
 
     func run() async throws {
         HeapPolicy.apply()
-        BLAS.reexecWithBetterKernels(
-            environment: ProcessInfo.processInfo.environment,
-            cpuinfo: try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))
+        Startup.useBestBLAS()
         let settings: CairnConfiguration
         do {
             settings = try loadSettings()
@@ -71,7 +70,6 @@ struct Cairnd: AsyncParsableCommand {
         {
             logger.warning("cannot lower CPU priority", metadata: ["niceness": "\(settings.workers.niceness)"])
         }
-        BLAS.useSingleThread()
         logger.notice("starting", metadata: [
             "blas": "\(BLAS.coreName)",
             "config": "\(config ?? (FileManager.default.fileExists(atPath: ConfigurationLoader.systemPath) ? ConfigurationLoader.systemPath : "built-in defaults"))",
@@ -98,7 +96,11 @@ struct Cairnd: AsyncParsableCommand {
             catalog: store, gazetteer: gazetteer, maxCityDistanceKm: settings.places.maxCityDistanceKm,
             maxPixels: settings.watch.maxPixels, logger: logger)
         let options = self
-        let pipeline = RecognitionPipeline(settings: settings, catalog: store, gazetteer: gazetteer, logger: logger)
+        // Catalog writes that fail, in watching or in recognition: logged, and shown by `cairn status`.
+        let writeFailures = CatalogWriteFailures(logger: logger)
+        let pipeline = RecognitionPipeline(
+            settings: settings, catalog: store, gazetteer: gazetteer, registry: .builtIn, writeFailures: writeFailures,
+            logger: logger)
         if let model = pipeline.model {
             logger.info("backbone loaded", metadata: [
                 "model": "\(model.version)", "kernels": "\(model.instructionSet)", "jpeg": "\(JPEGDecoder.engines)",
@@ -111,7 +113,8 @@ struct Cairnd: AsyncParsableCommand {
             settings: settings,
             indexer: LibraryIndexer(ingester: ingester, purgeRemovedAfterDays: settings.catalog.purgeRemovedAfterDays),
             notifier: SystemdNotifier(environment: ProcessInfo.processInfo.environment), logger: logger,
-            reloadConfiguration: { try options.loadSettings() }, logLevel: levelBox, recognition: recognition)
+            reloadConfiguration: { try options.loadSettings() }, logLevel: levelBox, recognition: recognition,
+            writeFailures: writeFailures)
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: service), .init(service: recognition)],

@@ -141,4 +141,46 @@ import Testing
         #expect(missing.status == 66)
         #expect(missing.stdout.contains("Unreadable folders:\n  \(folder.file("nope")): missing or not a folder"))
     }
+
+    @Test func indexRefusesToRecogniseWhileALiveCairndOwnsTheCatalog() throws {
+        let cairn = TestPaths.executable("cairn")
+        try folder.copy(TestPaths.data("exif/mapillary__OpenSfM/data/berlin/images/01.jpg"), to: "photos/01.jpg")
+        let more = try folder.copy(TestPaths.data("exif/mapillary__OpenSfM/data/berlin/images/02.jpg"), to: "more/02.jpg")
+        let daemon = try RunningProcess(
+            TestPaths.executable("cairnd"), ["--watch", folder.file("photos"), "--catalog", catalogPath, "--facts-only"])
+        #expect(daemon.waitForLog("library reconciled"), "\(daemon.stderr)")
+        let pid = daemon.process.processIdentifier
+
+        // Recognition would register this configuration's recognizers over the daemon's: refused, nothing written.
+        let refused = try ProcessRunner.run(cairn, ["index", folder.file("more"), "--catalog", catalogPath])
+        #expect(refused.status == 75, "\(refused.stdout)\(refused.stderr)")
+        #expect(refused.stderr == "cairn: cairnd (pid \(pid)) runs on \(catalogPath) and owns its recognizers; run "
+            + "`cairn index --facts-only` (cairnd then recognises the new photos), or stop cairnd first\n")
+        #expect(refused.stdout.isEmpty)
+        let json = try ProcessRunner.run(cairn, ["index", folder.file("more"), "--catalog", catalogPath, "--json"])
+        #expect(json.status == 75)
+        let error = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: [String: String]])
+        #expect(error["error"]?["code"] == "daemonOwnsCatalog")
+        let status = try Catalog.openReadOnly(path: catalogPath).status()
+        #expect(status.recognizers.isEmpty)
+        #expect(status.totalPhotos == 1)
+        #expect(throws: CatalogError.self) { try Catalog.openReadOnly(path: catalogPath).photo(path: more) }
+
+        // Facts only is no second writer of the recognizers: allowed while cairnd runs.
+        let facts = try ProcessRunner.run(cairn, ["index", folder.file("more"), "--catalog", catalogPath, "--facts-only"])
+        #expect(facts.status == 0, "\(facts.stderr)")
+        #expect(try Catalog.openReadOnly(path: catalogPath).photo(path: more).state == "indexed")
+
+        let help = try ProcessRunner.run(cairn, ["index", "--help"])
+        #expect(help.stdout.replacingOccurrences(of: "\n", with: " ").contains("refuses to run them and exits with 75"),
+            "\(help.stdout)")
+
+        // Once cairnd stopped, `cairn index` runs the recognizers again (a dead pid in the catalog is no owner).
+        #expect(daemon.stop() == 0)
+        let config = folder.file("none.yaml")
+        try "recognizers:\n  scene-tags:\n    enabled: false\n  landmarks:\n    enabled: false\n"
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let after = try ProcessRunner.run(cairn, ["index", folder.file("more"), "--catalog", catalogPath, "--config", config])
+        #expect(after.status == 0, "\(after.stderr)")
+    }
 }

@@ -52,6 +52,45 @@ enum PluginFixtures {
         try catalog().photo(path: path).recognition.first { $0.recognizer == recognizer }
     }
 
+    @Test func recognitionResultsThatCannotBeStoredAreLoggedAndShownByCairnStatus() throws {
+        try FileManager.default.createDirectory(atPath: folder.file("photos"), withIntermediateDirectories: true)
+        let config = folder.file("cairn.yaml")
+        try """
+            watch:
+              folders: [photos]
+            catalog:
+              path: cairn.sqlite
+            recognizers:
+              scene-tags:
+                enabled: false
+              landmarks:
+                enabled: false
+              daylight:
+                command: \(PluginFixtures.daylight)
+
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let daemon = try RunningProcess(TestPaths.executable("cairnd"), ["--config", config])
+        #expect(waitUntil { try catalog().daemonStatus().state == .watching }, "\(daemon.stderr)")
+        // A fault in the catalog: it refuses recognition results (ingest still works).
+        try DatabaseQueue(path: catalogPath).write { db in
+            try db.execute(sql: """
+                CREATE TRIGGER test_results_refused BEFORE INSERT ON recognition
+                BEGIN SELECT RAISE(ABORT, 'results refused by the test'); END
+                """)
+        }
+        let photo = try folder.copy(PluginFixtures.inn, to: "photos/inn.jpg")
+        #expect(daemon.waitForLog("cannot write to the catalog"), "\(daemon.stderr)")
+        #expect(daemon.stderr.contains("write=the recognition of 1 photos from \(photo)"), "\(daemon.stderr)")
+        #expect(waitUntil(timeout: 30) { try catalog().daemonStatus().writeFailure != nil }, "\(daemon.stderr)")
+        let failure = try #require(try catalog().daemonStatus().writeFailure)
+        #expect(failure.hasPrefix("the recognition of 1 photos from \(photo): "), "\(failure)")
+        #expect(failure.contains("results refused by the test"), "\(failure)")
+        let status = try ProcessRunner.run(TestPaths.executable("cairn"), ["status", "--catalog", catalogPath])
+        #expect(status.stdout.contains("Writes:  the last failed ("), "\(status.stdout)")
+        #expect(try catalog().photo(path: photo).recognition.isEmpty)
+        #expect(daemon.stop() == 0)
+    }
+
     @Test func misbehavingPluginsCostOnlyTheirOwnResults() throws {
         let mug = try folder.copy(PluginFixtures.mug, to: "photos/mug.jpg")
         let inn = try folder.copy(PluginFixtures.inn, to: "photos/inn.jpg")

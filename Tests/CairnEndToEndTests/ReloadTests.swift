@@ -179,4 +179,74 @@ import Testing
         #expect(stopped.status == 69)
         #expect(stopped.stderr.contains("no cairnd is running on"))
     }
+
+    @Test func aReloadWhoseFolderStepFailsAfterTheRecognizersLoadedChangesNothing() throws {
+        try folder.copy(PluginFixtures.mug, to: "photos/mug.jpg")
+        let kept = try folder.copy(PluginFixtures.cat, to: "old/cat.jpg")
+        func writeConfig(folders: String, level: String, daylight: Bool) throws {
+            var text = """
+                watch:
+                  folders: [\(folders)]
+                catalog:
+                  path: cairn.sqlite
+                log:
+                  level: \(level)
+                recognizers:
+                  scene-tags:
+                    enabled: false
+                  landmarks:
+                    enabled: false
+
+                """
+            if daylight { text += "  daylight:\n    command: \(PluginFixtures.daylight)\n    arguments: [\(marker)]\n" }
+            try text.write(toFile: configPath, atomically: true, encoding: .utf8)
+        }
+        func state(_ path: String) -> String? { try? catalog().photo(path: path).state }
+        func registry() throws -> [String] {
+            try catalog().status().recognizers.map { "\($0.id) \($0.version) \($0.enabled) \($0.status ?? "")" }
+        }
+        try writeConfig(folders: "photos, old", level: "info", daylight: false)
+        let daemon = try RunningProcess(TestPaths.executable("cairnd"), ["--config", configPath])
+        #expect(waitUntil(timeout: 60) {
+            try catalog().status().photos["indexed"] == 2 && catalog().daemonStatus().state == .watching
+        }, "\(daemon.stderr)")
+        let registryBefore = try registry()
+
+        // The new configuration loads (daylight's program starts and shakes hands), then its folder step fails: the
+        // catalog refuses to mark the photos of the folder no longer watched as removed (a fault put in the catalog).
+        try DatabaseQueue(path: catalogPath).write { db in
+            try db.execute(sql: """
+                CREATE TRIGGER test_removal_fails BEFORE UPDATE OF state ON photos WHEN NEW.state = 'removed'
+                BEGIN SELECT RAISE(ABORT, 'removal refused by the test'); END
+                """)
+        }
+        try writeConfig(folders: "photos", level: "debug", daylight: true)
+        let refused = try ProcessRunner.run(TestPaths.executable("cairn"), ["reload", "--catalog", catalogPath])
+        #expect(refused.status == 1, "\(refused.stdout)\(refused.stderr)")
+        #expect(refused.stderr.contains("cannot record the new configuration in the catalog"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("removal refused by the test"), "\(refused.stderr)")
+
+        // Nothing changed: the recognizers and their versions, the watched folders, the log level.
+        #expect(try registry() == registryBefore)
+        let status = try catalog().daemonStatus()
+        #expect(status.reloadResult == .failed)
+        #expect(status.folders == [folder.file("photos"), folder.file("old")])
+        #expect(status.watches == 2)
+        #expect(state(kept) == "indexed")
+        let later = try folder.copy(PluginFixtures.small, to: "old/later.jpg")
+        #expect(waitUntil { state(later) == "indexed" }, "the folder no longer configured is still watched")
+        #expect(!daemon.stderr.contains(" debug cairnd: "))
+        #expect(waitUntil(timeout: 10) { PluginFixtures.processes(containing: marker).isEmpty })
+
+        // Without the fault, the same configuration applies whole.
+        try DatabaseQueue(path: catalogPath).write { try $0.execute(sql: "DROP TRIGGER test_removal_fails") }
+        let accepted = try ProcessRunner.run(TestPaths.executable("cairn"), ["reload", "--catalog", catalogPath])
+        #expect(accepted.status == 0, "\(accepted.stderr)")
+        #expect(accepted.stdout.contains("reloaded: 0 folders added, 1 removed, log level debug; recognizers: daylight added"),
+            "\(accepted.stdout)")
+        #expect(try registry().contains { $0.hasPrefix("daylight ") && $0.hasSuffix(" true loaded") })
+        #expect(state(kept) == "removed")
+        #expect(try catalog().daemonStatus().watches == 1)
+        #expect(daemon.stop() == 0)
+    }
 }

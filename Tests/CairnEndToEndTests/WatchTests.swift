@@ -234,6 +234,66 @@ import Testing
         #expect(waitUntil(timeout: 2) { notify.saw("STOPPING=1") })
     }
 
+    @Test func watchdogPingsKeepComingDuringALongReconcileOnOneCPU() throws {
+        let data = try Data(contentsOf: Self.small)
+        for i in 0..<8_000 {
+            FileManager.default.createFile(atPath: folder.file("photos/\(i).jpg"), contents: data)
+        }
+        let notify = try NotifySocket(path: folder.file("notify.sock"))
+        let daemon = try RunningProcess(
+            URL(fileURLWithPath: "/usr/bin/taskset"),
+            ["-c", "0", TestPaths.executable("cairnd").path, "--watch", root, "--catalog", catalogPath, "--facts-only"],
+            environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000"])
+        // What systemd received by the time the reconcile ended.
+        var received: [String] = []
+        let deadline = Date().addingTimeInterval(240)
+        while !daemon.stderr.contains("library reconciled") && Date() < deadline && daemon.process.isRunning {
+            received = notify.messages
+            usleep(20_000)
+        }
+        #expect(daemon.waitForLog("library reconciled", timeout: 1), "\(daemon.stderr.suffix(2000))")
+        let seconds = daemon.stderr.components(separatedBy: "seconds=").dropFirst().first
+            .flatMap { Double($0.prefix { $0 == "." || $0.isNumber }) } ?? 0
+        #expect(seconds >= 2, "the reconcile took \(seconds) s: too short to prove anything")
+        let afterReady = received.drop { !$0.contains("READY=1") }
+        let pings = afterReady.filter { $0 == "WATCHDOG=1" }.count
+        // A ping every 0.5 s while the reconcile runs (a watchdog of 1 s); a starved pinger sends none.
+        #expect(Double(pings) >= seconds - 1, "\(pings) pings during a reconcile of \(seconds) s")
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func aCatalogWriteThatFailsIsLoggedAndShownByCairnStatus() throws {
+        let config = folder.file("cairn.yaml")
+        try "watch:\n  folders: [photos]\ncatalog:\n  path: cairn.sqlite\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let daemon = try RunningProcess(TestPaths.executable("cairnd"), ["--config", config, "--facts-only"])
+        #expect(waitUntil { try catalog().daemonStatus().state == .watching }, "\(daemon.stderr)")
+
+        // Another process holds the catalog's write lock past cairnd's busy timeout (10 s) while cairnd reloads and
+        // records the reload's outcome.
+        let holder = CatalogLockHolder(path: catalogPath)
+        try holder.lock()
+        daemon.send(SIGHUP)
+        #expect(daemon.waitForLog("cannot write to the catalog", timeout: 40), "\(daemon.stderr)")
+        #expect(daemon.stderr.contains("write=a reload's outcome"), "\(daemon.stderr)")
+        holder.unlock()
+
+        // Recorded once the catalog can be written again; `cairn status` shows it.
+        #expect(waitUntil(timeout: 40) { try catalog().daemonStatus().writeFailure != nil }, "\(daemon.stderr)")
+        let recorded = try catalog().daemonStatus()
+        #expect(recorded.writeFailure?.hasPrefix("a reload's outcome: ") == true, "\(String(describing: recorded))")
+        #expect(recorded.writeFailure?.contains("database is locked") == true, "\(String(describing: recorded))")
+        #expect(recorded.writeFailedAt != nil)
+        let status = try ProcessRunner.run(TestPaths.executable("cairn"), ["status", "--catalog", catalogPath])
+        #expect(status.stdout.contains("Writes:  the last failed ("), "\(status.stdout)")
+        #expect(status.stdout.contains("a reload's outcome: "), "\(status.stdout)")
+        let json = try ProcessRunner.run(TestPaths.executable("cairn"), ["status", "--catalog", catalogPath, "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let report = try #require(object["daemon"] as? [String: String])
+        #expect(report["writeFailure"]?.contains("database is locked") == true)
+        #expect(report["running"] == "true")
+        #expect(daemon.stop() == 0, "\(daemon.stderr)")
+    }
+
     @Test func foldersBeyondTheWatchBudgetAreRescannedPeriodically() throws {
         for name in ["a", "b", "c"] {
             try FileManager.default.createDirectory(atPath: folder.file("photos/\(name)"), withIntermediateDirectories: true)
@@ -276,7 +336,7 @@ import Testing
             let recognizers = try catalog().status().recognizers
             return recognizers.first { $0.id == "scene-tags" }?.done == 1 && recognizers.first { $0.id == "daylight" }?.done == 1
         }, "\(traced.stderr)")
-        let pid = try #require(Int32(try catalog().status().daemon["pid"] ?? ""))
+        let pid = try #require(try catalog().status().daemon.pid)
         try folder.copy(Self.small, to: "photos/new.jpg")
         try FileManager.default.moveItem(atPath: folder.file("photos/new.jpg"), toPath: folder.file("photos/renamed.jpg"))
         try FileManager.default.createDirectory(atPath: folder.file("photos/sub"), withIntermediateDirectories: true)
@@ -315,5 +375,53 @@ import Testing
             ["verify", "--man=no", "--root=\(stage.path)", "/etc/systemd/system/cairnd.service"])
         #expect(verify.status == 0)
         #expect(verify.stdout.isEmpty && verify.stderr.isEmpty, "\(verify.stdout)\(verify.stderr)")
+    }
+}
+
+/// Holds a catalog's write lock (an open `BEGIN IMMEDIATE` transaction) from another connection until `unlock`.
+final class CatalogLockHolder: @unchecked Sendable {
+    private let path: String
+    private let locked = DispatchSemaphore(value: 0)
+    private let release = DispatchSemaphore(value: 0)
+    private let done = DispatchSemaphore(value: 0)
+    private let failure = LockedError()
+
+    init(path: String) { self.path = path }
+
+    func lock() throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)  // the daemon may be writing
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        let (locked, release, done, failure) = (locked, release, done, failure)
+        Thread.detachNewThread {
+            do {
+                try queue.inDatabase { db in
+                    try db.execute(sql: "BEGIN IMMEDIATE")
+                    locked.signal()
+                    release.wait()
+                    try db.execute(sql: "ROLLBACK")
+                }
+            } catch {
+                failure.error = error
+                locked.signal()
+            }
+            done.signal()
+        }
+        locked.wait()
+        if let error = failure.error { throw error }
+    }
+
+    func unlock() {
+        release.signal()
+        done.wait()
+    }
+}
+
+private final class LockedError: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: (any Error)?
+    var error: (any Error)? {
+        get { lock.withLock { value } }
+        set { lock.withLock { value = newValue } }
     }
 }
