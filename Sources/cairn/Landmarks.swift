@@ -100,8 +100,8 @@ struct BuildOptions: ParsableArguments {
     @Flag(help: "No margin over the everyday exemplars a trained head brings (only η, ω and η_geo).")
     var noMargin = false
 
-    @Flag(help: "Ask every landmark for the margin, however high its score (no η_sure).")
-    var noSure = false
+    @Flag(help: "Also search η_sure, a score from which the margin is waived (more landmarks, more look-alikes).")
+    var sure = false
 
     var parameters: BuildParameters {
         var p = BuildParameters()
@@ -116,7 +116,7 @@ struct BuildOptions: ParsableArguments {
         p.seed = seed
         p.perKind = !noPerKind
         p.margin = !noMargin
-        p.sure = !noSure
+        p.sure = sure
         return p
     }
 }
