@@ -56,8 +56,7 @@ public struct LandmarkRecognizer: Recognizer {
             for row in rows { results[row] = .failure(problem) }
             return results
         }
-        let embeddings = pack.head.embed(features, count: rows.count)
-        let found = search.search(embeddings: embeddings, count: rows.count, locations: locations, options: options)
+        let found = search.search(features: features, count: rows.count, locations: locations, options: options)
         for (position, row) in rows.enumerated() {
             results[row] = .success(found[position].map { match in
                 let landmark = pack.landmarks[match.landmark]

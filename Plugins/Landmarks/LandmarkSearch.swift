@@ -197,6 +197,14 @@ public final class LandmarkSearch: Sendable {
         return results
     }
 
+    /// Embeds `count` photos' backbone features (count × 1,280) with the pack's head and searches them in one batch:
+    /// what the recognizer and `cairn landmarks recognize` both do.
+    public func search(
+        features: [Float], count: Int, locations: [(latitude: Double, longitude: Double)?], options: Options = Options()
+    ) -> [[Match]] {
+        search(embeddings: pack.head.embed(features, count: count), count: count, locations: locations, options: options)
+    }
+
     /// The landmarks inside the square of side `squareKm` centred on `location`.
     public func landmarks(near location: (latitude: Double, longitude: Double), squareKm: Double) -> [Int] {
         let halfLatitude = squareKm / 2 / 111.32

@@ -85,13 +85,13 @@ struct RecognizeLandmarks: ParsableCommand {
                     readable.append((index, photo))
                 }
             }
-            let embeddings = loaded.head.embed(readable.flatMap(\.photo.features), count: readable.count)
             let locations = readable.map { item -> (latitude: Double, longitude: Double)? in
                 guard let latitude = item.photo.latitude, let longitude = item.photo.longitude else { return nil }
                 return (latitude, longitude)
             }
             let found = search.search(
-                embeddings: embeddings, count: readable.count, locations: locations, options: .init(geoSquareKm: geoSquareKm))
+                features: readable.flatMap(\.photo.features), count: readable.count, locations: locations,
+                options: .init(geoSquareKm: geoSquareKm))
             for (item, matches) in zip(readable, found) {
                 results[item.index].latitude = item.photo.latitude
                 results[item.index].longitude = item.photo.longitude
