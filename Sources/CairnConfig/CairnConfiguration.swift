@@ -80,31 +80,49 @@ public struct LogConfiguration: Sendable, Equatable {
 }
 
 public struct PlacesConfiguration: Sendable, Equatable {
-    /// `libgeonames` (Debian's built-in GeoNames cities of 15,000+ people) or `imported` (the GeoNames dump last
-    /// loaded into the catalog with `cairn places import`).
-    public var gazetteer: String
+    /// Which cities name places.
+    public enum Gazetteer: String, Sendable, Equatable, CaseIterable {
+        /// Debian's built-in GeoNames cities of 15,000+ people.
+        case libgeonames
+        /// The GeoNames dump last loaded into the catalog with `cairn places import`.
+        case imported
+    }
+
+    public var gazetteer: Gazetteer
     /// A photo farther than this from every city gets a country-only place (or none).
     public var maxCityDistanceKm: Double
 
-    public init(gazetteer: String = "libgeonames", maxCityDistanceKm: Double = 30) {
+    public init(gazetteer: Gazetteer = .libgeonames, maxCityDistanceKm: Double = 30) {
         self.gazetteer = gazetteer
         self.maxCityDistanceKm = maxCityDistanceKm
     }
 }
 
 public struct BackboneConfiguration: Sendable, Equatable {
+    /// How a photo becomes the square input of the network.
+    public enum Framing: String, Sendable, Equatable, CaseIterable {
+        case centerCrop = "center-crop"
+        case squash
+    }
+
+    /// How a large 4:2:0 JPEG decoded at 1/8 scale gets its colour.
+    public enum JPEGChroma: String, Sendable, Equatable, CaseIterable {
+        case fast
+        case exact
+    }
+
     /// The converted EfficientNet-Lite0 weights (scripts/fetch-model.sh writes models/efficientnet-lite0.safetensors).
     public var model: String
     /// How a photo becomes the square input: `center-crop` (measured best: ImageNet top-1 84.5% against 81.8% for
     /// `squash` on the 477 shared ImageNet photos) or `squash` (the whole photo).
-    public var framing: String
+    public var framing: Framing
     /// The chroma of a large 4:2:0 JPEG decoded at 1/8 scale: `fast` (each 16×16 block's average colour, from its
     /// DC coefficient: decode about a fifth faster on 12 MP phone photos; top-1 scene class unchanged on 98% of
     /// them, landmark tags on 99%) or `exact` (libjpeg's pixels). Smaller photos and other formats are unaffected.
-    public var jpegChroma: String
+    public var jpegChroma: JPEGChroma
 
     public init(
-        model: String = "models/efficientnet-lite0.safetensors", framing: String = "center-crop", jpegChroma: String = "fast"
+        model: String = "models/efficientnet-lite0.safetensors", framing: Framing = .centerCrop, jpegChroma: JPEGChroma = .fast
     ) {
         self.model = model
         self.framing = framing

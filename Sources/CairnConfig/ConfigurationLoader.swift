@@ -82,7 +82,7 @@ public enum ConfigurationLoader {
             try reader.checkKeys(places, allowed: ["gazetteer", "max-city-distance-km"])
             if let node = places.value("gazetteer") {
                 configuration.places.gazetteer = try reader.choice(
-                    node, key: "places.gazetteer", among: ["libgeonames", "imported"])
+                    node, key: "places.gazetteer", as: PlacesConfiguration.Gazetteer.self)
             }
             if let node = places.value("max-city-distance-km") {
                 configuration.places.maxCityDistanceKm = try reader.double(
@@ -105,11 +105,11 @@ public enum ConfigurationLoader {
             }
             if let node = backbone.value("framing") {
                 configuration.backbone.framing = try reader.choice(
-                    node, key: "backbone.framing", among: ["squash", "center-crop"])
+                    node, key: "backbone.framing", as: BackboneConfiguration.Framing.self)
             }
             if let node = backbone.value("jpeg-chroma") {
                 configuration.backbone.jpegChroma = try reader.choice(
-                    node, key: "backbone.jpeg-chroma", among: ["fast", "exact"])
+                    node, key: "backbone.jpeg-chroma", as: BackboneConfiguration.JPEGChroma.self)
             }
         }
         if let node = top.value("recognizers") {

@@ -1,14 +1,15 @@
 import CairnCatalog
+import CairnConfig
 import CairnPlaces
 
 /// Picks the gazetteer the configuration names: Debian's libgeonames, or the GeoNames dump imported into the
 /// catalog with `cairn places import`.
 public enum GazetteerLoader {
-    public static func load(_ name: String, catalog: Catalog) throws -> Gazetteer {
+    public static func load(_ name: PlacesConfiguration.Gazetteer, catalog: Catalog) throws -> Gazetteer {
         switch name {
-        case "libgeonames":
+        case .libgeonames:
             return Gazetteer.libgeonames()
-        case "imported":
+        case .imported:
             guard let (version, rows) = try catalog.importedGazetteer() else {
                 throw PlacesError(message: """
                     places.gazetteer is 'imported' but no GeoNames dump has been imported into \(catalog.path); \
@@ -21,8 +22,6 @@ public enum GazetteerLoader {
                     latitude: $0.latitude, longitude: $0.longitude, population: $0.population)
             }
             return Gazetteer(cities: cities, version: version)
-        default:
-            throw PlacesError(message: "places.gazetteer '\(name)' is neither libgeonames nor imported")
         }
     }
 }

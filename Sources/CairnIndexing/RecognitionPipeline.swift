@@ -53,7 +53,7 @@ public final class RecognitionPipeline: Sendable {
         self.gazetteer = gazetteer
         maxCityDistanceKm = settings.places.maxCityDistanceKm
         decoder = Self.decoder(settings)
-        framing = DecodedImage.Framing(rawValue: settings.backbone.framing) ?? .centerCrop
+        framing = settings.backbone.framing.imaging
         var model: EfficientNetLite0?
         var modelProblem = ""
         let enabled = settings.recognizers.filter(\.enabled)
@@ -81,7 +81,7 @@ public final class RecognitionPipeline: Sendable {
 
     /// The image decoder the configuration asks for (pixel limit, JPEG chroma).
     public static func decoder(_ settings: CairnConfiguration) -> ImageDecoder {
-        ImageDecoder(maxPixels: settings.watch.maxPixels, dcChroma: settings.backbone.jpegChroma == "fast")
+        ImageDecoder(maxPixels: settings.watch.maxPixels, dcChroma: settings.backbone.jpegChroma == .fast)
     }
 
     /// Loads the backbone and checks it on a grey image: a file that loads but gives non-finite outputs is refused.

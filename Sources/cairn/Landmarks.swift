@@ -1,6 +1,7 @@
 import ArgumentParser
 import CairnConfig
 import CairnInference
+import CairnIndexing
 import CairnLandmarkBuilder
 import CairnStartup
 import Foundation
@@ -60,8 +61,7 @@ struct BackboneOptions: ParsableArguments {
             ?? environment["HOME"].map { $0 + "/.cache/cairn" }
         return FeatureExtractor(
             model: network, cacheFolder: cacheFolder, threads: threads ?? settings.workers.threads,
-            framing: .init(rawValue: settings.backbone.framing) ?? .centerCrop,
-            dcChroma: settings.backbone.jpegChroma == "fast")
+            framing: settings.backbone.framing.imaging, dcChroma: settings.backbone.jpegChroma == .fast)
     }
 }
 

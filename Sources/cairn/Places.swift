@@ -62,7 +62,7 @@ struct Places: ParsableCommand {
                     return
                 }
                 print("Imported \(plural(records.count, "place")) from \(file) (\(result.skippedLines) malformed lines skipped) as \(result.version).")
-                if context.settings.places.gazetteer != "imported" {
+                if context.settings.places.gazetteer != .imported {
                     print("To use them, set `places.gazetteer: imported` in the configuration.")
                 }
             }

@@ -104,7 +104,7 @@ struct Cairnd: AsyncParsableCommand {
         if let model = pipeline.model {
             logger.info("backbone loaded", metadata: [
                 "model": "\(model.version)", "kernels": "\(model.instructionSet)", "jpeg": "\(JPEGDecoder.engines)",
-                "jpeg-chroma": "\(settings.backbone.jpegChroma)",
+                "jpeg-chroma": "\(settings.backbone.jpegChroma.rawValue)",
             ])
         }
         let workers = settings.workers.threads > 0 ? settings.workers.threads : ProcessInfo.processInfo.activeProcessorCount

@@ -13,7 +13,7 @@ import Testing
         #expect(configuration.catalog.path == "/var/lib/cairn/catalog.sqlite")
         #expect(configuration.catalog.purgeRemovedAfterDays == 30)
         #expect(configuration.log.level == .info)
-        #expect(configuration.places.gazetteer == "libgeonames")
+        #expect(configuration.places.gazetteer == .libgeonames)
         #expect(configuration.places.maxCityDistanceKm == 30)
         #expect(configuration.workers.threads == 0)
         #expect(configuration.workers.niceness == 10)
@@ -23,7 +23,7 @@ import Testing
             imageSize: 256))
         #expect(configuration.recognizers[2].settings == ["hemisphere": .string("north")])
         #expect(configuration.backbone == BackboneConfiguration(
-            model: "/usr/local/share/cairn/efficientnet-lite0.safetensors", framing: "center-crop", jpegChroma: "fast"))
+            model: "/usr/local/share/cairn/efficientnet-lite0.safetensors", framing: .centerCrop, jpegChroma: .fast))
         #expect(configuration.recognizers[0].settings["min-score"] == .double(0.25))
         #expect(configuration.recognizers[1].settings["pack"] == .string("/var/lib/cairn/landmarks.cairnpack"))
     }

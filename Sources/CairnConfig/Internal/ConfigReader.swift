@@ -62,6 +62,13 @@ struct ConfigReader {
         return text
     }
 
+    /// One of an enumeration's words (its raw values), as that enumeration.
+    func choice<Word: CaseIterable & RawRepresentable>(_ node: Node, key: String, as: Word.Type) throws(ConfigurationError) -> Word
+    where Word.RawValue == String {
+        let text = try choice(node, key: key, among: Word.allCases.map(\.rawValue))
+        return Word(rawValue: text)!  // a word of allCases, just checked
+    }
+
     func bool(_ node: Node, key: String) throws(ConfigurationError) -> Bool {
         guard let value = node.bool else { throw invalid(key, node, expected: "true or false") }
         return value

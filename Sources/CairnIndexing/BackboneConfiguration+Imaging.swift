@@ -1,0 +1,12 @@
+import CairnConfig
+import CairnImaging
+
+extension BackboneConfiguration.Framing {
+    /// The configured framing as the imaging module's.
+    public var imaging: DecodedImage.Framing {
+        switch self {
+        case .centerCrop: .centerCrop
+        case .squash: .squash
+        }
+    }
+}
