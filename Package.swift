@@ -42,6 +42,16 @@ let package = Package(
             path: "Sources/CResample",
             cSettings: [.unsafeFlags(["-O2", "-ffp-contract=off"])]
         ),
+        // PNG (libspng), WebP (libwebp), TIFF (libtiff), JPEG XL (libjxl) and camera raw previews (LibRaw's
+        // thread-safe build): one C file, so each library's callbacks, limits and error handlers stay in C.
+        .target(
+            name: "CFormats",
+            path: "Sources/CFormats",
+            linkerSettings: [
+                .linkedLibrary("spng"), .linkedLibrary("webp"), .linkedLibrary("tiff"), .linkedLibrary("jxl"),
+                .linkedLibrary("raw_r"),
+            ]
+        ),
         .systemLibrary(
             name: "CHeif",
             path: "Sources/CHeif",
@@ -71,7 +81,7 @@ let package = Package(
         // MARK: Leaf modules.
         .target(name: "CairnEXIF", dependencies: ["CExif"]),
         .target(
-            name: "CairnImaging", dependencies: ["CJPEG", "CHeif", "CResample"],
+            name: "CairnImaging", dependencies: ["CJPEG", "CHeif", "CFormats", "CResample"],
             // Resizing is per-pixel Swift: optimised in debug builds too, so tests over real photos stay quick.
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "CairnPlaces", dependencies: ["CGeonames"]),

@@ -15,6 +15,14 @@ packages=(
     libopenblas-dev  # cblas_sgemm for the CNN and centroid search
     libgeonames-dev  # Debian's offline GeoNames cities (15,000+ people) for reverse geocoding
     libheif-dev      # HEIC/HEIF and AVIF decoding (iPhone photos)
+    libspng-dev      # PNG decoding (screenshots, exports)
+    libwebp-dev      # WebP decoding (downloads, messengers)
+    libtiff-dev      # TIFF decoding (scans, exports)
+    libjxl-dev       # JPEG XL decoding
+    libraw-dev       # camera raw files, read by their embedded JPEG preview
+    python3-pil      # tests: Pillow is the reference decoder the PNG, WebP and TIFF pixels are compared with
+    libjxl-tools     # tests: djxl is the reference decoder for JPEG XL
+    libimage-exiftool-perl  # tests: exiftool puts a real JPEG preview into the shared data's stripped raw files
 )
 
 missing=()

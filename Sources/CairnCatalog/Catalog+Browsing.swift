@@ -289,7 +289,7 @@ extension Catalog {
                 }
             return PhotoDetails(
                 path: photo.path, state: photo.state.rawValue, errorReason: photo.errorReason, size: photo.size,
-                format: photo.format,
+                format: photo.format, decoder: photo.decoder,
                 contentHash: photo.contentHash, addedAt: photo.addedAt, removedAt: photo.removedAt, facts: facts,
                 places: places, tags: tags, recognition: recognition)
         }

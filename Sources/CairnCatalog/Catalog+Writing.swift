@@ -23,6 +23,8 @@ public struct IngestRecord: Sendable, Equatable {
     public var photoId: Int64
     public var contentHash: String?
     public var format: String?
+    /// The library that decodes it (and for a camera raw file, the preview it reads); nil when none can.
+    public var decoder: String?
     /// `indexed`, `damaged` or `unsupported`.
     public var state: PhotoRecord.State
     /// Why the photo is damaged or unsupported.
@@ -31,12 +33,13 @@ public struct IngestRecord: Sendable, Equatable {
     public var place: PhotoPlaceRecord?
 
     public init(
-        photoId: Int64, contentHash: String? = nil, format: String? = nil, state: PhotoRecord.State,
-        reason: String? = nil, facts: PhotoFactsRecord? = nil, place: PhotoPlaceRecord? = nil
+        photoId: Int64, contentHash: String? = nil, format: String? = nil, decoder: String? = nil,
+        state: PhotoRecord.State, reason: String? = nil, facts: PhotoFactsRecord? = nil, place: PhotoPlaceRecord? = nil
     ) {
         self.photoId = photoId
         self.contentHash = contentHash
         self.format = format
+        self.decoder = decoder
         self.state = state
         self.reason = reason
         self.facts = facts
@@ -172,9 +175,12 @@ extension Catalog {
             .execute(arguments: [record.photoId])
         try record.place?.insert(db)
         try db.cachedStatement(sql: """
-            UPDATE photos SET state = ?, errorReason = ?, contentHash = ?, format = ?, updatedAt = ?
+            UPDATE photos SET state = ?, errorReason = ?, contentHash = ?, format = ?, decoder = ?, updatedAt = ?
             WHERE id = ?
-            """).execute(arguments: [record.state, record.reason, record.contentHash, record.format, now, record.photoId])
+            """).execute(
+                arguments: [
+                    record.state, record.reason, record.contentHash, record.format, record.decoder, now, record.photoId,
+                ])
     }
 
     /// Stores a photo's facts and EXIF place and marks it indexed (for tests and tools that build catalogs).

@@ -133,6 +133,8 @@ public struct PhotoDetails: Codable, Sendable, Equatable {
     public var errorReason: String?
     public var size: Int64
     public var format: String?
+    /// The library that decodes the photo, and for a camera raw file the embedded preview it reads.
+    public var decoder: String?
     public var contentHash: String?
     public var addedAt: Date
     public var removedAt: Date?

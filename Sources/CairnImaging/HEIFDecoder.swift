@@ -11,6 +11,8 @@ struct HEIFDecoder {
     var maxPixels: Int
     var useThumbnails = true
 
+    static let library = "libheif \(String(cString: heif_get_version()))"
+
     /// One full-size decode at a time: two at once took cairnd past 1 GB (docs/PERFORMANCE.md, "Memory").
     private static let fullSize = NSLock()
 
@@ -38,7 +40,7 @@ struct HEIFDecoder {
 
     func info(_ bytes: UnsafeRawBufferPointer) throws(ImagingError) -> ImageInfo {
         try withPrimaryImage(bytes) { _, width, height throws(ImagingError) in
-            ImageInfo(format: "heif", width: width, height: height)
+            ImageInfo(format: "heif", width: width, height: height, decoder: Self.library)
         }
     }
 

@@ -3,14 +3,20 @@ import Foundation
 /// What a cheap look at an image says: its format and declared size. A probe that succeeds means the file is
 /// worth decoding; it does not decode pixels.
 public struct ImageInfo: Sendable, Equatable {
+    /// `jpeg`, `heif`, `png`, `webp`, `tiff`, `jxl` or `raw`.
     public var format: String
+    /// The size the decoder reads: the image's, or for a camera raw file its embedded preview's.
     public var width: Int
     public var height: Int
+    /// The library that decodes it, with its version, and for a camera raw file the preview it reads
+    /// ("LibRaw 0.20.2, embedded JPEG preview 1616×1080").
+    public var decoder: String
 }
 
-/// Decodes the photo formats Cairn can recognise: JPEG (libjpeg, DCT-scaled) and HEIC/HEIF/AVIF (libheif).
-/// Other formats are `unsupported`; damaged files fail with the decoder's own message; images above the pixel
-/// limit are refused before any pixel memory is allocated.
+/// Decodes the photo formats Cairn can recognise: JPEG (libjpeg, DCT-scaled), HEIC/HEIF/AVIF (libheif), PNG
+/// (libspng), WebP (libwebp), TIFF (libtiff), JPEG XL (libjxl) and camera raw files by their embedded preview
+/// (LibRaw). Other formats (GIF, BMP, JPEG 2000, Photoshop) are `unsupported`; damaged files fail with the
+/// decoder's own message; images above the pixel limit are refused before any pixel memory is allocated.
 public struct ImageDecoder: Sendable {
     public var maxPixels: Int
     /// Whether a HEIF/AVIF thumbnail item large enough for `minShortSide` is decoded instead of the full image.
@@ -38,9 +44,17 @@ public struct ImageDecoder: Sendable {
             guard Self.hasEndOfImage(bytes) else {
                 throw ImagingError(code: .truncated, message: "truncated JPEG: the end-of-image marker is missing")
             }
-            return ImageInfo(format: "jpeg", width: info.width, height: info.height)
+            return ImageInfo(format: "jpeg", width: info.width, height: info.height, decoder: JPEGDecoder.library)
         case .heif:
             return try HEIFDecoder(maxPixels: maxPixels).info(bytes)
+        case .library(let format):
+            return try LibraryDecoder(format: format, maxPixels: maxPixels).info(bytes)
+        case .raw:
+            return try RawPreviewDecoder(maxPixels: maxPixels).info(bytes)
+        case .tiff:
+            return try tiffOrRaw(bytes) { raw throws(ImagingError) in try raw.info(bytes) } tiff: { tiff throws(ImagingError) in
+                try tiff.info(bytes)
+            }
         case .other(let name):
             throw ImagingError(code: .unsupported, message: "unsupported format: \(name)")
         case .unknown(let reason):
@@ -64,10 +78,43 @@ public struct ImageDecoder: Sendable {
         case .heif:
             return try HEIFDecoder(maxPixels: maxPixels, useThumbnails: useThumbnails)
                 .decode(bytes, minShortSide: minShortSide, reduction: reduction)
+        case .library(let format):
+            return try LibraryDecoder(format: format, maxPixels: maxPixels)
+                .decode(bytes, orientation: orientation, reduction: reduction)
+        case .raw:
+            return try RawPreviewDecoder(maxPixels: maxPixels, dcChroma: dcChroma)
+                .decode(bytes, minShortSide: minShortSide, reduction: reduction)
+        case .tiff:
+            return try tiffOrRaw(bytes) { raw throws(ImagingError) in
+                try raw.decode(bytes, minShortSide: minShortSide, reduction: reduction)
+            } tiff: { tiff throws(ImagingError) in
+                try tiff.decode(bytes, orientation: orientation, reduction: reduction)
+            }
         case .other(let name):
             throw ImagingError(code: .unsupported, message: "unsupported format: \(name)")
         case .unknown(let reason):
             throw ImagingError(code: .corrupt, message: reason)
+        }
+    }
+
+    /// A TIFF-structured file is a camera raw (DNG, NEF, CR2, ARW, PEF, …) when LibRaw knows it as one, and is then
+    /// read by its preview; a raw file without a usable preview is tried as a plain TIFF (some cameras' TIFFs), and
+    /// when that fails too the raw reason is the one given. Any other TIFF goes to libtiff.
+    private func tiffOrRaw<T>(
+        _ bytes: UnsafeRawBufferPointer, raw: (RawPreviewDecoder) throws(ImagingError) -> T,
+        tiff: (LibraryDecoder) throws(ImagingError) -> T
+    ) throws(ImagingError) -> T {
+        let plain = LibraryDecoder(format: .tiff, maxPixels: maxPixels)
+        guard RawPreviewDecoder.isRaw(bytes) else { return try tiff(plain) }
+        do {
+            return try raw(RawPreviewDecoder(maxPixels: maxPixels, dcChroma: dcChroma))
+        } catch let rawError {
+            guard rawError.code == .unsupported || rawError.code == .corrupt else { throw rawError }
+            do {
+                return try tiff(plain)
+            } catch {
+                throw rawError
+            }
         }
     }
 
@@ -87,6 +134,12 @@ public struct ImageDecoder: Sendable {
 enum ImageKind: Equatable {
     case jpeg
     case heif
+    /// PNG, WebP or JPEG XL.
+    case library(LibraryDecoder.Format)
+    /// TIFF structure: a plain TIFF or a camera raw file built on TIFF (DNG, NEF, CR2, ARW, PEF, SRW, IIQ, …).
+    case tiff
+    /// A camera raw file with its own structure (CR3, CRW, RAF, ORF, RW2, X3F, MRW).
+    case raw
     /// A real image format Cairn does not decode.
     case other(String)
     /// Not an image at all (empty, truncated to nothing, or garbage under a photo's name).
@@ -100,14 +153,24 @@ enum ImageKind: Equatable {
             if ["heic", "heix", "heim", "heis", "hevc", "hevx", "mif1", "msf1", "avif", "avis"].contains(brand) {
                 return .heif
             }
+            if brand == "crx " { return .raw }  // Canon CR3
             return .other("ISO media '\(brand)'")
         }
-        if Array(bytes[0..<4]) == [0x89, 0x50, 0x4E, 0x47] { return .other("PNG") }
-        if bytes[0] == 0x49 && bytes[1] == 0x49 || bytes[0] == 0x4D && bytes[1] == 0x4D { return .other("TIFF/raw") }
-        if Array(bytes[0..<4]) == Array("RIFF".utf8) { return .other("WebP") }
-        if Array(bytes[0..<3]) == Array("GIF".utf8) { return .other("GIF") }
-        if bytes[0] == 0x42 && bytes[1] == 0x4D { return .other("BMP") }
-        if bytes[0] == 0xFF && bytes[1] == 0x0A || Array(bytes[4..<8]) == Array("JXL ".utf8) { return .other("JPEG XL") }
+        let head = Array(bytes[0..<12])
+        if Array(head[0..<8]) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] { return .library(.png) }
+        if Array(head[0..<4]) == Array("RIFF".utf8) {
+            return Array(head[8..<12]) == Array("WEBP".utf8) ? .library(.webp) : .other("RIFF (not WebP)")
+        }
+        if head[0] == 0xFF && head[1] == 0x0A || Array(head[4..<8]) == Array("JXL ".utf8) { return .library(.jxl) }
+        if let raw = rawSignature(head) { return raw }
+        if head[0] == 0x49 && head[1] == 0x49 && (head[2] == 0x2A || head[2] == 0x2B) && head[3] == 0
+            || head[0] == 0x4D && head[1] == 0x4D && head[2] == 0 && (head[3] == 0x2A || head[3] == 0x2B)
+        {
+            return .tiff
+        }
+        if head[0] == 0x49 && head[1] == 0x49 || head[0] == 0x4D && head[1] == 0x4D { return .other("TIFF-like") }
+        if Array(head[0..<3]) == Array("GIF".utf8) { return .other("GIF") }
+        if head[0] == 0x42 && head[1] == 0x4D { return .other("BMP") }
         if Array(bytes[4..<8]) == Array("jP  ".utf8) || Array(bytes[0..<4]) == [0xFF, 0x4F, 0xFF, 0x51] {
             return .other("JPEG 2000")
         }
@@ -115,7 +178,18 @@ enum ImageKind: Equatable {
         if bytes[0] == 0xFF && bytes[1] == 0x01 && Array(bytes[2..<7]) == Array("Exiv2".utf8) {
             return .other("Exiv2 metadata sidecar (no image)")
         }
-        let head = bytes.prefix(4).map { String(format: "0x%02x", $0) }.joined(separator: " ")
-        return .unknown("not an image Cairn recognises (the file starts with \(head))")
+        let start = bytes.prefix(4).map { String(format: "0x%02x", $0) }.joined(separator: " ")
+        return .unknown("not an image Cairn recognises (the file starts with \(start))")
+    }
+
+    /// The camera raw files that do not start like a TIFF: Canon CRW ("HEAPCCDR" at 6), Fujifilm RAF, Olympus ORF
+    /// ("IIRO", "IIRS", "MMOR"), Panasonic RW2 ("IIU"), Sigma X3F ("FOVb"), Minolta MRW.
+    private static func rawSignature(_ head: [UInt8]) -> ImageKind? {
+        if Array(head[6..<12]) == Array("HEAPCC".utf8) { return .raw }
+        if Array(head[0..<8]) == Array("FUJIFILM".utf8) { return .raw }
+        let four = String(decoding: head[0..<4], as: UTF8.self)
+        if ["IIRO", "IIRS", "MMOR", "FOVb"].contains(four) { return .raw }
+        if head[0..<4] == [0x49, 0x49, 0x55, 0x00] || head[0..<4] == [0x00, 0x4D, 0x52, 0x4D] { return .raw }
+        return nil
     }
 }

@@ -3,7 +3,7 @@ import CJPEG
 /// Why an image could not be decoded.
 public struct ImagingError: Error, Sendable, Equatable, CustomStringConvertible {
     public struct Code: Hashable, Sendable {
-        let name: String
+        public let name: String
         public static let corrupt = Code(name: "corrupt")
         public static let tooLarge = Code(name: "tooLarge")
         public static let outOfMemory = Code(name: "outOfMemory")

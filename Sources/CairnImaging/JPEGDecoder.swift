@@ -6,6 +6,9 @@ import Foundation
 /// Corrupt data, truncated files and oversize images come back as `ImagingError` with libjpeg's own message;
 /// nothing crashes or hangs.
 public struct JPEGDecoder: Sendable {
+    /// The decoder as `cairn photo` names it: libjpeg-turbo, with Cairn's own 1/8-scale decoder for baseline files.
+    public static let library = "libjpeg-turbo, DCT-scaled"
+
     /// Images whose declared width × height exceed this are refused before any pixel memory is allocated.
     public var maxPixels: Int
     /// Never use Cairn's 1/8 decoder (tests and `cairn-bench` compare the two).

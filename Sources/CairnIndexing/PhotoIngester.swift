@@ -100,10 +100,15 @@ public struct PhotoIngester: Sendable {
             state: .indexed, facts: facts)
         do {
             let info = try decoder.probe(bytes)
-            // The decoder's size is the image's; EXIF's may describe a thumbnail or be missing.
-            facts.width = info.width
-            facts.height = info.height
+            // The decoder's size is the image's; EXIF's may describe a thumbnail or be missing. A camera raw file
+            // keeps EXIF's size (the sensor's): the decoder's is its preview's, which `decoder` names.
+            if info.format != "raw" || facts.width == nil || facts.height == nil {
+                facts.width = info.width
+                facts.height = info.height
+            }
             record.facts = facts
+            record.decoder = info.decoder
+            record.format = info.format == "raw" ? "raw" : record.format ?? info.format
         } catch {
             record.state = error.code == .unsupported ? .unsupported : .damaged
             record.reason = error.message

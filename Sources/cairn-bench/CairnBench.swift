@@ -10,7 +10,7 @@ struct CairnBench: ParsableCommand {
         commandName: "cairn-bench",
         abstract: "Measures Cairn's per-photo costs; prints figures, asserts nothing.",
         subcommands: [
-            Facts.self, Latency.self, Preprocess.self, Classify.self, Accuracy.self, CNN.self, Landmarks.self, Index.self, Browse.self,
+            Facts.self, Latency.self, Preprocess.self, Classify.self, Accuracy.self, CNN.self, Landmarks.self, Index.self, Browse.self, Formats.self,
         ])
 
     struct Facts: ParsableCommand {

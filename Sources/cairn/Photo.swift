@@ -24,6 +24,7 @@ struct Photo: ParsableCommand {
             print("Path:     \(photo.path)")
             print("State:    \(photo.state)\(photo.errorReason.map { " (\($0))" } ?? "")")
             print("Size:     \(photo.size) bytes\(photo.format.map { ", \($0)" } ?? "")")
+            if let decoder = photo.decoder { print("Decoder:  \(decoder)") }
             if let hash = photo.contentHash { print("Hash:     \(hash)") }
             if let facts = photo.facts {
                 if let taken = facts.takenAt { print("Taken:    \(taken)\(facts.takenAtOffset ?? "")") }

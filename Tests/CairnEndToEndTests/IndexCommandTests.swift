@@ -41,16 +41,17 @@ import Testing
         try folder.copy(TestPaths.data("exif/mapillary__OpenSfM/data/berlin/images/01.jpg"), to: "photos/01.jpg")
         try folder.copy(TestPaths.data("exif/mapillary__OpenSfM/data/berlin/images/02.jpg"), to: "photos/02.jpg")
         try folder.copy(TestPaths.data("exif/MikeKovarik__exifr/test/fixtures/png/png_with_exif_and_gps.png"), to: "photos/scan.png")
+        try folder.copy(TestPaths.data("exif/Exiv2__exiv2/test/data/relax.jp2"), to: "photos/relax.jp2")
         let data = try Data(contentsOf: TestPaths.data("exif/mapillary__OpenSfM/data/lund/images/01.jpg"))
         try folder.write(Array(data.prefix(data.count / 2)), to: "photos/half-uploaded.jpg")
 
         let first = try cairn(["index", photos, "--catalog", catalogPath])
         #expect(first.status == 0, "\(first.stderr)")
         let lines = first.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.first?.hasPrefix("Indexed 4 photos in ") == true)
-        #expect(lines.first?.hasSuffix(": 2 indexed, 0 unchanged, 1 damaged, 1 unsupported, 0 removed") == true)
+        #expect(lines.first?.hasPrefix("Indexed 5 photos in ") == true)
+        #expect(lines.first?.hasSuffix(": 3 indexed, 0 unchanged, 1 damaged, 1 unsupported, 0 removed") == true)
         #expect(lines.contains("  \(folder.file("photos/half-uploaded.jpg")): truncated JPEG: the end-of-image marker is missing"))
-        #expect(lines.contains("  \(folder.file("photos/scan.png")): unsupported format: PNG"))
+        #expect(lines.contains("  \(folder.file("photos/relax.jp2")): unsupported format: JPEG 2000"))
 
         // Same size and modification time: the file is only stat'ed, never read again (its new bytes go unseen).
         let path = folder.file("photos/01.jpg")
@@ -64,18 +65,24 @@ import Testing
         #expect(utimensat(AT_FDCWD, path, &times, 0) == 0)
         let second = try cairn(["index", photos, "--catalog", catalogPath])
         #expect(try Catalog.openReadOnly(path: catalogPath).photo(path: path).contentHash == hashBefore)
-        #expect(second.stdout.hasPrefix("Indexed 4 photos in "))
-        #expect(second.stdout.contains(": 0 indexed, 4 unchanged, 0 damaged, 0 unsupported, 0 removed"))
+        #expect(second.stdout.hasPrefix("Indexed 5 photos in "))
+        #expect(second.stdout.contains(": 0 indexed, 5 unchanged, 0 damaged, 0 unsupported, 0 removed"))
 
-        // The PNG is not decodable but its GPS still places it.
+        // The PNG is decoded by libspng, and its GPS (an eXIf chunk) places it.
         let png = try cairn(["photo", folder.file("photos/scan.png"), "--catalog", catalogPath, "--json"])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(png.stdout.utf8)) as? [String: Any])
-        #expect(object["state"] as? String == "unsupported")
+        #expect(object["state"] as? String == "indexed")
+        #expect(object["format"] as? String == "png")
+        #expect((object["decoder"] as? String)?.hasPrefix("libspng 0.") == true)
         #expect((object["places"] as? [[String: Any]])?.first?["country"] as? String == "Czech Republic")
+        // An unsupported file still gets its place when it has GPS; this JPEG 2000 file has none.
+        let jp2 = try cairn(["photo", folder.file("photos/relax.jp2"), "--catalog", catalogPath])
+        #expect(jp2.stdout.contains("State:    unsupported (unsupported format: JPEG 2000)"))
+        #expect(!jp2.stdout.contains("Decoder:"))
 
         try FileManager.default.removeItem(atPath: folder.file("photos/02.jpg"))
         let third = try cairn(["index", photos, "--catalog", catalogPath])
-        #expect(third.stdout.contains(": 0 indexed, 3 unchanged, 0 damaged, 0 unsupported, 1 removed"))
+        #expect(third.stdout.contains(": 0 indexed, 4 unchanged, 0 damaged, 0 unsupported, 1 removed"))
     }
 
     /// New files are ingested a batch to a transaction (all of a batch share one time stamp); a bad file in a batch
@@ -90,21 +97,23 @@ import Testing
         try folder.write(Array(data.prefix(data.count / 2)), to: "photos/m-half-uploaded.jpg")
         try folder.write([], to: "photos/n-empty.jpg")
         try folder.copy(TestPaths.data("exif/MikeKovarik__exifr/test/fixtures/png/png_with_exif_and_gps.png"), to: "photos/o-scan.png")
+        try folder.copy(TestPaths.data("exif/Exiv2__exiv2/test/data/relax.jp2"), to: "photos/o-scan.jp2")
         try folder.copy(TestPaths.data("exif/Exiv2__exiv2/test/data/Stonehenge.heic"), to: "photos/p-stonehenge.heic")
 
         let result = try cairn(["index", folder.file("photos"), "--catalog", catalogPath])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("Indexed 70 photos in "))
-        #expect(result.stdout.contains(": 67 indexed, 0 unchanged, 2 damaged, 1 unsupported, 0 removed"))
+        #expect(result.stdout.contains("Indexed 71 photos in "))
+        #expect(result.stdout.contains(": 68 indexed, 0 unchanged, 2 damaged, 1 unsupported, 0 removed"))
         let catalog = try Catalog.openReadOnly(path: catalogPath)
         #expect(try catalog.photo(path: folder.file("photos/m-half-uploaded.jpg")).errorReason
             == "truncated JPEG: the end-of-image marker is missing")
         #expect(try catalog.photo(path: folder.file("photos/n-empty.jpg")).errorReason == "the file is empty")
-        #expect(try catalog.photo(path: folder.file("photos/o-scan.png")).errorReason == "unsupported format: PNG")
+        #expect(try catalog.photo(path: folder.file("photos/o-scan.png")).state == "indexed")
+        #expect(try catalog.photo(path: folder.file("photos/o-scan.jp2")).errorReason == "unsupported format: JPEG 2000")
         #expect(try catalog.photo(path: folder.file("photos/p-stonehenge.heic")).state == "indexed")
         let paths = try FileManager.default.contentsOfDirectory(atPath: folder.file("photos")).map { folder.file("photos/\($0)") }
         let stamps = Set(try paths.map { try catalog.photo(path: $0).addedAt })
-        #expect(stamps.count <= 3, "70 new files in \(stamps.count) transactions")
+        #expect(stamps.count <= 3, "71 new files in \(stamps.count) transactions")
     }
 
     @Test func importedGeoNamesDumpGivesFinerPlacesAfterReindexing() throws {

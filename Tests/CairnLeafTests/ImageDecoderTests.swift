@@ -156,10 +156,13 @@ import Testing
     }
 
     @Test func otherFormatsAreUnsupportedAndGarbageIsDamaged() throws {
-        let png = try Self.bytes("exif/MikeKovarik__exifr/test/fixtures/png/png_with_exif_and_gps.png")
-        let unsupported = #expect(throws: ImagingError.self) { try png.withUnsafeBytes { try ImageDecoder().probe($0) } }
+        let jp2 = try Self.bytes("exif/Exiv2__exiv2/test/data/relax.jp2")
+        let unsupported = #expect(throws: ImagingError.self) { try jp2.withUnsafeBytes { try ImageDecoder().probe($0) } }
         #expect(unsupported?.code == .unsupported)
-        #expect(unsupported?.message == "unsupported format: PNG")
+        #expect(unsupported?.message == "unsupported format: JPEG 2000")
+        let gif = try Self.bytes("exif/photoview__photoview/api/scanner/test_media/real_media/gif.gif")
+        let animated = #expect(throws: ImagingError.self) { try gif.withUnsafeBytes { try ImageDecoder().probe($0) } }
+        #expect(animated?.message == "unsupported format: GIF")
         let garbage = try Self.bytes("exif/Exiv2__exiv2/test/data/issue_ghsa_496f_x7cq_cq39_poc.jpg")
         let damaged = #expect(throws: ImagingError.self) { try garbage.withUnsafeBytes { try ImageDecoder().probe($0) } }
         #expect(damaged?.code == .corrupt)

@@ -36,6 +36,9 @@ public struct PhotoRecord: Codable, Sendable, Equatable, FetchableRecord, Mutabl
     public var contentHash: String?
     /// The file format sniffed from its bytes (`jpeg`, `heif`, …); nil until ingest read it.
     public var format: String?
+    /// The library that decodes it, and for a camera raw file the embedded preview it reads; nil until ingest
+    /// read it, or when nothing can decode it.
+    public var decoder: String?
     public var state: State
     public var errorReason: String?
     public var addedAt: Date
@@ -44,7 +47,8 @@ public struct PhotoRecord: Codable, Sendable, Equatable, FetchableRecord, Mutabl
 
     public init(
         id: Int64? = nil, path: String, device: Int64, inode: Int64, size: Int64, mtimeNs: Int64,
-        contentHash: String? = nil, format: String? = nil, state: State = .pending, errorReason: String? = nil,
+        contentHash: String? = nil, format: String? = nil, decoder: String? = nil, state: State = .pending,
+        errorReason: String? = nil,
         addedAt: Date = Date(), updatedAt: Date = Date(), removedAt: Date? = nil
     ) {
         self.id = id
@@ -55,6 +59,7 @@ public struct PhotoRecord: Codable, Sendable, Equatable, FetchableRecord, Mutabl
         self.mtimeNs = mtimeNs
         self.contentHash = contentHash
         self.format = format
+        self.decoder = decoder
         self.state = state
         self.errorReason = errorReason
         self.addedAt = addedAt
