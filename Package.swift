@@ -90,7 +90,7 @@ let package = Package(
             // The kernels index raw buffers whose bounds the callers check once; per-element overflow checks
             // only slow the inner loops. Optimised in debug builds too: the tests run the network on real photos.
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
-        .target(name: "CairnCatalog", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "CairnCatalog", dependencies: ["CairnPhotoNames", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "CairnConfig", dependencies: ["Yams"]),
         .target(name: "CairnRecognition"),
         // Which file names are photos: for the folder walks and the inotify watcher.

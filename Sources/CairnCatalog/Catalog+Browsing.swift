@@ -84,10 +84,12 @@ extension Catalog {
                 return AlbumTree.Country(
                     country: name, countryCode: row["countryCode"], photos: row["n"], cities: citiesByCountry[name] ?? [])
             }
-            // Photos neither removed nor damaged, less those of them in an album (both counts kept by triggers).
+            // Photos neither removed nor damaged, less those of them in an album and the raw files of RAW+JPEG pairs
+            // (counted once, through their partner); all three counts kept by triggers.
             let unplaced = try Int.fetchOne(db, sql: """
                 SELECT (SELECT ifnull(SUM(photos), 0) FROM photo_state_counts WHERE state IN ('indexed', 'pending', 'unsupported'))
                   - (SELECT ifnull(SUM(photos), 0) FROM album_member_states WHERE state IN ('indexed', 'pending', 'unsupported'))
+                  - (SELECT ifnull(SUM(photos), 0) FROM paired_states WHERE state IN ('indexed', 'pending', 'unsupported'))
                 """) ?? 0
             return AlbumTree(countries: countries, unplacedPhotos: unplaced)
         }
@@ -124,7 +126,7 @@ extension Catalog {
             }
             let unplaced = try Int.fetchOne(db, sql: """
                 SELECT COUNT(*) FROM photos p WHERE p.state IN ('indexed', 'pending', 'unsupported')
-                AND NOT EXISTS (SELECT 1 FROM photo_places pp WHERE pp.photoId = p.id AND pp.country IS NOT NULL)
+                AND p.pairedWith IS NULL AND NOT EXISTS (SELECT 1 FROM photo_places pp WHERE pp.photoId = p.id AND pp.country IS NOT NULL)
                 """) ?? 0
             return AlbumTree(countries: countries, unplacedPhotos: unplaced)
         }
@@ -287,9 +289,13 @@ extension Catalog {
                         recognizer: $0.recognizerId, version: $0.recognizerVersion, state: $0.state.rawValue,
                         error: $0.error, at: $0.updatedAt)
                 }
+            let pairedWith = try String.fetchAll(db, sql: """
+                SELECT path FROM photos WHERE id = (SELECT pairedWith FROM photos WHERE id = ?)
+                UNION ALL SELECT path FROM photos WHERE pairedWith = ? ORDER BY path
+                """, arguments: [id, id])
             return PhotoDetails(
                 path: photo.path, state: photo.state.rawValue, errorReason: photo.errorReason, size: photo.size,
-                format: photo.format, decoder: photo.decoder,
+                format: photo.format, decoder: photo.decoder, pairedWith: pairedWith,
                 contentHash: photo.contentHash, addedAt: photo.addedAt, removedAt: photo.removedAt, facts: facts,
                 places: places, tags: tags, recognition: recognition)
         }

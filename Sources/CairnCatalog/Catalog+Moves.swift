@@ -4,8 +4,9 @@ import GRDB
 extension Catalog {
     /// Renames a photo in place, keeping its id, facts, tags and recognition state. A photo already catalogued at
     /// `to` (the file the rename replaced) is dropped. Returns false when no photo was catalogued at `from`.
+    /// RAW+JPEG pairs are found again at both names (`pairing` false: only undone).
     @discardableResult
-    public func movePhoto(from: String, to: String, now: Date = Date()) throws(CatalogError) -> Bool {
+    public func movePhoto(from: String, to: String, pairing: Bool = true, now: Date = Date()) throws(CatalogError) -> Bool {
         try write { db in
             guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM photos WHERE path = ?", arguments: [from]) else {
                 return false
@@ -13,6 +14,10 @@ extension Catalog {
             try db.execute(sql: "DELETE FROM photos WHERE path = ? AND id <> ?", arguments: [to, id])
             try db.execute(
                 sql: "UPDATE photos SET path = ?, updatedAt = ? WHERE id = ?", arguments: [to, now, id])
+            // A partner renamed away releases its companions; then both stems are paired again.
+            try db.execute(sql: "UPDATE photos SET pairedWith = NULL WHERE pairedWith = ?", arguments: [id])
+            try Self.updatePair(db, path: from, enabled: pairing)
+            try Self.updatePair(db, path: to, enabled: pairing)
             return true
         }
     }

@@ -22,7 +22,8 @@ public struct RecognitionWork: Sendable, Equatable {
 
 extension Catalog {
     /// Up to `limit` indexed photos that an enabled recognizer still has to run on (the catalog is the queue:
-    /// a photo is due when its recognition row is missing or carries another version). Newest photos first (by
+    /// a photo is due when its recognition row is missing or carries another version). The raw file of a RAW+JPEG
+    /// pair is never due: it gets its partner's results. Newest photos first (by
     /// the date taken; undated ones after, latest added first), so after a model change the photos people look at are redone first.
     public func pendingRecognition(limit: Int) throws(CatalogError) -> [RecognitionWork] {
         try read { db in
@@ -42,7 +43,7 @@ extension Catalog {
                 FROM photo_facts f INDEXED BY photo_facts_on_takenAt
                 CROSS JOIN photos p ON p.id = f.photoId
                 LEFT JOIN photo_place pl ON pl.photoId = p.id
-                WHERE f.takenAt IS NOT NULL AND +p.state = 'indexed' AND stale IS NOT NULL
+                WHERE f.takenAt IS NOT NULL AND +p.state = 'indexed' AND p.pairedWith IS NULL AND stale IS NOT NULL
                 ORDER BY f.takenAt DESC LIMIT ?
                 """, arguments: [limit])
             if rows.count < limit {
@@ -51,7 +52,7 @@ extension Catalog {
                     FROM photos p
                     LEFT JOIN photo_facts f ON f.photoId = p.id
                     LEFT JOIN photo_place pl ON pl.photoId = p.id
-                    WHERE p.state = 'indexed' AND f.takenAt IS NULL AND stale IS NOT NULL
+                    WHERE p.state = 'indexed' AND p.pairedWith IS NULL AND f.takenAt IS NULL AND stale IS NOT NULL
                     ORDER BY p.id DESC LIMIT ?
                     """, arguments: [limit - rows.count])
             }

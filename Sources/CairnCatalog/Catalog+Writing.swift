@@ -104,9 +104,11 @@ extension Catalog {
     /// Notes each file (as `notePhoto`) and stores what ingest learnt about it (as `storeIngest`), the whole batch in
     /// one transaction: every file or none. A record's photo id is set here. A file found unchanged by then is left
     /// alone and has no id in the answer.
+    /// With `pairing`, a camera raw file and a JPEG or HEIF of the same stem in one folder become a RAW+JPEG pair
+    /// (`Catalog+Pairs.swift`); without, pairs of these files are undone.
     @discardableResult
     public func storeIngest(
-        _ batch: [(file: FileIdentity, record: IngestRecord)], now: Date = Date()
+        _ batch: [(file: FileIdentity, record: IngestRecord)], pairing: Bool = true, now: Date = Date()
     ) throws(CatalogError) -> [Int64?] {
         guard !batch.isEmpty else { return [] }
         return try write { db in
@@ -118,6 +120,7 @@ extension Catalog {
                 record.facts?.photoId = id
                 record.place?.photoId = id
                 try Self.storeIngest(db, record, now: now)
+                try Self.updatePair(db, path: item.file.path, enabled: pairing)
                 return id
             }
         }
@@ -323,6 +326,10 @@ extension Catalog {
                 photoId: photoId, recognizerId: recognizerId, recognizerVersion: version, state: .failed,
                 error: failure.reason, updatedAt: now
             ).upsert(db)
+        }
+        // The raw file of a RAW+JPEG pair carries what its partner was given.
+        for companion in try companions(db, of: photoId) {
+            try copyRecognition(db, from: photoId, to: companion, recognizerId: recognizerId)
         }
     }
 }

@@ -135,6 +135,9 @@ public struct PhotoDetails: Codable, Sendable, Equatable {
     public var format: String?
     /// The library that decodes the photo, and for a camera raw file the embedded preview it reads.
     public var decoder: String?
+    /// RAW+JPEG: the file this raw file was taken with (it is recognised through it), or the raw files taken with
+    /// this one.
+    public var pairedWith: [String] = []
     public var contentHash: String?
     public var addedAt: Date
     public var removedAt: Date?

@@ -46,12 +46,19 @@ public struct WatchConfiguration: Sendable, Equatable {
     /// At most this many inotify watches (one per folder); 0 means as many as the kernel allows. Leaves watch
     /// budget to other programs; folders beyond it are rescanned every `rescanMinutes`.
     public var maxWatches: Int
+    /// A camera raw file and a JPEG or HEIF of the same stem in one folder are one photo (RAW+JPEG): recognised
+    /// once, both tagged, counted once in albums.
+    public var pairRawWithJPEG: Bool
 
-    public init(folders: [String] = [], maxPixels: Int = 200_000_000, rescanMinutes: Int = 10, maxWatches: Int = 0) {
+    public init(
+        folders: [String] = [], maxPixels: Int = 200_000_000, rescanMinutes: Int = 10, maxWatches: Int = 0,
+        pairRawWithJPEG: Bool = true
+    ) {
         self.folders = folders
         self.maxPixels = maxPixels
         self.rescanMinutes = rescanMinutes
         self.maxWatches = maxWatches
+        self.pairRawWithJPEG = pairRawWithJPEG
     }
 }
 

@@ -41,7 +41,7 @@ public enum ConfigurationLoader {
         try reader.checkKeys(top, allowed: ["watch", "catalog", "log", "places", "workers", "backbone", "recognizers"])
 
         if let watch = try top.value("watch").map({ node throws(ConfigurationError) in try reader.mapping(node, key: "watch") }) {
-            try reader.checkKeys(watch, allowed: ["folders", "max-pixels", "rescan-minutes", "max-watches"])
+            try reader.checkKeys(watch, allowed: ["folders", "max-pixels", "rescan-minutes", "max-watches", "pair-raw-with-jpeg"])
             if let folders = watch.value("folders") {
                 configuration.watch.folders = try reader.pathList(folders, key: "watch.folders")
             }
@@ -53,6 +53,9 @@ public enum ConfigurationLoader {
             }
             if let node = watch.value("max-watches") {
                 configuration.watch.maxWatches = try reader.int(node, key: "watch.max-watches", in: 0...100_000_000)
+            }
+            if let node = watch.value("pair-raw-with-jpeg") {
+                configuration.watch.pairRawWithJPEG = try reader.bool(node, key: "watch.pair-raw-with-jpeg")
             }
         }
         if let catalog = try top.value("catalog").map({ node throws(ConfigurationError) in try reader.mapping(node, key: "catalog") }) {

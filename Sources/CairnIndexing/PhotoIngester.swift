@@ -14,13 +14,19 @@ public struct PhotoIngester: Sendable {
     public var gazetteer: Gazetteer
     public var maxCityDistanceKm: Double
     public var decoder: ImageDecoder
+    /// RAW+JPEG pairs (`watch.pair-raw-with-jpeg`): found as files are ingested, undone when off.
+    public var pairRawWithJPEG: Bool
     public var logger: Logger
 
-    public init(catalog: Catalog, gazetteer: Gazetteer, maxCityDistanceKm: Double, maxPixels: Int, logger: Logger) {
+    public init(
+        catalog: Catalog, gazetteer: Gazetteer, maxCityDistanceKm: Double, maxPixels: Int,
+        pairRawWithJPEG: Bool = true, logger: Logger
+    ) {
         self.catalog = catalog
         self.gazetteer = gazetteer
         self.maxCityDistanceKm = maxCityDistanceKm
         self.decoder = ImageDecoder(maxPixels: maxPixels)
+        self.pairRawWithJPEG = pairRawWithJPEG
         self.logger = logger
     }
 
@@ -51,7 +57,7 @@ public struct PhotoIngester: Sendable {
             items.append((file, record))
             itemIndices.append(index)
         }
-        let ids = try catalog.storeIngest(items)
+        let ids = try catalog.storeIngest(items, pairing: pairRawWithJPEG)
         var outcomes = Array(repeating: Outcome.unchanged, count: files.count)
         for (item, (index, id)) in zip(items, zip(itemIndices, ids)) where id != nil {
             outcomes[index] = outcome(of: item.record, path: item.file.path)

@@ -25,6 +25,7 @@ struct Photo: ParsableCommand {
             print("State:    \(photo.state)\(photo.errorReason.map { " (\($0))" } ?? "")")
             print("Size:     \(photo.size) bytes\(photo.format.map { ", \($0)" } ?? "")")
             if let decoder = photo.decoder { print("Decoder:  \(decoder)") }
+            for other in photo.pairedWith { print("Pair:     \(other) (RAW+JPEG: recognised once, counted once)") }
             if let hash = photo.contentHash { print("Hash:     \(hash)") }
             if let facts = photo.facts {
                 if let taken = facts.takenAt { print("Taken:    \(taken)\(facts.takenAtOffset ?? "")") }

@@ -94,7 +94,7 @@ struct Cairnd: AsyncParsableCommand {
 
         let ingester = PhotoIngester(
             catalog: store, gazetteer: gazetteer, maxCityDistanceKm: settings.places.maxCityDistanceKm,
-            maxPixels: settings.watch.maxPixels, logger: logger)
+            maxPixels: settings.watch.maxPixels, pairRawWithJPEG: settings.watch.pairRawWithJPEG, logger: logger)
         let options = self
         // Catalog writes that fail, in watching or in recognition: logged, and shown by `cairn status`.
         let writeFailures = CatalogWriteFailures(logger: logger)

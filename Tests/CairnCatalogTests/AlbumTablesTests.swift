@@ -66,6 +66,53 @@ import Testing
         try expectAgreement("a photo purged")
     }
 
+    /// RAW+JPEG pairs (v7): the raw file of a pair is no album member and not unplaced either; it carries its
+    /// partner's tags; the counts follow a pair made, recognised, broken by removal, and made again.
+    @Test func pairsFollowEveryWrite() throws {
+        let all = try catalog.photos(matching: PhotoFilter())
+        let jpeg = try #require(all.first { $0.city == "Berlin" && $0.state == "indexed" })
+        let jpegId = try #require(try catalog.photoID(path: jpeg.path))
+        let albumsBefore = try catalog.albums()
+        let stem = String(jpeg.path.dropLast(4))
+        let place = PhotoPlaceRecord(
+            photoId: 0, source: .exif, countryCode: "DE", country: "Germany", adminRegion: "Berlin", city: "Berlin",
+            gazetteerVersion: "test")
+        func raw(_ suffix: String, inode: Int64) -> (file: FileIdentity, record: IngestRecord) {
+            (FileIdentity(path: stem + suffix, device: 1, inode: inode, size: 10, mtimeNs: 1),
+             IngestRecord(photoId: 0, format: "raw", state: .indexed, place: place))
+        }
+        try catalog.storeIngest([raw(".NEF", inode: 900_001), raw(".xmp.NEF", inode: 900_002)])
+        try expectAgreement("a raw file beside a JPEG")
+        // Berlin gains the raw file of another stem only: the pair counts once.
+        let berlin = { (tree: AlbumTree) in tree.countries.first { $0.country == "Germany" }?.photos ?? 0 }
+        #expect(try berlin(catalog.albums()) == berlin(albumsBefore) + 1)
+        #expect(try catalog.albums().unplacedPhotos == albumsBefore.unplacedPhotos)
+        #expect(try catalog.photo(path: stem + ".NEF").pairedWith == [jpeg.path])
+        #expect(try catalog.photo(path: stem + ".xmp.NEF").pairedWith.isEmpty, "another stem")
+        #expect(try catalog.pendingRecognition(limit: 10_000).allSatisfy { $0.path != stem + ".NEF" })
+
+        let result = RecognitionResult(tags: [(kind: "scene", label: "church", score: 0.7)])
+        try catalog.storeRecognition(photoId: jpegId, recognizerId: "scene-tags", version: "9", result: .success(result))
+        try expectAgreement("the partner recognised")
+        let partner = try catalog.photo(path: jpeg.path), companion = try catalog.photo(path: stem + ".NEF")
+        #expect(companion.tags.map(\.label).contains("church"))
+        #expect(companion.tags.map(\.label) == partner.tags.map(\.label))
+        #expect(companion.recognition.map(\.version) == partner.recognition.map(\.version))
+
+        #expect(try catalog.markRemoved(path: jpeg.path) == 1)
+        try expectAgreement("the partner removed: the raw file stands alone")
+        #expect(try catalog.photo(path: stem + ".NEF").pairedWith.isEmpty)
+        #expect(try catalog.photo(path: stem + ".NEF").recognition.isEmpty, "due again, for its own preview")
+        try catalog.store([.damaged(photoId: jpegId, reason: "back, damaged")])
+        try catalog.storeIngest(IngestRecord(photoId: jpegId, state: .indexed))
+        try catalog.storeIngest([raw(".NEF", inode: 900_003)])
+        try expectAgreement("paired again when the raw file is ingested")
+        #expect(try catalog.photo(path: stem + ".NEF").pairedWith == [jpeg.path])
+        try catalog.movePhoto(from: stem + ".NEF", to: stem + "-renamed.NEF")
+        try expectAgreement("the raw file renamed away from its partner")
+        #expect(try catalog.photo(path: stem + "-renamed.NEF").pairedWith.isEmpty)
+    }
+
     /// The v4 counts (damaged album members, tags per label) through states, duplicate tags, removal and purging.
     @Test func memberStatesAndTagCountsFollowEveryWrite() throws {
         let all = try catalog.photos(matching: PhotoFilter())
