@@ -87,8 +87,11 @@ struct LibraryDecoder {
         case .webp:
             var scaled: (Int, Int) = (0, 0)
             var probe = cairn_format_info()
+            // libwebp's own scaling saves the full-size buffer and time on a large reduction (12 MP to 1,024 px:
+            // 208 ms against 276 ms), but costs time on a small one (1200×800 to 1,024 px: 35 ms against 26 ms).
             if let reduction, cairn_webp_probe(data, bytes.count, &probe) == CAIRN_FORMAT_OK,
-                let size = DecodedImage.reducedSize(width: Int(probe.width), height: Int(probe.height), reduction)
+                let size = DecodedImage.reducedSize(width: Int(probe.width), height: Int(probe.height), reduction),
+                size.0 * 2 <= Int(probe.width)
             {
                 scaled = size
             }

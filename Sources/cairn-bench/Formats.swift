@@ -22,10 +22,13 @@ extension CairnBench {
         @Flag(help: "Print each file's outcome: its decoder and size, or the reason it cannot be decoded.")
         var list = false
 
+        @Option(help: "Measure only images of at least this many megapixels (test suites hold many thumbnails).")
+        var minMegapixels = 0.0
+
         func run() throws {
             let decoder = ImageDecoder(maxPixels: 200_000_000)
             let reduction = DecodedImage.Reduction(minShortSide: 448, longSide: 1024)
-            var perFormat: [String: (probe: [Double], decode: [Double], megapixels: [Double])] = [:]
+            var perFormat: [String: (probe: [Double], decode: [Double], full: [Double], megapixels: [Double])] = [:]
             var failures: [String: Int] = [:]
             for path in Self.files(paths) {
                 guard let data = try? Data(contentsOf: URL(fileURLWithPath: path)) else { continue }
@@ -40,6 +43,7 @@ extension CairnBench {
                         return
                     }
                     let probed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
+                    guard Double(info.width * info.height) / 1e6 >= minMegapixels else { return }
                     var times: [Double] = []
                     var outcome = ""
                     for _ in 0..<max(1, runs) {
@@ -58,19 +62,29 @@ extension CairnBench {
                         failures["decode", default: 0] += 1
                         return
                     }
-                    perFormat[info.format, default: ([], [], [])].probe.append(probed)
-                    perFormat[info.format, default: ([], [], [])].decode.append(times.sorted()[times.count / 2])
-                    perFormat[info.format, default: ([], [], [])].megapixels.append(Double(info.width * info.height) / 1e6)
+                    // Full size, as Pillow decodes (a raw file: its whole preview).
+                    var full: [Double] = []
+                    for _ in 0..<max(1, runs) {
+                        let start = DispatchTime.now().uptimeNanoseconds
+                        _ = try? decoder.decode(bytes, minShortSide: 100_000)
+                        full.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+                    }
+                    perFormat[info.format, default: ([], [], [], [])].probe.append(probed)
+                    perFormat[info.format, default: ([], [], [], [])].decode.append(times.sorted()[times.count / 2])
+                    perFormat[info.format, default: ([], [], [], [])].full.append(full.sorted()[full.count / 2])
+                    perFormat[info.format, default: ([], [], [], [])].megapixels.append(Double(info.width * info.height) / 1e6)
                 }
             }
-            print("format   files  median MP  probe ms  decode ms (median)  decode ms (max)")
+            print("format   files  median MP  probe ms  daemon decode ms (median, total)  full decode ms (median, total)")
             for (format, figures) in perFormat.sorted(by: { $0.key < $1.key }) {
                 let decode = figures.decode.sorted(), probe = figures.probe.sorted(), mp = figures.megapixels.sorted()
+                let full = figures.full.sorted()
                 print(
                     format.padding(toLength: 8, withPad: " ", startingAt: 0)
                         + String(
-                            format: "%6d %10.2f %9.2f %19.2f %16.2f", decode.count, mp[mp.count / 2],
-                            probe[probe.count / 2], decode[decode.count / 2], decode.last ?? 0))
+                            format: "%6d %10.2f %9.2f %17.2f %14.1f %16.2f %13.1f", decode.count, mp[mp.count / 2],
+                            probe[probe.count / 2], decode[decode.count / 2], decode.reduce(0, +),
+                            full[full.count / 2], full.reduce(0, +)))
             }
             for (reason, count) in failures.sorted(by: { $0.key < $1.key }) { print("not decoded (\(reason)): \(count)") }
         }

@@ -45,7 +45,9 @@ import Testing
 
     /// Builds a pack from the fixture dataset; returns the dataset and the pack's path.
     func buildPack() throws -> (LandmarkDatasetFixture, String) {
-        let dataset = try LandmarkDatasetFixture(in: folder, keys: Self.keys, photosPerLandmark: 12, negatives: 40)
+        // 120 negatives: with 40, η rests on a dozen calibration photos and moves with the CPU's floating point
+        // (a coffee mug scored 0.510 against an η of 0.499 with AVX2 kernels, below it with AVX-512).
+        let dataset = try LandmarkDatasetFixture(in: folder, keys: Self.keys, photosPerLandmark: 12, negatives: 120)
         let pack = folder.file("dev.cairnpack")
         let built = try cairn(["landmarks", "build", dataset.root, "--negatives", dataset.negatives, "--out", pack])
         #expect(built.status == 0, "\(built.stderr)")
@@ -56,10 +58,10 @@ import Testing
         let (dataset, pack) = try buildPack()
         let first = try cairn(["landmarks", "build", dataset.root, "--negatives", dataset.negatives, "--out", pack, "--json"])
         #expect(first.status == 0, "\(first.stderr)")
-        // 4 × 12 landmark photos and 40 negatives were embedded once, by the build in buildPack().
-        #expect(first.stderr.contains("dataset \(dataset.root): 4 landmarks, 44 photos; feature cache holds 84"))
+        // 4 × 12 landmark photos and 120 negatives were embedded once, by the build in buildPack().
+        #expect(first.stderr.contains("dataset \(dataset.root): 4 landmarks, 44 photos; feature cache holds 164"))
         #expect(first.stderr.contains("embedded 44 landmark photos of 4 landmarks"))
-        #expect(first.stderr.contains("embedded 40 negative photos"))
+        #expect(first.stderr.contains("embedded 120 negative photos"))
         #expect(first.stderr.contains("cleaning (γ = 0.3): kept"))
         #expect(first.stderr.contains("references checked for 0 of 4 landmarks"))
         #expect(first.stderr.contains("calibration on"))
@@ -68,7 +70,12 @@ import Testing
         #expect(summary["landmarks"] as? Int == 4)
         #expect((summary["centroids"] as? Int ?? 0) >= 4)
         let thresholds = summary["thresholds"] as! [String: Any]
-        #expect((thresholds["global"] as! Double) > (thresholds["geo"] as! Double) - 0.2)
+        // η stays near η_geo, or is no floor at all (−1) when another gate keeps the specificity on the calibration
+        // photos: the reference check ω or the margin μ.
+        let global = thresholds["global"] as! Double, references = thresholds["references"] as? Double ?? -1
+        #expect(
+            global > (thresholds["geo"] as! Double) - 0.2 || global == -1 && (references > 0 || thresholds["margin"] is Double),
+            "\(thresholds)")
         #expect(thresholds["k"] as? Int == 3)
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.file("cache"))
         // One cache file, named for how photos were prepared: the default configuration decodes like the daemon.
@@ -89,6 +96,22 @@ import Testing
         #expect(found.filter { $0 == "taj_mahal" }.count >= 4, "\(found)")
         #expect(found.allSatisfy { $0 == nil || $0 == "taj_mahal" })
         #expect((photos[6]["landmarks"] as! [Any]).isEmpty, "a coffee mug is no landmark")
+
+        // The same photos as lossless PNG and WebP (written by Pillow): the same pixels, so the same answers.
+        var converted: [String] = []
+        for (index, path) in taj.prefix(6).enumerated() {
+            for format in ["png", "webp"] {
+                let out = folder.file("taj-\(index).\(format)")
+                let script = "import sys; from PIL import Image; Image.open(sys.argv[1]).save(sys.argv[2], lossless=True)"
+                let saved = try ProcessRunner.run(URL(fileURLWithPath: "/usr/bin/python3"), ["-c", script, path, out])
+                #expect(saved.status == 0, "\(saved.stderr)")
+                converted.append(out)
+            }
+        }
+        let again = try cairn(["landmarks", "recognize", "--pack", pack, "--json"] + converted)
+        let answers = try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as! [[String: Any]]
+        let keys = answers.map { (($0["landmarks"] as! [[String: Any]]).first?["key"] as? String) }
+        #expect(keys == found.flatMap { [$0, $0] }, "\(keys) against \(found)")
 
         // A Brandenburg Gate photo with a phone's GPS position 200 m from the gate: decided by the geo path.
         let (lat, lon) = dataset.coordinates("brandenburg_gate")
