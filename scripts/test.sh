@@ -34,3 +34,6 @@ if [ -z "$count" ] || [ "$count" -eq 0 ]; then
     exit 1
 fi
 echo "swift test: $count passed, 0 failed"
+
+echo "==> fuzzing the format decoders briefly (scripts/fuzz.sh; a longer campaign is run by hand)"
+bash scripts/fuzz.sh formats 20
