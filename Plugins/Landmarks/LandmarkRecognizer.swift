@@ -60,10 +60,11 @@ public struct LandmarkRecognizer: Recognizer {
         for (position, row) in rows.enumerated() {
             results[row] = .success(found[position].map { match in
                 let landmark = pack.landmarks[match.landmark]
-                return .landmark(LandmarkSighting(
+                return LandmarkSighting(
                     key: landmark.key, name: landmark.name, city: landmark.city, country: landmark.country,
                     score: Double(match.score), evidence: match.evidence, latitude: landmark.latitude,
-                    longitude: landmark.longitude, detail: search.explanation(match)))
+                    longitude: landmark.longitude, detail: search.explanation(match)
+                ).observation
             })
         }
         return results

@@ -85,17 +85,34 @@ public final class ExternalRecognizer: Recognizer, @unchecked Sendable {
     /// How many times the program was restarted after a failure.
     public var restarts: Int { lock.withLock { restartCount } }
 
+    /// Fails with `RecognizerError` (its cause the `PluginError`) when the plugin fails, is off or is stopped; an
+    /// error reading the photo's inputs is passed on as it is (the photo's fault, not the plugin's).
     public func recognize(_ photo: PhotoAnalysis) throws -> [Observation] {
         // Inputs first, outside the plugin: a photo that cannot be decoded is the photo's fault, not the plugin's.
         let features = needs.contains("features") ? try photo.backbone.features() : nil
         let logits = needs.contains("logits") ? try photo.backbone.logits() : nil
         var image: PhotoPixels?
         if needs.contains("image") {
-            guard let pixels = photo.pixels else { throw PluginError.photo(id, "no decoded image is available for this photo") }
+            guard let pixels = photo.pixels else {
+                throw Self.contract(PluginError.photo(id, "no decoded image is available for this photo"))
+            }
             image = try pixels.pixels(maxSide: spec.imageSize)
         }
-        return try lock.withLock { () throws(PluginError) -> [Observation] in
-            try exchange(photo.facts, features: features, logits: logits, image: image)
+        lock.lock()
+        defer { lock.unlock() }
+        do {
+            return try exchange(photo.facts, features: features, logits: logits, image: image)
+        } catch {
+            throw Self.contract(error)
+        }
+    }
+
+    /// A plugin's failure as the host sees it: off, stopped, or failed on this photo.
+    static func contract(_ error: PluginError) -> RecognizerError {
+        switch error.code {
+        case .disabled: return .disabled(error.pluginId, error.message, cause: error)
+        case .stopped: return .stopped(error.pluginId, cause: error)
+        default: return .photo(error.pluginId, error.message, cause: error)
         }
     }
 

@@ -138,14 +138,14 @@ enum PluginMessages {
             guard let name = text("name"), let city = text("city"), let country = text("country") else {
                 return .failure("a landmark needs \"name\", \"city\" and \"country\"")
             }
-            let evidence: LandmarkSighting.Evidence
+            let evidence: String
             if let raw = object["evidence"] {
-                guard let value = (raw as? String).flatMap(LandmarkSighting.Evidence.init(rawValue:)) else {
+                guard let value = raw as? String, ["geo", "references"].contains(value) else {
                     return .failure("\"evidence\" must be \"geo\" or \"references\"")
                 }
                 evidence = value
             } else {
-                evidence = hasGPS ? .geo : .references
+                evidence = hasGPS ? "geo" : "references"
             }
             var position: (latitude: Double, longitude: Double)?
             if object["latitude"] != nil || object["longitude"] != nil {
@@ -156,9 +156,11 @@ enum PluginMessages {
                 }
                 position = (latitude, longitude)
             }
-            return .success(.landmark(LandmarkSighting(
-                key: text("key") ?? name, name: name, city: city, country: country, score: score, evidence: evidence,
-                latitude: position?.latitude, longitude: position?.longitude)))
+            return .success(.finding(Finding(
+                kind: "landmark", label: name, score: score, evidence: evidence,
+                place: PlaceHint(
+                    key: text("key") ?? name, city: city, country: country, latitude: position?.latitude,
+                    longitude: position?.longitude))))
         default:
             return .failure("\"type\" must be \"tag\" or \"landmark\"")
         }

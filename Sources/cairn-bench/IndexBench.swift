@@ -146,14 +146,16 @@ extension CairnBench {
                 catalog: store, gazetteer: gazetteer, maxCityDistanceKm: settings.places.maxCityDistanceKm,
                 maxPixels: settings.watch.maxPixels, logger: quiet)
             let pipeline = RecognitionPipeline(
-                settings: settings, catalog: store, gazetteer: gazetteer, registry: .builtIn, logger: quiet)
-            try pipeline.register()
+                settings: settings, places: ingester.places, registry: .builtIn, logger: quiet)
+            let writer = RecognitionWriter(catalog: store, logger: quiet)
+            try writer.register(pipeline)
             let sessions = (0..<workers).map { _ in pipeline.makeSession() }
             let ingest = IngestRun(indexer: LibraryIndexer(ingester: ingester, purgeRemovedAfterDays: 30), root: root)
             let cpu0 = cpuSeconds(), t0 = now()
             let ingestThread = Thread { ingest.run() }
             ingestThread.start()
-            let recognised = try pipeline.recognizeQueue(sessions: sessions, moreComing: { !ingest.isFinished })
+            let recognised = try RecognitionRunner(pipeline: pipeline, writer: writer)
+                .drain(sessions: sessions, moreComing: { !ingest.isFinished })
             let cpu1 = cpuSeconds(), t1 = now()
             let (summary, ingestCPUSeconds, ingestSeconds) = try ingest.result()
             return EndToEnd(

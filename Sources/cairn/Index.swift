@@ -65,7 +65,9 @@ struct Index: ParsableCommand {
             let renamed = try query { () throws(CatalogError) in
                 try PlaceRenamer(ingester: indexer.ingester).run { interrupt.isRaised }
             }
-            let recognised = factsOnly || interrupt.isRaised ? nil : try recognise(context, gazetteer: indexer.ingester.gazetteer, interrupt: interrupt, line: line)
+            let recognised =
+                factsOnly || interrupt.isRaised
+                ? nil : try recognise(context, places: indexer.ingester.places, interrupt: interrupt, line: line)
             if output.json {
                 printJSON(IndexReport(summary, renamed: renamed, interrupted: interrupt.isRaised, recognised: recognised))
             } else {
@@ -92,24 +94,27 @@ struct Index: ParsableCommand {
 
     /// Runs the enabled recognizers on every photo of the catalog they have not seen at their current version.
     private func recognise(
-        _ context: WritingContext, gazetteer: Gazetteer, interrupt: InterruptFlag, line: ProgressLine
+        _ context: WritingContext, places: PlaceNamer, interrupt: InterruptFlag, line: ProgressLine
     ) throws(CLIError) -> RecognitionReport {
+        let quiet = Logger(label: "cairn", factory: { _ in SwiftLogNoOpLogHandler() })
         let pipeline = RecognitionPipeline(
-            settings: context.settings, catalog: context.catalog, gazetteer: gazetteer, registry: .builtIn,
-            logger: Logger(label: "cairn", factory: { _ in SwiftLogNoOpLogHandler() }))
+            settings: context.settings, places: places, registry: .builtIn, logger: quiet)
         defer { pipeline.close() }
+        let writer = RecognitionWriter(catalog: context.catalog, logger: quiet)
         try query { () throws(CatalogError) in
-            try pipeline.register()
-            _ = try pipeline.renameLandmarkPlaces()
+            try writer.register(pipeline)
+            _ = try writer.renameHintedPlaces(pipeline)
         }
         var report = RecognitionReport(
             recognizers: pipeline.recognizers.map(\.id), unavailable: pipeline.unavailable.map { "\($0.id): \($0.reason)" })
         guard !pipeline.recognizers.isEmpty else { return report }
-        let workers = max(1, context.settings.workers.threads > 0 ? context.settings.workers.threads : ProcessInfo.processInfo.activeProcessorCount)
+        let threads = context.settings.workers.threads
+        let workers = max(1, threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount)
         let sessions = (0..<workers).map { _ in pipeline.makeSession() }
         let started = Date()
+        let runner = RecognitionRunner(pipeline: pipeline, writer: writer)
         report.photos = try query { () throws(CatalogError) in
-            try pipeline.recognizeQueue(sessions: sessions, shouldStop: { interrupt.isRaised }, progress: { done in
+            try runner.drain(sessions: sessions, shouldStop: { interrupt.isRaised }, progress: { done in
                 let rate = Double(done) / max(Date().timeIntervalSince(started), 0.001)
                 line.update("recognising: \(done) photos  \(String(format: "%.1f", rate))/s")
             })

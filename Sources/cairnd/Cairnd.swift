@@ -99,8 +99,7 @@ struct Cairnd: AsyncParsableCommand {
         // Catalog writes that fail, in watching or in recognition: logged, and shown by `cairn status`.
         let writeFailures = CatalogWriteFailures(logger: logger)
         let pipeline = RecognitionPipeline(
-            settings: settings, catalog: store, gazetteer: gazetteer, registry: .builtIn, writeFailures: writeFailures,
-            logger: logger)
+            settings: settings, places: ingester.places, registry: .builtIn, logger: logger)
         if let model = pipeline.model {
             logger.info("backbone loaded", metadata: [
                 "model": "\(model.version)", "kernels": "\(model.instructionSet)", "jpeg": "\(JPEGDecoder.engines)",
@@ -108,7 +107,9 @@ struct Cairnd: AsyncParsableCommand {
             ])
         }
         let workers = settings.workers.threads > 0 ? settings.workers.threads : ProcessInfo.processInfo.activeProcessorCount
-        let recognition = RecognitionService(pipeline: pipeline, workers: workers, logger: logger)
+        let recognition = RecognitionService(
+            pipeline: pipeline, writer: RecognitionWriter(catalog: store, failures: writeFailures, logger: logger),
+            workers: workers, logger: logger)
         let service = WatchService(
             settings: settings,
             indexer: LibraryIndexer(ingester: ingester, purgeRemovedAfterDays: settings.catalog.purgeRemovedAfterDays),

@@ -20,7 +20,7 @@ import Testing
         settings.recognizers = ids.map { RecognizerConfiguration(id: $0) }
         settings.backbone.model = "/nonexistent/model.safetensors"
         return RecognitionPipeline(
-            settings: settings, catalog: try Catalog.inMemory(), gazetteer: nil, registry: registry,
+            settings: settings, places: nil, registry: registry,
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
     }
 
@@ -31,8 +31,9 @@ import Testing
         let built = try pipeline(["constant"], registry: registry)
         #expect(built.recognizers.map(\.id) == ["constant"])
         #expect(built.unavailable.isEmpty)
-        try built.register()
-        let recorded = try built.catalog.status().recognizers
+        let catalog = try Catalog.inMemory()
+        try RecognitionWriter(catalog: catalog, logger: Logger(label: "test")).register(built)
+        let recorded = try catalog.status().recognizers
         #expect(recorded.map { "\($0.id) \($0.version) \($0.enabled) \($0.status ?? "")" } == ["constant constant-1 true loaded"])
     }
 

@@ -41,12 +41,13 @@ import Testing
             backboneVersion: nil, logger: logger)
     }
 
+    /// The plugin's own error behind the contract's `RecognizerError` a failed photo throws.
     func pluginError(_ body: () throws -> Void) -> PluginError? {
         do {
             try body()
             return nil
         } catch {
-            return error as? PluginError
+            return (error as? RecognizerError)?.cause as? PluginError ?? error as? PluginError
         }
     }
 
@@ -179,14 +180,17 @@ import Testing
         defer { plugin.shutdown() }
         #expect(plugin.needs.isEmpty)
         // Evidence defaults from the photo: GPS means the geo path.
-        #expect(try plugin.recognize(photo("/p/tower.jpg", latitude: 48.86)) == [.landmark(LandmarkSighting(
-            key: "Eiffel Tower", name: "Eiffel Tower", city: "Paris", country: "France", score: 0.9, evidence: .geo))])
-        #expect(try plugin.recognize(photo("/p/tower.jpg")) == [.landmark(LandmarkSighting(
-            key: "Eiffel Tower", name: "Eiffel Tower", city: "Paris", country: "France", score: 0.9, evidence: .references))])
-        // A position, when given, travels with the sighting (the daemon names the place from it); half of one is refused.
-        #expect(try plugin.recognize(photo("/p/placed.jpg")) == [.landmark(LandmarkSighting(
-            key: "Eiffel Tower", name: "Eiffel Tower", city: "Paris", country: "France", score: 0.9, evidence: .references,
-            latitude: 48.8584, longitude: 2.2945))])
+        func landmark(_ evidence: String, latitude: Double? = nil, longitude: Double? = nil) -> Observation {
+            .finding(Finding(
+                kind: "landmark", label: "Eiffel Tower", score: 0.9, evidence: evidence,
+                place: PlaceHint(
+                    key: "Eiffel Tower", city: "Paris", country: "France", latitude: latitude, longitude: longitude)))
+        }
+        #expect(try plugin.recognize(photo("/p/tower.jpg", latitude: 48.86)) == [landmark("geo")])
+        #expect(try plugin.recognize(photo("/p/tower.jpg")) == [landmark("references")])
+        // A position, when given, travels with the place hint (the daemon names the place from it); half of one is
+        // refused.
+        #expect(try plugin.recognize(photo("/p/placed.jpg")) == [landmark("references", latitude: 48.8584, longitude: 2.2945)])
         #expect(pluginError { _ = try plugin.recognize(photo("/p/half.jpg")) }?.message
             == "checks answered malformed output: observation 0: \"latitude\" and \"longitude\" go together: degrees, -90 to 90 and -180 to 180")
         #expect(pluginError { _ = try plugin.recognize(photo("/p/score.jpg")) }?.message
