@@ -191,7 +191,7 @@ let package = Package(
         .testTarget(
             name: "CairnIndexingTests",
             dependencies: [
-                "CairnIndexing", "CairnCatalog", "CairnConfig", "CairnRecognition", "CairnTesting",
+                "CairnIndexing", "CairnCatalog", "CairnConfig", "CairnPlaces", "CairnRecognition", "CairnTesting",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(

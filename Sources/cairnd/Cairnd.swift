@@ -49,6 +49,7 @@ struct Cairnd: AsyncParsableCommand {
     func run() async throws {
         HeapPolicy.apply()
         Startup.useBestBLAS()
+        Startup.ignoreBrokenPipes()
         let settings: CairnConfiguration
         do {
             settings = try loadSettings()

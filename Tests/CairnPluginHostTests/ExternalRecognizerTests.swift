@@ -151,6 +151,34 @@ import Testing
         #expect(second.version.hasPrefix("copy/1 plugin:"))
     }
 
+    /// A library must not set what the whole process does with a signal: writing to a plugin that exited fails that
+    /// photo with EPIPE even while SIGPIPE's default action (ending the process) is in force, and leaves it in force.
+    @Test func aPluginThatExitedFailsThePhotoWithoutSIGPIPEOrChangingItsDisposition() throws {
+        let folder = TemporaryDirectory("cairn-plugin-gone")
+        let script = folder.file("plugin")
+        try """
+            #!/usr/bin/env python3
+            import json, sys
+            hello = json.loads(sys.stdin.readline())
+            print(json.dumps({"type": "hello", "id": hello["id"], "version": "1"}), flush=True)
+            sys.stdin.close()
+            """.write(toFile: script, atomically: true, encoding: .utf8)
+        chmod(script, 0o755)
+        let previous = signal(SIGPIPE, SIG_DFL)
+        defer { signal(SIGPIPE, previous) }
+        let plugin = try ExternalRecognizer(
+            spec: ExternalPluginSpec(id: "gone", command: script), backboneVersion: nil, logger: logger)
+        defer { plugin.shutdown() }
+        // Let it exit: the request then goes to a pipe nobody reads (a large photo so the write cannot be buffered).
+        usleep(500_000)
+        let error = pluginError { _ = try plugin.recognize(photo("/p/" + String(repeating: "x", count: 200_000))) }
+        #expect(error?.code == .crashed)
+        let now = signal(SIGPIPE, SIG_DFL)
+        #expect(
+            unsafeBitCast(now, to: Int.self) == unsafeBitCast(SIG_DFL, to: Int.self),
+            "the plugin host changed what SIGPIPE does to the whole process")
+    }
+
     @Test func landmarksAndBadObservationsAreCheckedOneByOne() throws {
         let folder = TemporaryDirectory("cairn-plugin-observations")
         let script = folder.file("plugin")
