@@ -6,8 +6,11 @@ extension LandmarkRecognizer {
     public func placeHints() -> [String: PlaceHint] {
         Dictionary(
             search.pack.landmarks.map {
-                ($0.key, PlaceHint(
-                    key: $0.key, city: $0.city, country: $0.country, latitude: $0.latitude, longitude: $0.longitude))
+                (
+                    $0.key,
+                    PlaceHint(
+                        key: $0.key, city: $0.city, country: $0.country, latitude: $0.latitude, longitude: $0.longitude)
+                )
             },
             uniquingKeysWith: { first, _ in first })
     }

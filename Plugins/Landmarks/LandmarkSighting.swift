@@ -42,8 +42,9 @@ public struct LandmarkSighting: Sendable, Equatable {
 
     /// What the host stores: a `landmark` tag with its evidence and detail, and the landmark's place as a hint.
     public var observation: Observation {
-        .finding(Finding(
-            kind: "landmark", label: name, score: score, evidence: evidence.rawValue, detail: detail,
-            place: PlaceHint(key: key, city: city, country: country, latitude: latitude, longitude: longitude)))
+        .finding(
+            Finding(
+                kind: "landmark", label: name, score: score, evidence: evidence.rawValue, detail: detail,
+                place: PlaceHint(key: key, city: city, country: country, latitude: latitude, longitude: longitude)))
     }
 }

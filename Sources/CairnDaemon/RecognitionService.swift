@@ -183,10 +183,13 @@ public final class RecognitionService: Service, @unchecked Sendable {
 
     private func announce(_ pipeline: RecognitionPipeline) {
         for recognizer in pipeline.recognizers {
-            logger.notice("recognizer loaded", metadata: ["recognizer.id": "\(recognizer.id)", "recognizer.version": "\(recognizer.version)"])
+            logger.notice(
+                "recognizer loaded",
+                metadata: ["recognizer.id": "\(recognizer.id)", "recognizer.version": "\(recognizer.version)"])
         }
         for entry in pipeline.unavailable {
-            logger.warning("recognizer unavailable", metadata: ["recognizer.id": "\(entry.id)", "reason": "\(entry.reason)"])
+            logger.warning(
+                "recognizer unavailable", metadata: ["recognizer.id": "\(entry.id)", "reason": "\(entry.reason)"])
         }
     }
 

@@ -74,7 +74,8 @@ public struct PhotoIngester: Sendable {
             return data.withUnsafeBytes { bytes in examine(bytes, photoId: 0) }
         } catch {
             guard FileManager.default.fileExists(atPath: file.path) else { return nil }
-            return IngestRecord(photoId: 0, state: .damaged, reason: "cannot read the file: \(error.localizedDescription)")
+            return IngestRecord(
+                photoId: 0, state: .damaged, reason: "cannot read the file: \(error.localizedDescription)")
         }
     }
 
@@ -84,11 +85,13 @@ public struct PhotoIngester: Sendable {
             logger.warning("photo is damaged", metadata: ["photo.path": "\(path)", "reason": "\(record.reason ?? "")"])
             return .damaged(record.reason ?? "")
         case .unsupported:
-            logger.info("photo format not supported", metadata: ["photo.path": "\(path)", "reason": "\(record.reason ?? "")"])
+            logger.info(
+                "photo format not supported", metadata: ["photo.path": "\(path)", "reason": "\(record.reason ?? "")"])
             return .unsupported(record.reason ?? "")
         default:
             if let issue = record.facts?.locationIssue {
-                logger.info("photo stored without a location", metadata: ["photo.path": "\(path)", "reason": "\(issue)"])
+                logger.info(
+                    "photo stored without a location", metadata: ["photo.path": "\(path)", "reason": "\(issue)"])
             }
             return .indexed
         }

@@ -72,9 +72,10 @@ extension RecognitionPipeline {
     ) -> Bool {
         do {
             let observations = try result.get()
-            outcome.writes.append(.result(
-                photoId: work.photoId, recognizerId: recognizer.id, version: recognizer.version,
-                result: .success(self.result(of: observations, photoId: work.photoId))))
+            outcome.writes.append(
+                .result(
+                    photoId: work.photoId, recognizerId: recognizer.id, version: recognizer.version,
+                    result: .success(self.result(of: observations, photoId: work.photoId))))
         } catch let error as ImagingError {
             // The photo cannot be decoded: it is damaged, and no recognizer will run on it.
             outcome.writes.append(.damaged(photoId: work.photoId, reason: error.message))
@@ -88,12 +89,15 @@ extension RecognitionPipeline {
             return false
         } catch {
             // One recognizer failing on one photo is recorded for that pair; the others still run.
-            outcome.writes.append(.result(
-                photoId: work.photoId, recognizerId: recognizer.id, version: recognizer.version,
-                result: .failure(RecognitionFailure(reason: "\(error)"))))
-            logger.warning("recognizer failed", metadata: [
-                "photo.path": "\(work.path)", "recognizer.id": "\(recognizer.id)", "reason": "\(error)",
-            ])
+            outcome.writes.append(
+                .result(
+                    photoId: work.photoId, recognizerId: recognizer.id, version: recognizer.version,
+                    result: .failure(RecognitionFailure(reason: "\(error)"))))
+            logger.warning(
+                "recognizer failed",
+                metadata: [
+                    "photo.path": "\(work.path)", "recognizer.id": "\(recognizer.id)", "reason": "\(error)",
+                ])
             if let reason = recognizer.disabledReason {
                 outcome.turnedOff.append(.init(id: recognizer.id, reason: reason))
             }
@@ -109,9 +113,10 @@ extension RecognitionPipeline {
             case .tag(let kind, let label, let score):
                 tags.append(RecognitionResult.Tag(kind: kind, label: label, score: score))
             case .finding(let finding):
-                tags.append(RecognitionResult.Tag(
-                    kind: finding.kind, label: finding.label, score: finding.score, evidence: finding.evidence,
-                    detail: finding.detail))
+                tags.append(
+                    RecognitionResult.Tag(
+                        kind: finding.kind, label: finding.label, score: finding.score, evidence: finding.evidence,
+                        detail: finding.detail))
                 if place == nil, let hint = finding.place {
                     place = places.hintedPlace(hint, photoId: photoId)
                 }

@@ -30,7 +30,8 @@ public struct RecognitionRunner: Sendable {
     /// pipeline, the host is stopping). One worker per session; `sessions` is asked only when photos are due (the
     /// daemon makes them only then). Blocks until every worker is done; `progress` hears the photos done so far.
     public func round(
-        workers: Int, sessions makeSessions: () -> [BackboneSession?], keepGoing: @escaping @Sendable () -> Bool = { true },
+        workers: Int, sessions makeSessions: () -> [BackboneSession?],
+        keepGoing: @escaping @Sendable () -> Bool = { true },
         progress: @escaping @Sendable (Int) -> Void = { _ in }
     ) -> Round {
         let workers = max(1, workers)

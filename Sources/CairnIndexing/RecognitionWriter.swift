@@ -32,9 +32,11 @@ public final class RecognitionWriter: Sendable {
             if let failures {
                 failures.failed("the recognition of \(outcome.photos.count) photos from \(first)", error)
             } else {
-                logger.error("cannot store recognition", metadata: [
-                    "photo.path": "\(first)", "photos": "\(outcome.photos.count)", "reason": "\(error)",
-                ])
+                logger.error(
+                    "cannot store recognition",
+                    metadata: [
+                        "photo.path": "\(first)", "photos": "\(outcome.photos.count)", "reason": "\(error)",
+                    ])
             }
         }
     }

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One running external plugin program: its stdin for requests, its stdout read line by line with a deadline,

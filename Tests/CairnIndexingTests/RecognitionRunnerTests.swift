@@ -146,7 +146,8 @@ import Testing
 
     @Test func aFindingsPlaceHintIsNamedByThePlaceNamerLikeAnExifPlace() throws {
         let paths = try addPhotos(1)
-        let hint = PlaceHint(key: "henge", city: "Henge Town", country: "Hengeland", latitude: 51.1789, longitude: -1.8262)
+        let hint = PlaceHint(
+            key: "henge", city: "Henge Town", country: "Hengeland", latitude: 51.1789, longitude: -1.8262)
         let finder = Scripted(id: "finder") { _ in
             [.finding(Finding(kind: "landmark", label: "The Henge", score: 0.8, evidence: "references", place: hint))]
         }
@@ -177,7 +178,10 @@ import Testing
                 photoId: id, source: .landmark, countryCode: nil, country: "Hengeland", adminRegion: nil,
                 city: "Henge Town", gazetteerVersion: "landmark:henge")
         ])
-        let hints = ["henge": PlaceHint(key: "henge", city: "Henge Town", country: "Hengeland", latitude: 51.1789, longitude: -1.8262)]
+        let hints = [
+            "henge": PlaceHint(
+                key: "henge", city: "Henge Town", country: "Hengeland", latitude: 51.1789, longitude: -1.8262)
+        ]
         let hinting = Scripted(id: "hinting", hints: hints) { _ in [] }
         let runner = try runner([hinting], places: Self.places)
         #expect(try runner.writer.renameHintedPlaces(runner.pipeline) == 1)
