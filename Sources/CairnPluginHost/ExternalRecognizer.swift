@@ -192,10 +192,11 @@ public final class ExternalRecognizer: Recognizer, @unchecked Sendable {
                     "recognizer.id": "\(id)", "plugin.pid": "\(started.pid)", "plugin.restarts": "\(restartCount)",
                 ])
             if !version.hasPrefix("\(id)/\(hello.version) ") {
-                logger.warning(
+                let message =
                     "external plugin reports another version than when it was loaded; "
-                        + "reload cairnd to re-run its photos",
-                    metadata: ["recognizer.id": "\(id)", "plugin.version": "\(hello.version)"])
+                    + "reload cairnd to re-run its photos"
+                logger.warning(
+                    "\(message)", metadata: ["recognizer.id": "\(id)", "plugin.version": "\(hello.version)"])
             }
             process = started
             stopLock.withLock { runningPid = started.pid }

@@ -42,10 +42,10 @@ extension CairnBench {
         @Option(help: "Worker threads; 0: the configuration's workers.threads.") var threads = 0
         @Option(help: "Photos timed stage by stage.") var sample = 40
         @Option(
-            help:
+            help: ArgumentHelp(
                 "Then this many rounds of: the pipeline on a fresh catalog, then decode + CNN with every core "
-                + "busy (0: none). The share of the floor is judged round by round, so a machine whose speed "
-                + "drifts compares like with like."
+                    + "busy (0: none). The share of the floor is judged round by round, so a machine whose speed "
+                    + "drifts compares like with like.")
         )
         var rounds = 0
 
