@@ -90,7 +90,8 @@ let package = Package(
             // The kernels index raw buffers whose bounds the callers check once; per-element overflow checks
             // only slow the inner loops. Optimised in debug builds too: the tests run the network on real photos.
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
-        .target(name: "CairnCatalog", dependencies: ["CairnPhotoNames", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(
+            name: "CairnCatalog", dependencies: ["CairnPhotoNames", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "CairnConfig", dependencies: ["Yams"]),
         .target(name: "CairnRecognition"),
         // Which file names are photos: for the folder walks and the inotify watcher.
@@ -124,7 +125,9 @@ let package = Package(
         // MARK: Building and evaluating landmark packs (`cairn landmarks …`).
         .target(
             name: "CairnLandmarkBuilder",
-            dependencies: ["Landmarks", "CairnEXIF", "CairnImaging", "CairnIndexing", "CairnInference", "CairnRecognition"]
+            dependencies: [
+                "Landmarks", "CairnEXIF", "CairnImaging", "CairnIndexing", "CairnInference", "CairnRecognition",
+            ]
         ),
 
         // MARK: What an executable does first (the BLAS kernels' re-exec); for executables only.
@@ -163,7 +166,8 @@ let package = Package(
         .executableTarget(
             name: "cairn-bench",
             dependencies: [
-                "CairnCatalog", "CairnEXIF", "CairnImaging", "CairnIndexing", "CairnInference", "COpenBLAS", "Landmarks",
+                "CairnCatalog", "CairnEXIF", "CairnImaging", "CairnIndexing", "CairnInference", "COpenBLAS",
+                "Landmarks",
                 "CairnLandmarkBuilder", "CairnRecognition", "CairnRecognizers", "CairnStartup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -179,10 +183,13 @@ let package = Package(
         .testTarget(name: "CairnCatalogTests", dependencies: ["CairnCatalog", "CairnTesting"]),
         .testTarget(name: "SceneTaggerTests", dependencies: ["SceneTagger", "CairnRecognition"]),
         .testTarget(
-            name: "LandmarksTests", dependencies: ["Landmarks", "CairnLandmarkBuilder", "CairnInference", "CairnTesting"]),
+            name: "LandmarksTests",
+            dependencies: ["Landmarks", "CairnLandmarkBuilder", "CairnInference", "CairnTesting"]),
         .testTarget(
             name: "CairnPluginHostTests",
-            dependencies: ["CairnPluginHost", "CairnRecognition", "CairnTesting", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "CairnPluginHost", "CairnRecognition", "CairnTesting", .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "CairnLeafTests",
@@ -191,7 +198,7 @@ let package = Package(
         .testTarget(
             name: "CairnIndexingTests",
             dependencies: [
-                "CairnIndexing", "CairnCatalog", "CairnConfig", "CairnRecognition", "CairnTesting",
+                "CairnIndexing", "CairnCatalog", "CairnConfig", "CairnPlaces", "CairnRecognition", "CairnTesting",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(

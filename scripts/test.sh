@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: installs the dependencies, builds the package with its tests and both executables, then
-# runs the unit, catalog, CLI and daemon end-to-end tests. The tests read real photos from ../shared/data.
+# Runs every test: installs the dependencies, lints the Swift files changed (scripts/format-check.sh), builds the
+# package with its tests and both executables, then runs the unit, catalog, CLI and daemon end-to-end tests. The tests
+# read real photos from ../shared/data.
 #
 #   bash scripts/test.sh
 set -euo pipefail
@@ -13,6 +14,9 @@ if [ ! -d ../shared/data ]; then
     echo "error: ../shared/data (the shared test photos) is missing beside this repository" >&2
     exit 1
 fi
+
+echo "==> checking the format of the Swift files changed (scripts/format-check.sh)"
+bash scripts/format-check.sh
 
 echo "==> building (debug, with tests)"
 swift build --build-tests

@@ -22,7 +22,9 @@ public struct LandmarkRecognizer: Recognizer {
         search = LandmarkSearch(pack: pack)
         options = LandmarkSearch.Options(geoSquareKm: geoSquareKm)
         // The pack's checksum covers its head, centroids and thresholds; a new pack re-recognises every photo.
-        version = "landmarks/\(Self.codeVersion) pack:\(pack.checksum) \(pack.provenance.backbone) geo-square-km=\(geoSquareKm)"
+        version =
+            "landmarks/\(Self.codeVersion) pack:\(pack.checksum) \(pack.provenance.backbone) "
+            + "geo-square-km=\(geoSquareKm)"
     }
 
     public func recognize(_ photo: PhotoAnalysis) throws -> [Observation] {
@@ -52,19 +54,25 @@ public struct LandmarkRecognizer: Recognizer {
         guard !rows.isEmpty else { return results }
         let pack = search.pack
         guard features.count == rows.count * pack.head.inputCount else {
-            let problem = LandmarkPackError(path: "", message: "the backbone gave \(features.count / rows.count) features, the pack's head takes \(pack.head.inputCount)")
+            let problem = LandmarkPackError(
+                path: "",
+                message: "the backbone gave \(features.count / rows.count) features, the pack's head takes "
+                    + "\(pack.head.inputCount)"
+            )
             for row in rows { results[row] = .failure(problem) }
             return results
         }
         let found = search.search(features: features, count: rows.count, locations: locations, options: options)
         for (position, row) in rows.enumerated() {
-            results[row] = .success(found[position].map { match in
-                let landmark = pack.landmarks[match.landmark]
-                return .landmark(LandmarkSighting(
-                    key: landmark.key, name: landmark.name, city: landmark.city, country: landmark.country,
-                    score: Double(match.score), evidence: match.evidence, latitude: landmark.latitude,
-                    longitude: landmark.longitude, detail: search.explanation(match)))
-            })
+            results[row] = .success(
+                found[position].map { match in
+                    let landmark = pack.landmarks[match.landmark]
+                    return LandmarkSighting(
+                        key: landmark.key, name: landmark.name, city: landmark.city, country: landmark.country,
+                        score: Double(match.score), evidence: match.evidence, latitude: landmark.latitude,
+                        longitude: landmark.longitude, detail: search.explanation(match)
+                    ).observation
+                })
         }
         return results
     }

@@ -6,11 +6,10 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// Recognition in the background: pulls photos whose (recognizer, version) is stale from the catalog — the catalog
-/// is the queue, so a restart resumes where it stopped and nothing is done twice — decodes each once, runs the
-/// backbone once if a recognizer asks for it, and stores every recognizer's result. Bounded by `workers`, each with
-/// its own preallocated backbone session, on threads of their own (a plugin may block one for its timeout);
-/// OpenBLAS stays single-threaded and the daemon runs at low priority.
+/// Recognition in the background: the daemon's schedule around the one `RecognitionRunner` (shared with
+/// `cairn index`): a round whenever photos are due, an idle wait when none is, and reloads. Bounded by `workers`, each
+/// with its own preallocated backbone session; OpenBLAS stays single-threaded and the daemon runs at low priority.
+/// Everything recognition writes goes through its one `RecognitionWriter`.
 ///
 /// A reload builds a whole new pipeline beside the current one and swaps it in only if everything loaded; photos in
 /// flight finish on the old one, which is then closed.
@@ -26,11 +25,17 @@ public final class RecognitionService: Service, @unchecked Sendable {
     private var generation = 0
     private var retired: [RecognitionPipeline] = []
     private var stopping = false
+    /// The workers' backbone sessions and the pipeline generation they were made for; made when photos are due.
+    private var sessions: [BackboneSession?] = []
+    private var sessionsGeneration = -1
     private let workers: Int
+    /// The one writer of recognition's catalog state.
+    public let writer: RecognitionWriter
     private let logger: Logger
 
-    public init(pipeline: RecognitionPipeline, workers: Int, logger: Logger) {
+    public init(pipeline: RecognitionPipeline, writer: RecognitionWriter, workers: Int, logger: Logger) {
         self.pipeline = pipeline
+        self.writer = writer
         self.workers = max(1, workers)
         self.logger = logger
     }
@@ -52,11 +57,9 @@ public final class RecognitionService: Service, @unchecked Sendable {
     }
 
     private func work() async throws {
-        try current.register()
+        try writer.register(current)
         announce(current)
-        renameLandmarkPlaces(current)
-        var sessions: [BackboneSession?] = []
-        var sessionsGeneration = -1
+        renameHintedPlaces(current)
         var done = 0
         defer {
             let (last, old) = lock.withLock { (pipeline, retired) }
@@ -70,57 +73,32 @@ public final class RecognitionService: Service, @unchecked Sendable {
                 try? await Task.sleep(for: .seconds(2))
                 continue
             }
-            // The photos due, refilled from the catalog while the workers run: no worker waits for another.
-            let feed = RecognitionFeed(catalog: pipeline.catalog, workers: workers)
-            let hasWork: Bool
-            do {
-                hasWork = try feed.hasWork()
-            } catch {
+            // Workers stop taking photos once a reload swapped the pipeline or the daemon is stopping.
+            let runner = RecognitionRunner(pipeline: pipeline, writer: writer)
+            let workers = workers
+            let round = await onOwnThread { _ in
+                runner.round(
+                    workers: workers, sessions: { self.sessions(for: pipeline, generation: generation) },
+                    keepGoing: { self.isCurrent(generation) && !self.isStopping })
+            }
+            done += round.photos
+            if let error = round.error {
                 logger.error("cannot read the recognition queue", metadata: ["reason": "\(error)"])
                 try? await Task.sleep(for: .seconds(5))
-                continue
-            }
-            if !hasWork {
+            } else if round.idle {
                 if done > 0 {
                     logger.notice("recognition queue empty", metadata: ["photos": "\(done)"])
                     done = 0
                     // Idle: give the workers' network arenas and the freed decode buffers back to the system; the
                     // sessions are made again when work comes.
-                    sessions = []
-                    sessionsGeneration = -1
+                    lock.withLock {
+                        sessions = []
+                        sessionsGeneration = -1
+                    }
                     Self.returnFreedMemory()
                 }
                 try? await Task.sleep(for: .seconds(2))
-                continue
             }
-            if generation != sessionsGeneration {
-                sessions = (0..<workers).map { _ in pipeline.makeSession() }
-                sessionsGeneration = generation
-            }
-            // Each worker uses its own backbone session on its own thread, takes a chunk whenever it is free, and
-            // stops taking photos once a reload swapped the pipeline or the daemon is stopping.
-            let counts = await withTaskGroup(of: Int.self) { group in
-                for worker in 0..<workers {
-                    let session = sessions[worker]
-                    group.addTask {
-                        await onOwnThread { _ in
-                            var count = 0
-                            while self.isCurrent(generation) && !self.isStopping, let chunk = feed.next() {
-                                pipeline.recognize(batch: chunk, session: session)
-                                feed.finished(chunk)
-                                count += chunk.count
-                            }
-                            return count
-                        }
-                    }
-                }
-                return await group.reduce(0, +)
-            }
-            if let error = feed.error {
-                logger.error("cannot read the recognition queue", metadata: ["reason": "\(error)"])
-                try? await Task.sleep(for: .seconds(5))
-            }
-            done += counts
         }
     }
 
@@ -138,9 +116,7 @@ public final class RecognitionService: Service, @unchecked Sendable {
     /// does not block a reload).
     public func prepareReload(_ settings: CairnConfiguration) -> Result<PreparedReload, ReloadFailure> {
         let old = current
-        let new = RecognitionPipeline(
-            settings: settings, catalog: old.catalog, gazetteer: old.gazetteer, registry: old.registry,
-            writeFailures: old.writeFailures, logger: logger)
+        let new = RecognitionPipeline(settings: settings, places: old.places, registry: old.registry, logger: logger)
         let failures = new.unavailable.filter { !old.unavailable.contains($0) }
         guard failures.isEmpty else {
             new.close()
@@ -164,7 +140,7 @@ public final class RecognitionService: Service, @unchecked Sendable {
             retired.append(old)
         }
         announce(new)
-        renameLandmarkPlaces(new)
+        renameHintedPlaces(new)
         let oldVersions = Dictionary(old.recognizers.map { ($0.id, $0.version) }, uniquingKeysWith: { a, _ in a })
         let newIds = Set(new.recognizers.map(\.id))
         var changes: [String] = []
@@ -176,9 +152,20 @@ public final class RecognitionService: Service, @unchecked Sendable {
             }
         }
         changes += old.recognizers.map(\.id).filter { !newIds.contains($0) }.map { "\($0) removed" }
-        let queued = (try? new.catalog.status(errorLimit: 0).queue).map { ", \($0) photos queued" } ?? ""
+        let queued = (try? writer.catalog.status(errorLimit: 0).queue).map { ", \($0) photos queued" } ?? ""
         let summary = changes.isEmpty ? "recognizers unchanged" : "recognizers: " + changes.joined(separator: ", ")
         return summary + queued
+    }
+
+    /// The workers' sessions for `pipeline`, made again after a reload or an idle spell.
+    private func sessions(for pipeline: RecognitionPipeline, generation: Int) -> [BackboneSession?] {
+        lock.withLock {
+            if sessionsGeneration != generation {
+                sessions = (0..<workers).map { _ in pipeline.makeSession() }
+                sessionsGeneration = generation
+            }
+            return sessions
+        }
     }
 
     private func isCurrent(_ generation: Int) -> Bool { lock.withLock { self.generation == generation } }
@@ -196,27 +183,29 @@ public final class RecognitionService: Service, @unchecked Sendable {
 
     private func announce(_ pipeline: RecognitionPipeline) {
         for recognizer in pipeline.recognizers {
-            logger.notice("recognizer loaded", metadata: ["recognizer.id": "\(recognizer.id)", "recognizer.version": "\(recognizer.version)"])
+            logger.notice(
+                "recognizer loaded",
+                metadata: ["recognizer.id": "\(recognizer.id)", "recognizer.version": "\(recognizer.version)"])
         }
         for entry in pipeline.unavailable {
-            logger.warning("recognizer unavailable", metadata: ["recognizer.id": "\(entry.id)", "reason": "\(entry.reason)"])
+            logger.warning(
+                "recognizer unavailable", metadata: ["recognizer.id": "\(entry.id)", "reason": "\(entry.reason)"])
         }
     }
 
     /// Names again, through the gazetteer, the landmark places an earlier version recorded without a country code.
-    private func renameLandmarkPlaces(_ pipeline: RecognitionPipeline) {
+    private func renameHintedPlaces(_ pipeline: RecognitionPipeline) {
         do {
-            let renamed = try pipeline.renameLandmarkPlaces()
+            let renamed = try writer.renameHintedPlaces(pipeline)
             if renamed > 0 { logger.notice("landmark places renamed", metadata: ["photos": "\(renamed)"]) }
         } catch {
-            if let writeFailures = pipeline.writeFailures {
-                writeFailures.failed("landmark places named again", error)
+            if let failures = writer.failures {
+                failures.failed("landmark places named again", error)
             } else {
                 logger.error("cannot rename landmark places", metadata: ["reason": "\(error)"])
             }
         }
     }
-
 }
 
 extension RecognitionService {

@@ -11,8 +11,10 @@ import Logging
 /// input, only when the catalog itself fails.
 public struct PhotoIngester: Sendable {
     public var catalog: Catalog
-    public var gazetteer: Gazetteer
-    public var maxCityDistanceKm: Double
+    /// Names the place of a photo's EXIF position.
+    public var places: PlaceNamer
+    public var gazetteer: Gazetteer { places.gazetteer }
+    public var maxCityDistanceKm: Double { places.maxCityDistanceKm }
     public var decoder: ImageDecoder
     /// RAW+JPEG pairs (`watch.pair-raw-with-jpeg`): found as files are ingested, undone when off.
     public var pairRawWithJPEG: Bool
@@ -23,8 +25,7 @@ public struct PhotoIngester: Sendable {
         pairRawWithJPEG: Bool = true, logger: Logger
     ) {
         self.catalog = catalog
-        self.gazetteer = gazetteer
-        self.maxCityDistanceKm = maxCityDistanceKm
+        self.places = PlaceNamer(gazetteer: gazetteer, maxCityDistanceKm: maxCityDistanceKm)
         self.decoder = ImageDecoder(maxPixels: maxPixels)
         self.pairRawWithJPEG = pairRawWithJPEG
         self.logger = logger
@@ -73,7 +74,8 @@ public struct PhotoIngester: Sendable {
             return data.withUnsafeBytes { bytes in examine(bytes, photoId: 0) }
         } catch {
             guard FileManager.default.fileExists(atPath: file.path) else { return nil }
-            return IngestRecord(photoId: 0, state: .damaged, reason: "cannot read the file: \(error.localizedDescription)")
+            return IngestRecord(
+                photoId: 0, state: .damaged, reason: "cannot read the file: \(error.localizedDescription)")
         }
     }
 
@@ -83,11 +85,13 @@ public struct PhotoIngester: Sendable {
             logger.warning("photo is damaged", metadata: ["photo.path": "\(path)", "reason": "\(record.reason ?? "")"])
             return .damaged(record.reason ?? "")
         case .unsupported:
-            logger.info("photo format not supported", metadata: ["photo.path": "\(path)", "reason": "\(record.reason ?? "")"])
+            logger.info(
+                "photo format not supported", metadata: ["photo.path": "\(path)", "reason": "\(record.reason ?? "")"])
             return .unsupported(record.reason ?? "")
         default:
             if let issue = record.facts?.locationIssue {
-                logger.info("photo stored without a location", metadata: ["photo.path": "\(path)", "reason": "\(issue)"])
+                logger.info(
+                    "photo stored without a location", metadata: ["photo.path": "\(path)", "reason": "\(issue)"])
             }
             return .indexed
         }
@@ -120,17 +124,8 @@ public struct PhotoIngester: Sendable {
             record.reason = error.message
         }
         if let latitude = exif.latitude, let longitude = exif.longitude {
-            record.place = placeRecord(photoId: photoId, latitude: latitude, longitude: longitude)
+            record.place = places.exifPlace(photoId: photoId, latitude: latitude, longitude: longitude)
         }
         return record
-    }
-
-    /// The EXIF place of a position; a row without names when no city or country is near, so the photo is not
-    /// looked up again until the gazetteer changes.
-    public func placeRecord(photoId: Int64, latitude: Double, longitude: Double) -> PhotoPlaceRecord {
-        let place = gazetteer.place(latitude: latitude, longitude: longitude, maxCityDistanceKm: maxCityDistanceKm)
-        return PhotoPlaceRecord(
-            photoId: photoId, source: .exif, countryCode: place?.countryCode, country: place?.country,
-            adminRegion: place?.adminRegion, city: place?.city, gazetteerVersion: gazetteer.version)
     }
 }

@@ -17,7 +17,11 @@ public struct PlaceRenamer: Sendable {
             let batch = try ingester.catalog.photosNeedingPlaces(gazetteerVersion: version)
             if batch.isEmpty { break }
             let places = batch.map {
-                (photoId: $0.photoId, place: Optional(ingester.placeRecord(photoId: $0.photoId, latitude: $0.latitude, longitude: $0.longitude)))
+                (
+                    photoId: $0.photoId,
+                    place: Optional(
+                        ingester.places.exifPlace(photoId: $0.photoId, latitude: $0.latitude, longitude: $0.longitude))
+                )
             }
             try ingester.catalog.storePlaces(places, gazetteerVersion: version)
             renamed += batch.count

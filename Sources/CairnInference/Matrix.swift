@@ -61,21 +61,6 @@ extension BLAS {
         if cpuFlags.isSuperset(of: ["avx2", "fma"]) { return "Haswell" }
         return nil
     }
-
-    /// Re-executes this program with OPENBLAS_CORETYPE set when `betterCoreType` has a suggestion (OpenBLAS reads
-    /// it only when it loads). For executables only: call first thing, before threads start. Returns if nothing
-    /// is to be done or the re-exec failed.
-    public static func reexecWithBetterKernels(environment: [String: String], cpuinfo: String?) {
-        guard environment["OPENBLAS_CORETYPE"] == nil, environment["CAIRN_OPENBLAS_REEXEC"] == nil,
-            let flagsLine = cpuinfo?.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
-            let core = betterCoreType(cpuFlags: Set(flagsLine.split(separator: " ").map(String.init)))
-        else { return }
-        setenv("OPENBLAS_CORETYPE", core, 1)
-        setenv("CAIRN_OPENBLAS_REEXEC", "1", 1)
-        let arguments = CommandLine.arguments
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        execv("/proc/self/exe", &argv)
-    }
 }
 
 extension BLAS {

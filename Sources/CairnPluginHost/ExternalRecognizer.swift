@@ -70,7 +70,8 @@ public final class ExternalRecognizer: Recognizer, @unchecked Sendable {
         if !hello.needs.isDisjoint(with: [.features, .logits]) {
             guard let backboneVersion else {
                 process.stop(grace: 1)
-                throw PluginError.handshake(spec.id, "\(spec.id) needs the backbone's features or logits, but no backbone model is loaded")
+                throw PluginError.handshake(
+                    spec.id, "\(spec.id) needs the backbone's features or logits, but no backbone model is loaded")
             }
             parts.append(backboneVersion)
         }
@@ -85,17 +86,34 @@ public final class ExternalRecognizer: Recognizer, @unchecked Sendable {
     /// How many times the program was restarted after a failure.
     public var restarts: Int { lock.withLock { restartCount } }
 
+    /// Fails with `RecognizerError` (its cause the `PluginError`) when the plugin fails, is off or is stopped; an
+    /// error reading the photo's inputs is passed on as it is (the photo's fault, not the plugin's).
     public func recognize(_ photo: PhotoAnalysis) throws -> [Observation] {
         // Inputs first, outside the plugin: a photo that cannot be decoded is the photo's fault, not the plugin's.
         let features = needs.contains("features") ? try photo.backbone.features() : nil
         let logits = needs.contains("logits") ? try photo.backbone.logits() : nil
         var image: PhotoPixels?
         if needs.contains("image") {
-            guard let pixels = photo.pixels else { throw PluginError.photo(id, "no decoded image is available for this photo") }
+            guard let pixels = photo.pixels else {
+                throw Self.contract(PluginError.photo(id, "no decoded image is available for this photo"))
+            }
             image = try pixels.pixels(maxSide: spec.imageSize)
         }
-        return try lock.withLock { () throws(PluginError) -> [Observation] in
-            try exchange(photo.facts, features: features, logits: logits, image: image)
+        lock.lock()
+        defer { lock.unlock() }
+        do {
+            return try exchange(photo.facts, features: features, logits: logits, image: image)
+        } catch {
+            throw Self.contract(error)
+        }
+    }
+
+    /// A plugin's failure as the host sees it: off, stopped, or failed on this photo.
+    static func contract(_ error: PluginError) -> RecognizerError {
+        switch error.code {
+        case .disabled: return .disabled(error.pluginId, error.message, cause: error)
+        case .stopped: return .stopped(error.pluginId, cause: error)
+        default: return .photo(error.pluginId, error.message, cause: error)
         }
     }
 
@@ -138,11 +156,13 @@ public final class ExternalRecognizer: Recognizer, @unchecked Sendable {
         }
         switch running.readLine(until: Date().addingTimeInterval(spec.timeoutSeconds)) {
         case .timedOut:
-            throw failure(.timeout(id, "\(id) gave no answer within \(Self.seconds(spec.timeoutSeconds)); killed"), running)
+            throw failure(
+                .timeout(id, "\(id) gave no answer within \(Self.seconds(spec.timeoutSeconds)); killed"), running)
         case .closed:
             throw failure(.crashed(id, "\(id) \(ended(running)) while recognising the photo"), running)
         case .tooLong:
-            throw failure(.malformed(id, "\(id) printed a line longer than \(PluginProcess.maxLineBytes) bytes"), running)
+            throw failure(
+                .malformed(id, "\(id) printed a line longer than \(PluginProcess.maxLineBytes) bytes"), running)
         case .line(let line):
             switch PluginMessages.parseAnswer(line, request: number, facts: facts) {
             case .failure(let rejection):
@@ -166,12 +186,17 @@ public final class ExternalRecognizer: Recognizer, @unchecked Sendable {
         do {
             let (started, hello) = try Self.start(spec)
             restartCount += 1
-            logger.notice("external plugin restarted", metadata: [
-                "recognizer.id": "\(id)", "plugin.pid": "\(started.pid)", "plugin.restarts": "\(restartCount)",
-            ])
+            logger.notice(
+                "external plugin restarted",
+                metadata: [
+                    "recognizer.id": "\(id)", "plugin.pid": "\(started.pid)", "plugin.restarts": "\(restartCount)",
+                ])
             if !version.hasPrefix("\(id)/\(hello.version) ") {
-                logger.warning("external plugin reports another version than when it was loaded; reload cairnd to re-run its photos",
-                    metadata: ["recognizer.id": "\(id)", "plugin.version": "\(hello.version)"])
+                let message =
+                    "external plugin reports another version than when it was loaded; "
+                    + "reload cairnd to re-run its photos"
+                logger.warning(
+                    "\(message)", metadata: ["recognizer.id": "\(id)", "plugin.version": "\(hello.version)"])
             }
             process = started
             stopLock.withLock { runningPid = started.pid }
@@ -190,11 +215,14 @@ public final class ExternalRecognizer: Recognizer, @unchecked Sendable {
         failuresInARow += 1
         lastFailure = Date()
         let level: Logger.Level = error.code == .malformed ? .error : .warning
-        logger.log(level: level, "external plugin failed", metadata: [
-            "recognizer.id": "\(id)", "reason": "\(error.message)", "failures.in-a-row": "\(failuresInARow)",
-        ])
+        logger.log(
+            level: level, "external plugin failed",
+            metadata: [
+                "recognizer.id": "\(id)", "reason": "\(error.message)", "failures.in-a-row": "\(failuresInARow)",
+            ])
         if failuresInARow >= spec.maxFailures {
-            disabled = "disabled after \(failuresInARow) failures in a row (last: \(error.message)); fix it, then reload"
+            disabled =
+                "disabled after \(failuresInARow) failures in a row (last: \(error.message)); fix it, then reload"
             logger.error("external plugin disabled", metadata: ["recognizer.id": "\(id)", "reason": "\(disabled!)"])
         }
         return error
@@ -221,11 +249,14 @@ public final class ExternalRecognizer: Recognizer, @unchecked Sendable {
             return PluginError.handshake(spec.id, "\(spec.id): \(message)")
         }
         guard process.send(PluginMessages.hello(id: spec.id, settings: spec.settings)) else {
-            throw refuse("the program \(process.exitDescription(waiting: 1) ?? "closed its input") before the handshake")
+            throw refuse(
+                "the program \(process.exitDescription(waiting: 1) ?? "closed its input") before the handshake")
         }
         switch process.readLine(until: Date().addingTimeInterval(spec.timeoutSeconds)) {
         case .timedOut: throw refuse("no handshake within \(seconds(spec.timeoutSeconds))")
-        case .closed: throw refuse("the program \(process.exitDescription(waiting: 1) ?? "closed its output") before the handshake")
+        case .closed:
+            throw refuse(
+                "the program \(process.exitDescription(waiting: 1) ?? "closed its output") before the handshake")
         case .tooLong: throw refuse("the handshake line is too long")
         case .line(let line):
             switch PluginMessages.parseHello(line) {
@@ -247,7 +278,9 @@ public final class ExternalRecognizer: Recognizer, @unchecked Sendable {
 
     /// A 64-bit FNV-1a fingerprint of a file's content ("missing" if it cannot be read).
     static func fingerprint(_ path: String) -> String {
-        guard let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe) else { return "missing" }
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe) else {
+            return "missing"
+        }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         data.withUnsafeBytes { bytes in
             for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }

@@ -46,10 +46,11 @@ enum PluginMessages {
         if let features { message["features"] = features.map(Double.init) }
         if let logits { message["logits"] = logits.map(Double.init) }
         if let image {
-            message["image"] = [
-                "width": image.width, "height": image.height, "format": "rgb8",
-                "data": Data(image.rgb).base64EncodedString(),
-            ] as [String: Any]
+            message["image"] =
+                [
+                    "width": image.width, "height": image.height, "format": "rgb8",
+                    "data": Data(image.rgb).base64EncodedString(),
+                ] as [String: Any]
         }
         return encode(message)
     }
@@ -71,7 +72,9 @@ enum PluginMessages {
             guard let names = list as? [String] else { return .failure("\"needs\" must be a list of names") }
             for name in names {
                 guard let need = Need(rawValue: name) else {
-                    return .failure(Rejection("unknown need '\(name)'; known: \(Need.allCases.map(\.rawValue).joined(separator: ", "))"))
+                    return .failure(
+                        Rejection(
+                            "unknown need '\(name)'; known: \(Need.allCases.map(\.rawValue).joined(separator: ", "))"))
                 }
                 needs.insert(need)
             }
@@ -131,21 +134,23 @@ enum PluginMessages {
         }
         switch object["type"] as? String {
         case "tag":
-            guard let kind = text("kind", max: 64) else { return .failure("a tag needs a \"kind\" (1 to 64 characters)") }
+            guard let kind = text("kind", max: 64) else {
+                return .failure("a tag needs a \"kind\" (1 to 64 characters)")
+            }
             guard let label = text("label") else { return .failure("a tag needs a \"label\" (1 to 200 characters)") }
             return .success(.tag(kind: kind, label: label, score: score))
         case "landmark":
             guard let name = text("name"), let city = text("city"), let country = text("country") else {
                 return .failure("a landmark needs \"name\", \"city\" and \"country\"")
             }
-            let evidence: LandmarkSighting.Evidence
+            let evidence: String
             if let raw = object["evidence"] {
-                guard let value = (raw as? String).flatMap(LandmarkSighting.Evidence.init(rawValue:)) else {
+                guard let value = raw as? String, ["geo", "references"].contains(value) else {
                     return .failure("\"evidence\" must be \"geo\" or \"references\"")
                 }
                 evidence = value
             } else {
-                evidence = hasGPS ? .geo : .references
+                evidence = hasGPS ? "geo" : "references"
             }
             var position: (latitude: Double, longitude: Double)?
             if object["latitude"] != nil || object["longitude"] != nil {
@@ -156,9 +161,13 @@ enum PluginMessages {
                 }
                 position = (latitude, longitude)
             }
-            return .success(.landmark(LandmarkSighting(
-                key: text("key") ?? name, name: name, city: city, country: country, score: score, evidence: evidence,
-                latitude: position?.latitude, longitude: position?.longitude)))
+            return .success(
+                .finding(
+                    Finding(
+                        kind: "landmark", label: name, score: score, evidence: evidence,
+                        place: PlaceHint(
+                            key: text("key") ?? name, city: city, country: country, latitude: position?.latitude,
+                            longitude: position?.longitude))))
         default:
             return .failure("\"type\" must be \"tag\" or \"landmark\"")
         }
@@ -174,7 +183,9 @@ enum PluginMessages {
         guard let data = line.data(using: .utf8),
             let value = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
         else { return .failure(Rejection("not JSON: \(excerpt(line))")) }
-        guard let object = value as? [String: Any] else { return .failure(Rejection("not a JSON object: \(excerpt(line))")) }
+        guard let object = value as? [String: Any] else {
+            return .failure(Rejection("not a JSON object: \(excerpt(line))"))
+        }
         return .success(object)
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One running external plugin program: its stdin for requests, its stdout read line by line with a deadline,
@@ -9,9 +9,6 @@ import Glibc
 final class PluginProcess {
     /// Longest line accepted from a plugin; a longer one is malformed output.
     static let maxLineBytes = 4 << 20
-
-    /// Writing to a plugin that has exited must fail with EPIPE, not kill the daemon with SIGPIPE.
-    private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
 
     enum ReadOutcome {
         case line(String)
@@ -29,7 +26,6 @@ final class PluginProcess {
     private var buffer: [UInt8] = []
 
     init(command: String, arguments: [String]) throws {
-        _ = Self.ignoreBrokenPipes
         process.executableURL = URL(fileURLWithPath: command)
         process.arguments = arguments
         process.standardInput = inputPipe
@@ -45,21 +41,48 @@ final class PluginProcess {
     var pid: Int32 { process.processIdentifier }
     var isRunning: Bool { process.isRunning }
 
-    /// Sends one line; false when the plugin no longer reads (it exited).
+    /// Sends one line; false when the plugin no longer reads (it exited). Writing to a plugin that has exited fails
+    /// with EPIPE and never raises SIGPIPE in the host, whatever the process does with that signal: it is blocked on
+    /// this thread while writing, and one it raised is taken before it is unblocked.
     func send(_ line: String) -> Bool {
         var bytes = Array(line.utf8)
         bytes.append(0x0A)
         let fd = input.fileDescriptor
-        var written = 0
-        while written < bytes.count {
-            let n = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return false
+        return Self.withoutBrokenPipeSignal {
+            var written = 0
+            while written < bytes.count {
+                let n = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return false
+                }
+                written += n
             }
-            written += n
+            return true
         }
-        return true
+    }
+
+    /// Runs `body` with SIGPIPE blocked on this thread; a SIGPIPE it raised for this thread is taken, not delivered.
+    private static func withoutBrokenPipeSignal(_ body: () -> Bool) -> Bool {
+        var pipeSignal = sigset_t()
+        sigemptyset(&pipeSignal)
+        sigaddset(&pipeSignal, SIGPIPE)
+        var previous = sigset_t()
+        pthread_sigmask(SIG_BLOCK, &pipeSignal, &previous)
+        let wasPending = isPending(SIGPIPE)
+        let ok = body()
+        if !ok && !wasPending && isPending(SIGPIPE) {
+            var zero = timespec(tv_sec: 0, tv_nsec: 0)
+            while sigtimedwait(&pipeSignal, nil, &zero) < 0 && errno == EINTR {}
+        }
+        pthread_sigmask(SIG_SETMASK, &previous, nil)
+        return ok
+    }
+
+    private static func isPending(_ signal: Int32) -> Bool {
+        var pending = sigset_t()
+        sigpending(&pending)
+        return sigismember(&pending, signal) == 1
     }
 
     /// The next line the plugin prints, waiting at most until `deadline`.

@@ -10,15 +10,17 @@ import CairnRecognition
 import CairnRecognizers
 import CairnStartup
 import Foundation
-import Synchronization
 import Logging
+import Synchronization
 
 extension CairnBench {
     /// The whole pipeline on a library, as `cairn index` runs it, then each stage alone on a sample.
     struct Index: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "index",
-            abstract: "End-to-end indexing rate of a library: ingest then every enabled recognizer, with a per-stage breakdown.",
+            abstract:
+                "End-to-end indexing rate of a library: ingest then every enabled recognizer, with a per-stage "
+                + "breakdown.",
             discussion: """
                 1. Indexes LIBRARY into a fresh catalog the way `cairn index` does (stat, hash, EXIF, place, probe, \
                 one transaction per photo; then recognition: decode once, backbone once, every enabled recognizer, \
@@ -39,14 +41,20 @@ extension CairnBench {
         @Option(help: "Catalog to create (deleted first).") var catalog = "/tmp/cairn-bench-index.sqlite"
         @Option(help: "Worker threads; 0: the configuration's workers.threads.") var threads = 0
         @Option(help: "Photos timed stage by stage.") var sample = 40
-        @Option(help: "Then this many rounds of: the pipeline on a fresh catalog, then decode + CNN with every core busy (0: none). The share of the floor is judged round by round, so a machine whose speed drifts compares like with like.")
+        @Option(
+            help: ArgumentHelp(
+                "Then this many rounds of: the pipeline on a fresh catalog, then decode + CNN with every core "
+                    + "busy (0: none). The share of the floor is judged round by round, so a machine whose speed "
+                    + "drifts compares like with like.")
+        )
         var rounds = 0
 
         func run() throws {
             Startup.useBestBLAS()
             var settings = try ConfigurationLoader.resolve(path: config).0
             if threads > 0 { settings.workers.threads = threads }
-            let workers = settings.workers.threads > 0 ? settings.workers.threads : ProcessInfo.processInfo.activeProcessorCount
+            let workers =
+                settings.workers.threads > 0 ? settings.workers.threads : ProcessInfo.processInfo.activeProcessorCount
             let root = ConfigurationLoader.absolute(library)
 
             // 1. The pipeline, as cairnd runs it: ingest on one thread, recognition workers on the photos ingested so
@@ -57,15 +65,32 @@ extension CairnBench {
             let (summary, ingestCPUSeconds, ingestSeconds) = (pass.summary, pass.ingestCPUSeconds, pass.ingestSeconds)
             let peak = peakRSSMB()
             let photos = summary.seen
-            print("library: \(photos) photos in \(root); \(summary.indexed) indexed, \(summary.damaged.count) damaged, \(summary.unsupported.count) unsupported")
-            print("recognizers: \(pipeline.recognizers.map(\.id).joined(separator: ", "))"
-                + (pipeline.unavailable.isEmpty ? "" : "; unavailable: " + pipeline.unavailable.map { "\($0.id) (\($0.reason))" }.joined(separator: ", ")))
-            print("workers: \(workers); OpenBLAS kernels: \(BLAS.coreName); cores online: \(ProcessInfo.processInfo.activeProcessorCount)")
-            print(String(format: "ingest (beside recognition): %6.2f s  %7.1f photos/s", ingestSeconds, Double(photos) / ingestSeconds))
+            print(
+                "library: \(photos) photos in \(root); \(summary.indexed) indexed, \(summary.damaged.count) "
+                    + "damaged, \(summary.unsupported.count) unsupported"
+            )
+            print(
+                "recognizers: \(pipeline.recognizers.map(\.id).joined(separator: ", "))"
+                    + (pipeline.unavailable.isEmpty
+                        ? ""
+                        : "; unavailable: "
+                            + pipeline.unavailable.map { "\($0.id) (\($0.reason))" }.joined(separator: ", ")))
+            print(
+                "workers: \(workers); OpenBLAS kernels: \(BLAS.coreName); cores online: "
+                    + "\(ProcessInfo.processInfo.activeProcessorCount)"
+            )
+            print(
+                String(
+                    format: "ingest (beside recognition): %6.2f s  %7.1f photos/s", ingestSeconds,
+                    Double(photos) / ingestSeconds))
             let total = pass.seconds
             let rate = Double(photos) / total
-            print(String(format: "end to end:  %6.2f s  %7.1f photos/s  CPU %.2f cores; peak RSS %.0f MB; 100,000 photos in %.1f min",
-                         total, rate, pass.cpuSeconds / total, peak, 100_000 / rate / 60))
+            print(
+                String(
+                    format:
+                        "end to end:  %6.2f s  %7.1f photos/s  CPU %.2f cores; peak RSS %.0f MB; 100,000 photos "
+                        + "in %.1f min",
+                    total, rate, pass.cpuSeconds / total, peak, 100_000 / rate / 60))
             print("  (\(recognised) photos recognised; ingest and recognition overlap, as in cairnd)")
 
             // 2. Each stage alone.
@@ -74,13 +99,15 @@ extension CairnBench {
             print("\nstage (alone, 1 thread, \(files.count) photos)   median ms    p95 ms   CPU median ms")
             for (name, samples) in stages where !name.hasPrefix("cpu:") {
                 let cpu = stages.first { $0.0 == "cpu:" + name }?.1 ?? []
-                print(name.padding(toLength: 40, withPad: " ", startingAt: 0)
-                      + String(format: "%10.2f %9.2f %15.2f", median(samples), p95(samples), median(cpu)))
+                print(
+                    name.padding(toLength: 40, withPad: " ", startingAt: 0)
+                        + String(format: "%10.2f %9.2f %15.2f", median(samples), p95(samples), median(cpu)))
             }
             // The pass above writes 32 files per transaction: its cost per photo is an average, not a distribution.
-            print("ingest as run above (mean per photo)".padding(toLength: 40, withPad: " ", startingAt: 0)
-                + String(format: "%10.2f", ingestSeconds * 1000 / Double(max(1, photos))) + "         -"
-                + String(format: " %15.2f", ingestCPUSeconds * 1000 / Double(max(1, photos))))
+            print(
+                "ingest as run above (mean per photo)".padding(toLength: 40, withPad: " ", startingAt: 0)
+                    + String(format: "%10.2f", ingestSeconds * 1000 / Double(max(1, photos))) + "         -"
+                    + String(format: " %15.2f", ingestCPUSeconds * 1000 / Double(max(1, photos))))
 
             // 3. The floor. A rate is photos over total time, so it takes the stages' means: decode times are skewed
             // (p95 half again the median on noisy photos), and a floor from medians would be one no pipeline reaches.
@@ -88,15 +115,23 @@ extension CairnBench {
             let cnn: Double = mean(stages.first { $0.0.hasPrefix("backbone") }?.1 ?? [])
             let cores = Double(min(workers, ProcessInfo.processInfo.activeProcessorCount))
             let floorRate = cores * 1000 / (decode + cnn)
-            print(String(format: "\nfloor: %.0f cores × 1000 / (decode %.1f + CNN %.1f ms, means) = %.1f photos/s", cores, decode, cnn, floorRate))
+            print(
+                String(
+                    format: "\nfloor: %.0f cores × 1000 / (decode %.1f + CNN %.1f ms, means) = %.1f photos/s", cores,
+                    decode, cnn, floorRate))
             print(String(format: "end to end at %.0f%% of the floor", 100 * rate / floorRate))
             // On a shared machine the process may get less than its cores and wall times stretch; per CPU-second, with
             // the stages' own CPU time, the comparison still holds.
             let decodeCPU = mean(stages.first { $0.0.hasPrefix("cpu:decode") }?.1 ?? [])
             let cnnCPU = mean(stages.first { $0.0.hasPrefix("cpu:backbone") }?.1 ?? [])
             let perCPUSecond = Double(photos) / pass.cpuSeconds
-            print(String(format: "per CPU-second: %.1f photos end to end, against %.1f for decode + CNN alone (CPU %.1f + %.1f ms, means): %.0f%%",
-                         perCPUSecond, 1000 / (decodeCPU + cnnCPU), decodeCPU, cnnCPU, 100 * perCPUSecond * (decodeCPU + cnnCPU) / 1000))
+            print(
+                String(
+                    format:
+                        "per CPU-second: %.1f photos end to end, against %.1f for decode + CNN alone (CPU %.1f + "
+                        + "%.1f ms, means): %.0f%%",
+                    perCPUSecond, 1000 / (decodeCPU + cnnCPU), decodeCPU, cnnCPU,
+                    100 * perCPUSecond * (decodeCPU + cnnCPU) / 1000))
 
             // 4. The same floor with every worker busy: decode and CNN timed while `workers` threads decode and run the
             // network on the whole library at once, and nothing else runs (no ingest, hashing, catalog or queue).
@@ -105,15 +140,27 @@ extension CairnBench {
             let paths = try photoPaths(store, limit: Int.max)
             if workers > 1 {
                 let one = try busyStages(paths, pipeline: pipeline, workers: 1, settings: settings)
-                print(String(format: "\n1 worker, decode and CNN in turn (%d photos, %.1f photos/s): decode %.1f ms, CNN %.1f ms (means; medians %.1f, %.1f)",
-                             one.photos, one.rate, one.decode, one.cnn, one.decodeMedian, one.cnnMedian))
+                print(
+                    String(
+                        format:
+                            "\n1 worker, decode and CNN in turn (%d photos, %.1f photos/s): decode %.1f ms, CNN "
+                            + "%.1f ms (means; medians %.1f, %.1f)",
+                        one.photos, one.rate, one.decode, one.cnn, one.decodeMedian, one.cnnMedian))
             }
             let busy = try busyStages(paths, pipeline: pipeline, workers: workers, settings: settings)
             let busyRate = cores * 1000 / (busy.decode + busy.cnn)
-            print(String(format: "%d workers busy at once (decode and CNN only, %d photos, %.1f photos/s): decode %.1f ms, CNN %.1f ms (means; medians %.1f, %.1f)",
-                         workers, busy.photos, busy.rate, busy.decode, busy.cnn, busy.decodeMedian, busy.cnnMedian))
-            print(String(format: "floor with every core busy: %.0f cores × 1000 / (%.1f + %.1f ms) = %.1f photos/s; end to end at %.0f%% of it",
-                         cores, busy.decode, busy.cnn, busyRate, 100 * rate / busyRate))
+            print(
+                String(
+                    format:
+                        "%d workers busy at once (decode and CNN only, %d photos, %.1f photos/s): decode %.1f "
+                        + "ms, CNN %.1f ms (means; medians %.1f, %.1f)",
+                    workers, busy.photos, busy.rate, busy.decode, busy.cnn, busy.decodeMedian, busy.cnnMedian))
+            print(
+                String(
+                    format:
+                        "floor with every core busy: %.0f cores × 1000 / (%.1f + %.1f ms) = %.1f photos/s; end "
+                        + "to end at %.0f%% of it",
+                    cores, busy.decode, busy.cnn, busyRate, 100 * rate / busyRate))
 
             // 5. Rounds: the pipeline and the busy floor one after the other, several times, each round judged alone.
             guard rounds > 0 else { return }
@@ -127,12 +174,21 @@ extension CairnBench {
                 let floorRate = cores * 1000 / (floor.decode + floor.cnn)
                 shares.append(roundRate / floorRate)
                 rates.append(roundRate)
-                print(String(format: "round %d: end to end %.1f photos/s (100,000 in %.1f min); floor %.1f photos/s (decode %.1f + CNN %.1f ms); %.0f%% of it",
-                             round, roundRate, 100_000 / roundRate / 60, floorRate, floor.decode, floor.cnn, 100 * roundRate / floorRate))
+                print(
+                    String(
+                        format:
+                            "round %d: end to end %.1f photos/s (100,000 in %.1f min); floor %.1f photos/s "
+                            + "(decode %.1f + CNN %.1f ms); %.0f%% of it",
+                        round, roundRate, 100_000 / roundRate / 60, floorRate, floor.decode, floor.cnn,
+                        100 * roundRate / floorRate))
             }
-            print(String(format: "rounds: end to end at %.0f%% of the floor (median; %.0f–%.0f%%), %.1f photos/s (median; 100,000 photos in %.1f min)",
-                         100 * median(shares), 100 * (shares.min() ?? .nan), 100 * (shares.max() ?? .nan), median(rates),
-                         100_000 / median(rates) / 60))
+            print(
+                String(
+                    format:
+                        "rounds: end to end at %.0f%% of the floor (median; %.0f–%.0f%%), %.1f photos/s (median; "
+                        + "100,000 photos in %.1f min)",
+                    100 * median(shares), 100 * (shares.min() ?? .nan), 100 * (shares.max() ?? .nan), median(rates),
+                    100_000 / median(rates) / 60))
         }
 
         /// One pass of the pipeline as cairnd runs it, into a fresh catalog: ingest on a thread of its own, the
@@ -146,19 +202,22 @@ extension CairnBench {
                 catalog: store, gazetteer: gazetteer, maxCityDistanceKm: settings.places.maxCityDistanceKm,
                 maxPixels: settings.watch.maxPixels, logger: quiet)
             let pipeline = RecognitionPipeline(
-                settings: settings, catalog: store, gazetteer: gazetteer, registry: .builtIn, logger: quiet)
-            try pipeline.register()
+                settings: settings, places: ingester.places, registry: .builtIn, logger: quiet)
+            let writer = RecognitionWriter(catalog: store, logger: quiet)
+            try writer.register(pipeline)
             let sessions = (0..<workers).map { _ in pipeline.makeSession() }
             let ingest = IngestRun(indexer: LibraryIndexer(ingester: ingester, purgeRemovedAfterDays: 30), root: root)
             let cpu0 = cpuSeconds(), t0 = now()
             let ingestThread = Thread { ingest.run() }
             ingestThread.start()
-            let recognised = try pipeline.recognizeQueue(sessions: sessions, moreComing: { !ingest.isFinished })
+            let recognised = try RecognitionRunner(pipeline: pipeline, writer: writer)
+                .drain(sessions: sessions, moreComing: { !ingest.isFinished })
             let cpu1 = cpuSeconds(), t1 = now()
             let (summary, ingestCPUSeconds, ingestSeconds) = try ingest.result()
             return EndToEnd(
                 store: store, ingester: ingester, pipeline: pipeline, recognised: recognised, summary: summary,
-                ingestCPUSeconds: ingestCPUSeconds, ingestSeconds: ingestSeconds, seconds: t1 - t0, cpuSeconds: cpu1 - cpu0)
+                ingestCPUSeconds: ingestCPUSeconds, ingestSeconds: ingestSeconds, seconds: t1 - t0,
+                cpuSeconds: cpu1 - cpu0)
         }
 
         private struct EndToEnd {
@@ -193,13 +252,17 @@ extension CairnBench {
                         return state.next
                     }
                     guard index < paths.count,
-                          let data = try? Data(contentsOf: URL(fileURLWithPath: paths[index]), options: .mappedIfSafe)
+                        let data = try? Data(contentsOf: URL(fileURLWithPath: paths[index]), options: .mappedIfSafe)
                     else { break }
                     let t0 = now()
-                    guard let image = try? data.withUnsafeBytes({ try decoder.decode($0, minShortSide: EfficientNetLite0.inputSize) })
+                    guard
+                        let image = try? data.withUnsafeBytes({
+                            try decoder.decode($0, minShortSide: EfficientNetLite0.inputSize)
+                        })
                     else { continue }
                     let t1 = now()
-                    let input = BackboneInput.normalised(image.networkInput(size: EfficientNetLite0.inputSize, framing: framing))
+                    let input = BackboneInput.normalised(
+                        image.networkInput(size: EfficientNetLite0.inputSize, framing: framing))
                     let t2 = now()
                     _ = session.run([input])
                     let t3 = now()
@@ -213,7 +276,9 @@ extension CairnBench {
             }
             let seconds = now() - start
             let (decodes, cnns) = tally.withLock { ($0.decodes, $0.cnns) }
-            return (mean(decodes), mean(cnns), median(decodes), median(cnns), decodes.count, Double(decodes.count) / seconds)
+            return (
+                mean(decodes), mean(cnns), median(decodes), median(cnns), decodes.count, Double(decodes.count) / seconds
+            )
         }
 
         /// Up to `limit` catalogued photo paths, spread over the library.
@@ -229,7 +294,11 @@ extension CairnBench {
         ) throws -> [(String, [Double])] {
             var samples: [(String, [Double])] = []
             func add(_ name: String, _ ms: Double) {
-                if let i = samples.firstIndex(where: { $0.0 == name }) { samples[i].1.append(ms) } else { samples.append((name, [ms])) }
+                if let i = samples.firstIndex(where: { $0.0 == name }) {
+                    samples[i].1.append(ms)
+                } else {
+                    samples.append((name, [ms]))
+                }
             }
             func timed<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
                 let start = now(), cpuStart = threadCPUSeconds()
@@ -247,19 +316,29 @@ extension CairnBench {
             let framing = pipeline.framing
             for path in paths {
                 let file = try timed("stat") { () throws -> FileIdentity in
-                    guard let identity = PhotoFiles.identity(of: path) else { throw ValidationError("cannot stat \(path)") }
+                    guard let identity = PhotoFiles.identity(of: path) else {
+                        throw ValidationError("cannot stat \(path)")
+                    }
                     return identity
                 }
-                let data = try timed("read file") { try Data(contentsOf: URL(fileURLWithPath: file.path), options: .mappedIfSafe) }
+                let data = try timed("read file") {
+                    try Data(contentsOf: URL(fileURLWithPath: file.path), options: .mappedIfSafe)
+                }
                 try data.withUnsafeBytes { bytes in
                     _ = timed("content hash") { ContentHash.of(bytes) }
                     let exif = timed("EXIF") { ExifReader.read(bytes) }
                     if let lat = exif.latitude, let lon = exif.longitude {
-                        _ = timed("place (gazetteer)") { ingester.gazetteer.place(latitude: lat, longitude: lon, maxCityDistanceKm: ingester.maxCityDistanceKm) }
+                        _ = timed("place (gazetteer)") {
+                            ingester.gazetteer.place(
+                                latitude: lat, longitude: lon, maxCityDistanceKm: ingester.maxCityDistanceKm)
+                        }
                     }
                     _ = try timed("probe (header + EOI)") { try decoder.probe(bytes) }
                     _ = try timed("ingest whole (stat…write, new catalog row)") { try scratchIngester.ingest(file) }
-                    let image = try timed("decode, DCT-scaled ≥224") { try decoder.decode(bytes, minShortSide: EfficientNetLite0.inputSize, orientation: exif.orientation) }
+                    let image = try timed("decode, DCT-scaled ≥224") {
+                        try decoder.decode(
+                            bytes, minShortSide: EfficientNetLite0.inputSize, orientation: exif.orientation)
+                    }
                     if bytes.count > 2, bytes[0] == 0xFF, bytes[1] == 0xD8 {
                         if decoder.dcChroma {
                             // For comparison only: the same decode with libjpeg's exact chroma.
@@ -275,7 +354,8 @@ extension CairnBench {
                         }
                     }
                     let input = timed("resize to 224 + normalise") {
-                        BackboneInput.normalised(image.networkInput(size: EfficientNetLite0.inputSize, framing: framing))
+                        BackboneInput.normalised(
+                            image.networkInput(size: EfficientNetLite0.inputSize, framing: framing))
                     }
                     guard let session else { return }
                     let output = timed("backbone CNN") { session.run([input])[0] }
@@ -294,10 +374,11 @@ extension CairnBench {
                     try timed("catalog write (one recognizer's tags)") {
                         try scratch.storeRecognition(
                             photoId: id, recognizerId: recognizer.id, version: recognizer.version,
-                            result: .success(RecognitionResult(tags: [
-                                RecognitionResult.Tag(kind: "scene", label: "palace", score: 0.6),
-                                RecognitionResult.Tag(kind: "scene", label: "monastery", score: 0.3),
-                            ])))
+                            result: .success(
+                                RecognitionResult(tags: [
+                                    RecognitionResult.Tag(kind: "scene", label: "palace", score: 0.6),
+                                    RecognitionResult.Tag(kind: "scene", label: "monastery", score: 0.3),
+                                ])))
                     }
                 }
             }

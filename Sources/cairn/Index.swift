@@ -56,8 +56,9 @@ struct Index: ParsableCommand {
                 try indexer.index(roots: roots, shouldStop: { interrupt.isRaised }) { progress in
                     let rate = Double(progress.done) / max(progress.elapsed, 0.001)
                     let eta = Double(progress.total - progress.done) / max(rate, 0.001)
+                    let speed = String(format: "%.1f", rate)
                     line.update(
-                        "\(progress.done)/\(progress.total) photos  \(String(format: "%.1f", rate))/s  ETA \(formatDuration(eta))",
+                        "\(progress.done)/\(progress.total) photos  \(speed)/s  ETA \(formatDuration(eta))",
                         force: progress.done == progress.total)
                 }
             }
@@ -65,9 +66,12 @@ struct Index: ParsableCommand {
             let renamed = try query { () throws(CatalogError) in
                 try PlaceRenamer(ingester: indexer.ingester).run { interrupt.isRaised }
             }
-            let recognised = factsOnly || interrupt.isRaised ? nil : try recognise(context, gazetteer: indexer.ingester.gazetteer, interrupt: interrupt, line: line)
+            let recognised =
+                factsOnly || interrupt.isRaised
+                ? nil : try recognise(context, places: indexer.ingester.places, interrupt: interrupt, line: line)
             if output.json {
-                printJSON(IndexReport(summary, renamed: renamed, interrupted: interrupt.isRaised, recognised: recognised))
+                printJSON(
+                    IndexReport(summary, renamed: renamed, interrupted: interrupt.isRaised, recognised: recognised))
             } else {
                 printSummary(summary, renamed: renamed, interrupted: interrupt.isRaised)
                 if let recognised { print(recognised.text) }
@@ -92,27 +96,33 @@ struct Index: ParsableCommand {
 
     /// Runs the enabled recognizers on every photo of the catalog they have not seen at their current version.
     private func recognise(
-        _ context: WritingContext, gazetteer: Gazetteer, interrupt: InterruptFlag, line: ProgressLine
+        _ context: WritingContext, places: PlaceNamer, interrupt: InterruptFlag, line: ProgressLine
     ) throws(CLIError) -> RecognitionReport {
+        let quiet = Logger(label: "cairn", factory: { _ in SwiftLogNoOpLogHandler() })
         let pipeline = RecognitionPipeline(
-            settings: context.settings, catalog: context.catalog, gazetteer: gazetteer, registry: .builtIn,
-            logger: Logger(label: "cairn", factory: { _ in SwiftLogNoOpLogHandler() }))
+            settings: context.settings, places: places, registry: .builtIn, logger: quiet)
         defer { pipeline.close() }
+        let writer = RecognitionWriter(catalog: context.catalog, logger: quiet)
         try query { () throws(CatalogError) in
-            try pipeline.register()
-            _ = try pipeline.renameLandmarkPlaces()
+            try writer.register(pipeline)
+            _ = try writer.renameHintedPlaces(pipeline)
         }
         var report = RecognitionReport(
-            recognizers: pipeline.recognizers.map(\.id), unavailable: pipeline.unavailable.map { "\($0.id): \($0.reason)" })
+            recognizers: pipeline.recognizers.map(\.id),
+            unavailable: pipeline.unavailable.map { "\($0.id): \($0.reason)" })
         guard !pipeline.recognizers.isEmpty else { return report }
-        let workers = max(1, context.settings.workers.threads > 0 ? context.settings.workers.threads : ProcessInfo.processInfo.activeProcessorCount)
+        let threads = context.settings.workers.threads
+        let workers = max(1, threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount)
         let sessions = (0..<workers).map { _ in pipeline.makeSession() }
         let started = Date()
+        let runner = RecognitionRunner(pipeline: pipeline, writer: writer)
         report.photos = try query { () throws(CatalogError) in
-            try pipeline.recognizeQueue(sessions: sessions, shouldStop: { interrupt.isRaised }, progress: { done in
-                let rate = Double(done) / max(Date().timeIntervalSince(started), 0.001)
-                line.update("recognising: \(done) photos  \(String(format: "%.1f", rate))/s")
-            })
+            try runner.drain(
+                sessions: sessions, shouldStop: { interrupt.isRaised },
+                progress: { done in
+                    let rate = Double(done) / max(Date().timeIntervalSince(started), 0.001)
+                    line.update("recognising: \(done) photos  \(String(format: "%.1f", rate))/s")
+                })
         }
         line.finish()
         report.seconds = Date().timeIntervalSince(started)
@@ -121,13 +131,16 @@ struct Index: ParsableCommand {
 
     private func printSummary(_ summary: IndexSummary, renamed: Int, interrupted: Bool) {
         let rate = Double(summary.seen) / max(summary.seconds, 0.001)
-        print("\(interrupted ? "Interrupted after" : "Indexed") \(plural(summary.seen, "photo")) in "
-            + "\(String(format: "%.1f", summary.seconds)) s (\(String(format: "%.1f", rate)) photos/s): "
-            + "\(summary.indexed) indexed, \(summary.unchanged) unchanged, \(summary.damaged.count) damaged, "
-            + "\(summary.unsupported.count) unsupported, \(summary.removed) removed")
+        print(
+            "\(interrupted ? "Interrupted after" : "Indexed") \(plural(summary.seen, "photo")) in "
+                + "\(String(format: "%.1f", summary.seconds)) s (\(String(format: "%.1f", rate)) photos/s): "
+                + "\(summary.indexed) indexed, \(summary.unchanged) unchanged, \(summary.damaged.count) damaged, "
+                + "\(summary.unsupported.count) unsupported, \(summary.removed) removed")
         if renamed > 0 { print("Places named again with the current gazetteer: \(plural(renamed, "photo"))") }
-        for (title, list) in [("Damaged", summary.damaged), ("Unsupported", summary.unsupported),
-                              ("Unreadable folders", summary.unreadableFolders)] where !list.isEmpty {
+        for (title, list) in [
+            ("Damaged", summary.damaged), ("Unsupported", summary.unsupported),
+            ("Unreadable folders", summary.unreadableFolders),
+        ] where !list.isEmpty {
             print("\(title):")
             for (path, reason) in list.prefix(show) { print("  \(path): \(reason)") }
             if list.count > show { print("  … and \(list.count - show) more (cairn status shows the latest)") }
@@ -174,7 +187,9 @@ struct RecognitionReport: Encodable {
     var text: String {
         var lines: [String] = []
         if !recognizers.isEmpty {
-            lines.append("Recognised \(plural(photos, "photo")) with \(recognizers.joined(separator: ", ")) in \(String(format: "%.1f", seconds)) s")
+            let took = String(format: "%.1f", seconds)
+            let names = recognizers.joined(separator: ", ")
+            lines.append("Recognised \(plural(photos, "photo")) with \(names) in \(took) s")
         }
         for problem in unavailable { lines.append("Not run: \(problem)") }
         return lines.joined(separator: "\n")

@@ -6,10 +6,10 @@ import CairnImaging
 import CairnIndexing
 import CairnInference
 import CairnPlaces
-import Foundation
 import CairnRecognition
 import CairnRecognizers
 import CairnStartup
+import Foundation
 import Logging
 import ServiceLifecycle
 
@@ -34,13 +34,17 @@ struct Cairnd: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Configuration file (YAML).", valueName: "file"))
     var config: String?
 
-    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Folders to watch, instead of the configuration's.", valueName: "dir"))
+    @Option(
+        name: .long, parsing: .upToNextOption,
+        help: ArgumentHelp("Folders to watch, instead of the configuration's.", valueName: "dir"))
     var watch: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("Catalog file, instead of the configuration's.", valueName: "file"))
     var catalog: String?
 
-    @Option(name: .long, help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
     var logLevel: String?
 
     @Flag(name: .long, help: "Catalog facts and places only; run no recognizer.")
@@ -49,6 +53,7 @@ struct Cairnd: AsyncParsableCommand {
     func run() async throws {
         HeapPolicy.apply()
         Startup.useBestBLAS()
+        Startup.ignoreBrokenPipes()
         let settings: CairnConfiguration
         do {
             settings = try loadSettings()
@@ -70,11 +75,15 @@ struct Cairnd: AsyncParsableCommand {
         {
             logger.warning("cannot lower CPU priority", metadata: ["niceness": "\(settings.workers.niceness)"])
         }
-        logger.notice("starting", metadata: [
-            "blas": "\(BLAS.coreName)",
-            "config": "\(config ?? (FileManager.default.fileExists(atPath: ConfigurationLoader.systemPath) ? ConfigurationLoader.systemPath : "built-in defaults"))",
-            "catalog": "\(settings.catalog.path)", "folders": "\(settings.watch.folders.joined(separator: ", "))",
-        ])
+        let systemFile = ConfigurationLoader.systemPath
+        let configurationInUse = FileManager.default.fileExists(atPath: systemFile) ? systemFile : "built-in defaults"
+        logger.notice(
+            "starting",
+            metadata: [
+                "blas": "\(BLAS.coreName)",
+                "config": "\(config ?? configurationInUse)",
+                "catalog": "\(settings.catalog.path)", "folders": "\(settings.watch.folders.joined(separator: ", "))",
+            ])
 
         let store: Catalog
         do {
@@ -90,7 +99,8 @@ struct Cairnd: AsyncParsableCommand {
             logger.critical("cannot load the gazetteer", metadata: ["reason": "\(error)"])
             throw ExitCode(78)
         }
-        logger.info("places loaded", metadata: ["gazetteer": "\(gazetteer.version)", "cities": "\(gazetteer.cities.count)"])
+        logger.info(
+            "places loaded", metadata: ["gazetteer": "\(gazetteer.version)", "cities": "\(gazetteer.cities.count)"])
 
         let ingester = PhotoIngester(
             catalog: store, gazetteer: gazetteer, maxCityDistanceKm: settings.places.maxCityDistanceKm,
@@ -99,16 +109,20 @@ struct Cairnd: AsyncParsableCommand {
         // Catalog writes that fail, in watching or in recognition: logged, and shown by `cairn status`.
         let writeFailures = CatalogWriteFailures(logger: logger)
         let pipeline = RecognitionPipeline(
-            settings: settings, catalog: store, gazetteer: gazetteer, registry: .builtIn, writeFailures: writeFailures,
-            logger: logger)
+            settings: settings, places: ingester.places, registry: .builtIn, logger: logger)
         if let model = pipeline.model {
-            logger.info("backbone loaded", metadata: [
-                "model": "\(model.version)", "kernels": "\(model.instructionSet)", "jpeg": "\(JPEGDecoder.engines)",
-                "jpeg-chroma": "\(settings.backbone.jpegChroma.rawValue)",
-            ])
+            logger.info(
+                "backbone loaded",
+                metadata: [
+                    "model": "\(model.version)", "kernels": "\(model.instructionSet)", "jpeg": "\(JPEGDecoder.engines)",
+                    "jpeg-chroma": "\(settings.backbone.jpegChroma.rawValue)",
+                ])
         }
-        let workers = settings.workers.threads > 0 ? settings.workers.threads : ProcessInfo.processInfo.activeProcessorCount
-        let recognition = RecognitionService(pipeline: pipeline, workers: workers, logger: logger)
+        let workers =
+            settings.workers.threads > 0 ? settings.workers.threads : ProcessInfo.processInfo.activeProcessorCount
+        let recognition = RecognitionService(
+            pipeline: pipeline, writer: RecognitionWriter(catalog: store, failures: writeFailures, logger: logger),
+            workers: workers, logger: logger)
         let service = WatchService(
             settings: settings,
             indexer: LibraryIndexer(ingester: ingester, purgeRemovedAfterDays: settings.catalog.purgeRemovedAfterDays),
@@ -129,10 +143,17 @@ struct Cairnd: AsyncParsableCommand {
         var settings = try ConfigurationLoader.resolve(path: config).0
         if !watch.isEmpty { settings.watch.folders = watch.map(ConfigurationLoader.absolute) }
         if let catalog { settings.catalog.path = ConfigurationLoader.absolute(catalog) }
-        if factsOnly { settings.recognizers = settings.recognizers.map { var r = $0; r.enabled = false; return r } }
+        if factsOnly {
+            settings.recognizers = settings.recognizers.map {
+                var r = $0
+                r.enabled = false
+                return r
+            }
+        }
         if let logLevel {
             guard let level = LogConfiguration.Level(rawValue: logLevel.lowercased()) else {
-                throw ValidationError("--log-level must be one of \(LogConfiguration.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+                let levels = LogConfiguration.Level.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ValidationError("--log-level must be one of \(levels)")
             }
             settings.log.level = level
         }

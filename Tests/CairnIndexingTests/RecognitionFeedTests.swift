@@ -27,11 +27,14 @@ import Testing
     func drain(_ feed: RecognitionFeed, store: (RecognitionWork) -> Bool = { _ in true }) throws -> [Int64] {
         var handed: [Int64] = []
         while let chunk = feed.next() {
-            #expect(chunk.count <= RecognitionPipeline.chunk)
+            #expect(chunk.count <= RecognitionFeed.chunk)
             handed += chunk.map(\.photoId)
-            try catalog.store(chunk.filter(store).map {
-                .result(photoId: $0.photoId, recognizerId: "tags", version: "1", result: .success(RecognitionResult(tags: [RecognitionResult.Tag]())))
-            })
+            try catalog.store(
+                chunk.filter(store).map {
+                    .result(
+                        photoId: $0.photoId, recognizerId: "tags", version: "1",
+                        result: .success(RecognitionResult(tags: [RecognitionResult.Tag]())))
+                })
             feed.finished(chunk)
         }
         return handed
@@ -50,12 +53,15 @@ import Testing
 
     @Test func theLastPhotosAreSharedOutAmongTheWorkers() throws {
         // A long queue goes out in whole chunks.
-        #expect(RecognitionFeed(catalog: catalog, workers: 2).next()?.count == RecognitionPipeline.chunk)
+        #expect(RecognitionFeed(catalog: catalog, workers: 2).next()?.count == RecognitionFeed.chunk)
         // All but 10 photos done: the 10 are split so that two workers finish together, not 8 and 2.
         let due = try catalog.pendingRecognition(limit: Self.photos)
-        try catalog.store(due.dropLast(10).map {
-            .result(photoId: $0.photoId, recognizerId: "tags", version: "1", result: .success(RecognitionResult(tags: [RecognitionResult.Tag]())))
-        })
+        try catalog.store(
+            due.dropLast(10).map {
+                .result(
+                    photoId: $0.photoId, recognizerId: "tags", version: "1",
+                    result: .success(RecognitionResult(tags: [RecognitionResult.Tag]())))
+            })
         let feed = RecognitionFeed(catalog: catalog, workers: 2)
         var sizes: [Int] = []
         while let chunk = feed.next() { sizes.append(chunk.count) }
@@ -84,10 +90,12 @@ import Testing
         DispatchQueue.concurrentPerform(iterations: 3) { _ in
             while let chunk = feed.next() {
                 handed.lock.withLock { handed.ids += chunk.map(\.photoId) }
-                try? catalog.store(chunk.map {
-                    .result(photoId: $0.photoId, recognizerId: "tags", version: "1",
+                try? catalog.store(
+                    chunk.map {
+                        .result(
+                            photoId: $0.photoId, recognizerId: "tags", version: "1",
                             result: .success(RecognitionResult(tags: [RecognitionResult.Tag]())))
-                })
+                    })
                 feed.finished(chunk)
             }
         }

@@ -20,7 +20,7 @@ import Testing
         settings.recognizers = ids.map { RecognizerConfiguration(id: $0) }
         settings.backbone.model = "/nonexistent/model.safetensors"
         return RecognitionPipeline(
-            settings: settings, catalog: try Catalog.inMemory(), gazetteer: nil, registry: registry,
+            settings: settings, places: nil, registry: registry,
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
     }
 
@@ -31,18 +31,23 @@ import Testing
         let built = try pipeline(["constant"], registry: registry)
         #expect(built.recognizers.map(\.id) == ["constant"])
         #expect(built.unavailable.isEmpty)
-        try built.register()
-        let recorded = try built.catalog.status().recognizers
-        #expect(recorded.map { "\($0.id) \($0.version) \($0.enabled) \($0.status ?? "")" } == ["constant constant-1 true loaded"])
+        let catalog = try Catalog.inMemory()
+        try RecognitionWriter(catalog: catalog, logger: Logger(label: "test")).register(built)
+        let recorded = try catalog.status().recognizers
+        #expect(
+            recorded.map { "\($0.id) \($0.version) \($0.enabled) \($0.status ?? "")" } == [
+                "constant constant-1 true loaded"
+            ])
     }
 
     @Test func aBuiltInIdTheRegistryDoesNotOfferIsUnavailableWithTheReason() throws {
         let built = try pipeline(["scene-tags", "constant"], registry: RecognizerRegistry())
         #expect(built.recognizers.isEmpty)
-        #expect(built.unavailable == [
-            .init(id: "scene-tags", reason: "not available in this build of Cairn yet"),
-            .init(id: "constant", reason: "not available in this build of Cairn yet"),
-        ])
+        #expect(
+            built.unavailable == [
+                .init(id: "scene-tags", reason: "not available in this build of Cairn yet"),
+                .init(id: "constant", reason: "not available in this build of Cairn yet"),
+            ])
     }
 
     @Test func aLoadErrorFromTheRegistryIsTheRecognizersReason() throws {
@@ -52,7 +57,8 @@ import Testing
             return Constant(id: "needs-backbone")
         }
         let built = try pipeline(["needs-backbone"], registry: registry)
-        #expect(built.unavailable.first?.reason.hasPrefix("backbone unavailable: ") == true,
+        #expect(
+            built.unavailable.first?.reason.hasPrefix("backbone unavailable: ") == true,
             "\(built.unavailable)")
     }
 }

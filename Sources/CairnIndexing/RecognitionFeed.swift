@@ -1,57 +1,19 @@
 import CairnCatalog
-import CairnInference
 import Foundation
-
-extension RecognitionPipeline {
-    /// Photos read from the queue per worker at a time; each query walks the date index past every photo already
-    /// done, so fewer, larger rounds cost less on a large library.
-    public static let photosPerWorkerPerRound = 32
-    /// Photos a worker takes at a time (fewer for the last photos of the queue): small, so no worker is left with a
-    /// long tail at the end, and large enough
-    /// that the landmark search's one matrix product over every centroid serves 8 photos (on a pack of the paper's
-    /// size: 0.56 ms per photo at 8, 1.1 ms at 4; docs/PERFORMANCE.md).
-    public static let chunk = 8
-
-    /// Recognises every photo the catalog holds as due, one worker per session, each on a thread of its own, until
-    /// the queue is empty (and `moreComing` says no more photos are being ingested) or `shouldStop` says so; returns
-    /// how many photos were done. For `cairn index` and
-    /// `cairn-bench index` (the daemon's `RecognitionService` runs its own loop, which also follows reloads).
-    public func recognizeQueue(
-        sessions: [BackboneSession?], shouldStop: @escaping @Sendable () -> Bool = { false },
-        moreComing: () -> Bool = { false }, progress: @escaping @Sendable (Int) -> Void = { _ in }
-    ) throws(CatalogError) -> Int {
-        let workers = max(1, sessions.count)
-        var done = 0
-        while !shouldStop() {
-            let more = moreComing()  // asked first: photos ingested after the query are then still waited for
-            let feed = RecognitionFeed(catalog: catalog, workers: workers)
-            guard try feed.hasWork() else {
-                if more {
-                    Thread.sleep(forTimeInterval: 0.02)
-                    continue
-                }
-                break
-            }
-            let before = done
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                while !shouldStop(), let chunk = feed.next() {
-                    recognize(batch: chunk, session: sessions[worker])
-                    feed.finished(chunk)
-                    progress(before + feed.finishedCount)
-                }
-            }
-            if let error = feed.error { throw error }
-            done += feed.finishedCount
-        }
-        return done
-    }
-}
 
 /// The photos due for recognition, handed to whichever worker is free a chunk at a time and refilled from the
 /// catalog while the workers run, so no worker waits for another at the end of a round of queries. A photo handed
 /// out is not handed out again by the same feed, even while it is still due in the catalog (in flight, or its
 /// results could not be stored): a new feed, made when this one runs dry, retries those.
 public final class RecognitionFeed: @unchecked Sendable {
+    /// Photos read from the queue per worker at a time; each query walks the date index past every photo already
+    /// done, so fewer, larger rounds cost less on a large library.
+    public static let photosPerWorkerPerRound = 32
+    /// Photos a worker takes at a time (fewer for the last photos of the queue): small, so no worker is left with a
+    /// long tail at the end, and large enough that the landmark search's one matrix product over every centroid
+    /// serves 8 photos (on a pack of the paper's size: 0.56 ms per photo at 8, 1.1 ms at 4; docs/PERFORMANCE.md).
+    public static let chunk = 8
+
     private let catalog: Catalog
     private let workers: Int
     private let lock = NSLock()
@@ -76,12 +38,12 @@ public final class RecognitionFeed: @unchecked Sendable {
         return !queue.isEmpty
     }
 
-    /// The next chunk (up to `RecognitionPipeline.chunk` photos), or nil when the catalog has nothing more due
+    /// The next chunk (up to `chunk` photos), or nil when the catalog has nothing more due
     /// that this feed has not handed out, or it cannot be read (see `error`).
     public func next() -> [RecognitionWork]? {
         lock.withLock {
             // Refill while every worker still has a chunk in hand: a query costs milliseconds, a chunk seconds.
-            if queue.count < workers * RecognitionPipeline.chunk && !exhausted {
+            if queue.count < workers * Self.chunk && !exhausted {
                 do throws(CatalogError) {
                     try refill()
                 } catch {
@@ -93,7 +55,7 @@ public final class RecognitionFeed: @unchecked Sendable {
             // The last photos are shared out: chunks shrink to what each worker would get of them, so no worker
             // holds a long chunk while another has nothing (10 photos on 2 workers: 5, 3, 1 and 1, not 8 and 2).
             let share = drained ? (queue.count + workers - 1) / workers : queue.count
-            let count = min(RecognitionPipeline.chunk, share)
+            let count = min(Self.chunk, share)
             defer { queue.removeFirst(count) }
             return Array(queue.prefix(count))
         }
@@ -112,7 +74,7 @@ public final class RecognitionFeed: @unchecked Sendable {
 
     /// Adds up to a round's worth of due photos not handed out yet; call with the lock held.
     private func refill() throws(CatalogError) {
-        let round = workers * RecognitionPipeline.photosPerWorkerPerRound
+        let round = workers * Self.photosPerWorkerPerRound
         // Photos handed out and not finished are still due: ask for enough to get a round's worth of new ones.
         let unfinished = handedOut.count - finished_
         let fresh = try catalog.pendingRecognition(limit: round + max(0, unfinished))
