@@ -10,33 +10,40 @@ extension Catalog {
             for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM photos GROUP BY state") {
                 photos[row["state"]] = row["n"]
             }
-            let recognizers = try Row.fetchAll(db, sql: """
-                SELECT r.id, r.version, r.enabled, r.status,
-                  (SELECT COUNT(*) FROM recognition x JOIN photos p ON p.id = x.photoId AND p.state = 'indexed'
-                   WHERE x.recognizerId = r.id AND x.recognizerVersion = r.version AND x.state = 'done') AS done,
-                  (SELECT COUNT(*) FROM recognition x JOIN photos p ON p.id = x.photoId AND p.state = 'indexed'
-                   WHERE x.recognizerId = r.id AND x.recognizerVersion = r.version AND x.state = 'failed') AS failed,
-                  CASE WHEN r.enabled THEN
-                    (SELECT COUNT(*) FROM photos p WHERE p.state = 'indexed' AND NOT EXISTS (
-                       SELECT 1 FROM recognition x WHERE x.photoId = p.id AND x.recognizerId = r.id
-                       AND x.recognizerVersion = r.version))
-                  ELSE 0 END AS queued
-                FROM recognizers r ORDER BY r.id
-                """).map { row in
+            let recognizers = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT r.id, r.version, r.enabled, r.status,
+                      (SELECT COUNT(*) FROM recognition x JOIN photos p ON p.id = x.photoId AND p.state = 'indexed'
+                       WHERE x.recognizerId = r.id AND x.recognizerVersion = r.version AND x.state = 'done') AS done,
+                      (SELECT COUNT(*) FROM recognition x JOIN photos p ON p.id = x.photoId AND p.state = 'indexed'
+                       WHERE x.recognizerId = r.id AND x.recognizerVersion = r.version AND x.state = 'failed') AS failed,
+                      CASE WHEN r.enabled THEN
+                        (SELECT COUNT(*) FROM photos p WHERE p.state = 'indexed' AND NOT EXISTS (
+                           SELECT 1 FROM recognition x WHERE x.photoId = p.id AND x.recognizerId = r.id
+                           AND x.recognizerVersion = r.version))
+                      ELSE 0 END AS queued
+                    FROM recognizers r ORDER BY r.id
+                    """
+            ).map { row in
                 CatalogStatus.Recognizer(
                     id: row["id"], version: row["version"], enabled: row["enabled"], status: row["status"],
                     done: row["done"], failed: row["failed"], queued: row["queued"])
             }
-            let problems = try Row.fetchAll(db, sql: """
-                SELECT path, 'ingest' AS stage, errorReason AS reason, updatedAt AS at
-                  FROM photos WHERE state IN ('damaged', 'unsupported')
-                UNION ALL
-                SELECT p.path, x.recognizerId, x.error, x.updatedAt
-                  FROM recognition x JOIN photos p ON p.id = x.photoId
-                  WHERE x.state = 'failed' AND p.state <> 'removed'
-                ORDER BY at DESC, path LIMIT ?
-                """, arguments: [errorLimit]).map { row in
-                CatalogStatus.Problem(path: row["path"], stage: row["stage"], reason: row["reason"] ?? "", at: row["at"])
+            let problems = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT path, 'ingest' AS stage, errorReason AS reason, updatedAt AS at
+                      FROM photos WHERE state IN ('damaged', 'unsupported')
+                    UNION ALL
+                    SELECT p.path, x.recognizerId, x.error, x.updatedAt
+                      FROM recognition x JOIN photos p ON p.id = x.photoId
+                      WHERE x.state = 'failed' AND p.state <> 'removed'
+                    ORDER BY at DESC, path LIMIT ?
+                    """, arguments: [errorLimit]
+            ).map { row in
+                CatalogStatus.Problem(
+                    path: row["path"], stage: row["stage"], reason: row["reason"] ?? "", at: row["at"])
             }
             let schema = try CatalogSchema.migrator.completedMigrations(db).last ?? "none"
             let daemon = try Self.daemonStatus(db)
@@ -52,19 +59,25 @@ extension Catalog {
     public func albums(country: String? = nil, city: String? = nil) throws(CatalogError) -> AlbumTree {
         try read { db in
             let (whereClause, arguments) = Self.placeFilter(country: country, city: city, base: "1")
-            let countryRows = try Row.fetchAll(db, sql: """
-                SELECT country, NULLIF(countryCode, '') AS countryCode, SUM(photos) AS n FROM album_counts
-                WHERE landmark = '' AND \(whereClause) GROUP BY country, countryCode ORDER BY n DESC, country
-                """, arguments: arguments)
-            let cityRows = try Row.fetchAll(db, sql: """
-                SELECT country, city, MIN(NULLIF(adminRegion, '')) AS region, SUM(photos) AS n FROM album_counts
-                WHERE landmark = '' AND city <> '' AND \(whereClause) GROUP BY country, city ORDER BY n DESC, city
-                """, arguments: arguments)
-            let landmarkRows = try Row.fetchAll(db, sql: """
-                SELECT country, NULLIF(city, '') AS city, landmark, SUM(photos) AS n FROM album_counts
-                WHERE landmark <> '' AND \(whereClause)
-                GROUP BY country, city, landmark ORDER BY n DESC, landmark
-                """, arguments: arguments)
+            let countryRows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT country, NULLIF(countryCode, '') AS countryCode, SUM(photos) AS n FROM album_counts
+                    WHERE landmark = '' AND \(whereClause) GROUP BY country, countryCode ORDER BY n DESC, country
+                    """, arguments: arguments)
+            let cityRows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT country, city, MIN(NULLIF(adminRegion, '')) AS region, SUM(photos) AS n FROM album_counts
+                    WHERE landmark = '' AND city <> '' AND \(whereClause) GROUP BY country, city ORDER BY n DESC, city
+                    """, arguments: arguments)
+            let landmarkRows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT country, NULLIF(city, '') AS city, landmark, SUM(photos) AS n FROM album_counts
+                    WHERE landmark <> '' AND \(whereClause)
+                    GROUP BY country, city, landmark ORDER BY n DESC, landmark
+                    """, arguments: arguments)
             // Grouped in one pass each (a library has thousands of cities: filtering per city would be quadratic).
             var landmarksByCity: [String: [String: [AlbumTree.Landmark]]] = [:]
             for row in landmarkRows {
@@ -75,22 +88,27 @@ extension Catalog {
             var citiesByCountry: [String: [AlbumTree.City]] = [:]
             for row in cityRows {
                 let country: String = row["country"], cityName: String = row["city"]
-                citiesByCountry[country, default: []].append(AlbumTree.City(
-                    city: cityName, region: row["region"], photos: row["n"],
-                    landmarks: landmarksByCity[country]?[cityName] ?? []))
+                citiesByCountry[country, default: []].append(
+                    AlbumTree.City(
+                        city: cityName, region: row["region"], photos: row["n"],
+                        landmarks: landmarksByCity[country]?[cityName] ?? []))
             }
             let countries = countryRows.map { row -> AlbumTree.Country in
                 let name: String = row["country"]
                 return AlbumTree.Country(
-                    country: name, countryCode: row["countryCode"], photos: row["n"], cities: citiesByCountry[name] ?? [])
+                    country: name, countryCode: row["countryCode"], photos: row["n"],
+                    cities: citiesByCountry[name] ?? [])
             }
             // Photos neither removed nor damaged, less those of them in an album and the raw files of RAW+JPEG pairs
             // (counted once, through their partner); all three counts kept by triggers.
-            let unplaced = try Int.fetchOne(db, sql: """
-                SELECT (SELECT ifnull(SUM(photos), 0) FROM photo_state_counts WHERE state IN ('indexed', 'pending', 'unsupported'))
-                  - (SELECT ifnull(SUM(photos), 0) FROM album_member_states WHERE state IN ('indexed', 'pending', 'unsupported'))
-                  - (SELECT ifnull(SUM(photos), 0) FROM paired_states WHERE state IN ('indexed', 'pending', 'unsupported'))
-                """) ?? 0
+            let unplaced =
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT (SELECT ifnull(SUM(photos), 0) FROM photo_state_counts WHERE state IN ('indexed', 'pending', 'unsupported'))
+                          - (SELECT ifnull(SUM(photos), 0) FROM album_member_states WHERE state IN ('indexed', 'pending', 'unsupported'))
+                          - (SELECT ifnull(SUM(photos), 0) FROM paired_states WHERE state IN ('indexed', 'pending', 'unsupported'))
+                        """) ?? 0
             return AlbumTree(countries: countries, unplacedPhotos: unplaced)
         }
     }
@@ -100,19 +118,25 @@ extension Catalog {
     func albumsByGrouping(country: String? = nil, city: String? = nil) throws(CatalogError) -> AlbumTree {
         try read { db in
             let (whereClause, arguments) = Self.placeFilter(country: country, city: city, base: "country IS NOT NULL")
-            let countryRows = try Row.fetchAll(db, sql: """
-                SELECT country, countryCode, COUNT(DISTINCT photoId) AS n FROM album_photos
-                WHERE \(whereClause) GROUP BY country, countryCode ORDER BY n DESC, country
-                """, arguments: arguments)
-            let cityRows = try Row.fetchAll(db, sql: """
-                SELECT country, city, MIN(adminRegion) AS region, COUNT(DISTINCT photoId) AS n FROM album_photos
-                WHERE \(whereClause) AND city IS NOT NULL GROUP BY country, city ORDER BY n DESC, city
-                """, arguments: arguments)
-            let landmarkRows = try Row.fetchAll(db, sql: """
-                SELECT country, city, landmark, COUNT(DISTINCT photoId) AS n FROM album_photos
-                WHERE \(whereClause) AND landmark IS NOT NULL
-                GROUP BY country, city, landmark ORDER BY n DESC, landmark
-                """, arguments: arguments)
+            let countryRows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT country, countryCode, COUNT(DISTINCT photoId) AS n FROM album_photos
+                    WHERE \(whereClause) GROUP BY country, countryCode ORDER BY n DESC, country
+                    """, arguments: arguments)
+            let cityRows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT country, city, MIN(adminRegion) AS region, COUNT(DISTINCT photoId) AS n FROM album_photos
+                    WHERE \(whereClause) AND city IS NOT NULL GROUP BY country, city ORDER BY n DESC, city
+                    """, arguments: arguments)
+            let landmarkRows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT country, city, landmark, COUNT(DISTINCT photoId) AS n FROM album_photos
+                    WHERE \(whereClause) AND landmark IS NOT NULL
+                    GROUP BY country, city, landmark ORDER BY n DESC, landmark
+                    """, arguments: arguments)
             let countries = countryRows.map { row -> AlbumTree.Country in
                 let name: String = row["country"]
                 let cities = cityRows.filter { $0["country"] == name }.map { cityRow -> AlbumTree.City in
@@ -120,14 +144,19 @@ extension Catalog {
                     let landmarks = landmarkRows.filter { $0["country"] == name && $0["city"] == cityName }.map {
                         AlbumTree.Landmark(landmark: $0["landmark"], photos: $0["n"])
                     }
-                    return AlbumTree.City(city: cityName, region: cityRow["region"], photos: cityRow["n"], landmarks: landmarks)
+                    return AlbumTree.City(
+                        city: cityName, region: cityRow["region"], photos: cityRow["n"], landmarks: landmarks)
                 }
-                return AlbumTree.Country(country: name, countryCode: row["countryCode"], photos: row["n"], cities: cities)
+                return AlbumTree.Country(
+                    country: name, countryCode: row["countryCode"], photos: row["n"], cities: cities)
             }
-            let unplaced = try Int.fetchOne(db, sql: """
-                SELECT COUNT(*) FROM photos p WHERE p.state IN ('indexed', 'pending', 'unsupported')
-                AND p.pairedWith IS NULL AND NOT EXISTS (SELECT 1 FROM photo_places pp WHERE pp.photoId = p.id AND pp.country IS NOT NULL)
-                """) ?? 0
+            let unplaced =
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT COUNT(*) FROM photos p WHERE p.state IN ('indexed', 'pending', 'unsupported')
+                        AND p.pairedWith IS NULL AND NOT EXISTS (SELECT 1 FROM photo_places pp WHERE pp.photoId = p.id AND pp.country IS NOT NULL)
+                        """) ?? 0
             return AlbumTree(countries: countries, unplacedPhotos: unplaced)
         }
     }
@@ -146,24 +175,30 @@ extension Catalog {
             var members: [String] = []  // conditions on album_members m
             var memberArguments: StatementArguments = []
             if let country = filter.country {
-                let names = try String.fetchAll(db, sql: """
-                    SELECT DISTINCT country FROM album_counts
-                    WHERE landmark = '' AND (country = ? COLLATE NOCASE OR countryCode = ? COLLATE NOCASE)
-                    """, arguments: [country, country])
+                let names = try String.fetchAll(
+                    db,
+                    sql: """
+                        SELECT DISTINCT country FROM album_counts
+                        WHERE landmark = '' AND (country = ? COLLATE NOCASE OR countryCode = ? COLLATE NOCASE)
+                        """, arguments: [country, country])
                 if names.isEmpty { return [] }
                 members.append("m.country IN (\(databaseQuestionMarks(count: names.count)))")
                 memberArguments += StatementArguments(names)
             }
             if let city = filter.city {
-                let names = try String.fetchAll(db, sql: """
-                    SELECT DISTINCT city FROM album_counts WHERE landmark = '' AND city = ? COLLATE NOCASE
-                    """, arguments: [city])
+                let names = try String.fetchAll(
+                    db,
+                    sql: """
+                        SELECT DISTINCT city FROM album_counts WHERE landmark = '' AND city = ? COLLATE NOCASE
+                        """, arguments: [city])
                 if names.isEmpty { return [] }
                 members.append("m.city IN (\(databaseQuestionMarks(count: names.count)))")
                 memberArguments += StatementArguments(names)
             }
             if let landmark = filter.landmark {
-                conditions.append("EXISTS (SELECT 1 FROM tags t WHERE t.photoId = p.id AND t.kind = 'landmark' AND t.label = ? COLLATE NOCASE)")
+                conditions.append(
+                    "EXISTS (SELECT 1 FROM tags t WHERE t.photoId = p.id AND t.kind = 'landmark' AND t.label = ? COLLATE NOCASE)"
+                )
                 arguments += [landmark]
             }
             // The photos of a tag or landmark, read through the label index when there are few of them.
@@ -181,7 +216,9 @@ extension Catalog {
                     tagSubquery = "SELECT photoId FROM tags WHERE label = ? COLLATE NOCASE"
                     tagArguments = [tag]
                 }
-                conditions.append("EXISTS (SELECT 1 FROM tags t WHERE t.photoId = p.id AND t.label = ? COLLATE NOCASE\(filter.tagKind == nil ? "" : " AND t.kind = ?"))")
+                conditions.append(
+                    "EXISTS (SELECT 1 FROM tags t WHERE t.photoId = p.id AND t.label = ? COLLATE NOCASE\(filter.tagKind == nil ? "" : " AND t.kind = ?"))"
+                )
                 arguments += tagArguments
             }
             if let from = filter.from {
@@ -204,7 +241,8 @@ extension Catalog {
                 }
             }
             if !members.isEmpty {
-                return try summaries("""
+                return try summaries(
+                    """
                     SELECT p.path, p.state, m.takenAt, m.country, m.city, \(landmarkColumn)
                     FROM album_members m
                     JOIN photos p ON p.id = m.photoId
@@ -216,9 +254,12 @@ extension Catalog {
             let columns = "SELECT p.path, p.state, f.takenAt, pl.country, pl.city, \(landmarkColumn)"
             let whereClause = conditions.joined(separator: " AND ")
             if let tagSubquery {
-                let few = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (\(tagSubquery) LIMIT 20000)", arguments: tagArguments) ?? 0
+                let few =
+                    try Int.fetchOne(
+                        db, sql: "SELECT COUNT(*) FROM (\(tagSubquery) LIMIT 20000)", arguments: tagArguments) ?? 0
                 if few < 20000 || filter.limit == nil {
-                    return try summaries("""
+                    return try summaries(
+                        """
                         \(columns)
                         FROM photos p
                         LEFT JOIN photo_facts f ON f.photoId = p.id
@@ -229,7 +270,8 @@ extension Catalog {
                 }
             }
             guard let pageSize = filter.limit else {
-                return try summaries("""
+                return try summaries(
+                    """
                     \(columns)
                     FROM photos p
                     LEFT JOIN photo_facts f ON f.photoId = p.id
@@ -239,7 +281,8 @@ extension Catalog {
                     """, arguments)
             }
             // A page: dated photos by walking the date index from the newest, then undated ones by path.
-            var page = try summaries("""
+            var page = try summaries(
+                """
                 \(columns)
                 FROM photo_facts f INDEXED BY photo_facts_on_takenAt
                 CROSS JOIN photos p ON p.id = f.photoId
@@ -248,7 +291,8 @@ extension Catalog {
                 ORDER BY f.takenAt DESC, p.path LIMIT \(pageSize)
                 """, arguments)
             if page.count < pageSize {
-                page += try summaries("""
+                page += try summaries(
+                    """
                     \(columns)
                     FROM photos p
                     LEFT JOIN photo_facts f ON f.photoId = p.id
@@ -268,7 +312,8 @@ extension Catalog {
             guard let photo = try PhotoRecord.filter(PhotoRecord.Columns.path == photoPath).fetchOne(db),
                 let id = photo.id
             else {
-                throw CatalogError(code: .notFound, path: catalogPath, message: "no photo at \(photoPath) in the catalog")
+                throw CatalogError(
+                    code: .notFound, path: catalogPath, message: "no photo at \(photoPath) in the catalog")
             }
             let facts = try PhotoFactsRecord.fetchOne(db, key: id)
             let places = try PhotoPlaceRecord.filter(PhotoPlaceRecord.Columns.photoId == id)
@@ -289,10 +334,12 @@ extension Catalog {
                         recognizer: $0.recognizerId, version: $0.recognizerVersion, state: $0.state.rawValue,
                         error: $0.error, at: $0.updatedAt)
                 }
-            let pairedWith = try String.fetchAll(db, sql: """
-                SELECT path FROM photos WHERE id = (SELECT pairedWith FROM photos WHERE id = ?)
-                UNION ALL SELECT path FROM photos WHERE pairedWith = ? ORDER BY path
-                """, arguments: [id, id])
+            let pairedWith = try String.fetchAll(
+                db,
+                sql: """
+                    SELECT path FROM photos WHERE id = (SELECT pairedWith FROM photos WHERE id = ?)
+                    UNION ALL SELECT path FROM photos WHERE pairedWith = ? ORDER BY path
+                    """, arguments: [id, id])
             return PhotoDetails(
                 path: photo.path, state: photo.state.rawValue, errorReason: photo.errorReason, size: photo.size,
                 format: photo.format, decoder: photo.decoder, pairedWith: pairedWith,
@@ -307,10 +354,13 @@ extension Catalog {
         try read { db in
             let kindFilter = kind == nil ? "" : "AND kind = ?"
             let arguments: StatementArguments = kind.map { [$0] } ?? []
-            return try Row.fetchAll(db, sql: """
-                SELECT kind, label, photos FROM tag_counts WHERE photos > 0 \(kindFilter)
-                ORDER BY photos DESC, kind, label
-                """, arguments: arguments).map { TagCount(kind: $0["kind"], label: $0["label"], photos: $0["photos"]) }
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT kind, label, photos FROM tag_counts WHERE photos > 0 \(kindFilter)
+                    ORDER BY photos DESC, kind, label
+                    """, arguments: arguments
+            ).map { TagCount(kind: $0["kind"], label: $0["label"], photos: $0["photos"]) }
         }
     }
 
@@ -320,11 +370,14 @@ extension Catalog {
         try read { db in
             let kindFilter = kind == nil ? "" : "AND t.kind = ?"
             let arguments: StatementArguments = kind.map { [$0] } ?? []
-            return try Row.fetchAll(db, sql: """
-                SELECT t.kind, t.label, COUNT(DISTINCT t.photoId) AS n FROM tags t
-                JOIN photos p ON p.id = t.photoId AND p.state <> 'removed'
-                WHERE 1 \(kindFilter) GROUP BY t.kind, t.label ORDER BY n DESC, t.kind, t.label
-                """, arguments: arguments).map { TagCount(kind: $0["kind"], label: $0["label"], photos: $0["n"]) }
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT t.kind, t.label, COUNT(DISTINCT t.photoId) AS n FROM tags t
+                    JOIN photos p ON p.id = t.photoId AND p.state <> 'removed'
+                    WHERE 1 \(kindFilter) GROUP BY t.kind, t.label ORDER BY n DESC, t.kind, t.label
+                    """, arguments: arguments
+            ).map { TagCount(kind: $0["kind"], label: $0["label"], photos: $0["n"]) }
         }
     }
 }

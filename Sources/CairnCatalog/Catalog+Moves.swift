@@ -6,7 +6,9 @@ extension Catalog {
     /// `to` (the file the rename replaced) is dropped. Returns false when no photo was catalogued at `from`.
     /// RAW+JPEG pairs are found again at both names (`pairing` false: only undone).
     @discardableResult
-    public func movePhoto(from: String, to: String, pairing: Bool = true, now: Date = Date()) throws(CatalogError) -> Bool {
+    public func movePhoto(
+        from: String, to: String, pairing: Bool = true, now: Date = Date()
+    ) throws(CatalogError) -> Bool {
         try write { db in
             guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM photos WHERE path = ?", arguments: [from]) else {
                 return false

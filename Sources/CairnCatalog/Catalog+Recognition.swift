@@ -38,23 +38,27 @@ extension Catalog {
                 """
             // Dated photos by walking the takenAt index from the newest, stopping at `limit` (a sort of the whole
             // library per batch costs 0.1 s per 50,000 photos); then undated ones, latest added first.
-            var rows = try Row.fetchAll(db, sql: """
-                \(columns)
-                FROM photo_facts f INDEXED BY photo_facts_on_takenAt
-                CROSS JOIN photos p ON p.id = f.photoId
-                LEFT JOIN photo_place pl ON pl.photoId = p.id
-                WHERE f.takenAt IS NOT NULL AND +p.state = 'indexed' AND p.pairedWith IS NULL AND stale IS NOT NULL
-                ORDER BY f.takenAt DESC LIMIT ?
-                """, arguments: [limit])
-            if rows.count < limit {
-                rows += try Row.fetchAll(db, sql: """
+            var rows = try Row.fetchAll(
+                db,
+                sql: """
                     \(columns)
-                    FROM photos p
-                    LEFT JOIN photo_facts f ON f.photoId = p.id
+                    FROM photo_facts f INDEXED BY photo_facts_on_takenAt
+                    CROSS JOIN photos p ON p.id = f.photoId
                     LEFT JOIN photo_place pl ON pl.photoId = p.id
-                    WHERE p.state = 'indexed' AND p.pairedWith IS NULL AND f.takenAt IS NULL AND stale IS NOT NULL
-                    ORDER BY p.id DESC LIMIT ?
-                    """, arguments: [limit - rows.count])
+                    WHERE f.takenAt IS NOT NULL AND +p.state = 'indexed' AND p.pairedWith IS NULL AND stale IS NOT NULL
+                    ORDER BY f.takenAt DESC LIMIT ?
+                    """, arguments: [limit])
+            if rows.count < limit {
+                rows += try Row.fetchAll(
+                    db,
+                    sql: """
+                        \(columns)
+                        FROM photos p
+                        LEFT JOIN photo_facts f ON f.photoId = p.id
+                        LEFT JOIN photo_place pl ON pl.photoId = p.id
+                        WHERE p.state = 'indexed' AND p.pairedWith IS NULL AND f.takenAt IS NULL AND stale IS NOT NULL
+                        ORDER BY p.id DESC LIMIT ?
+                        """, arguments: [limit - rows.count])
             }
             return rows.map { row in
                 RecognitionWork(

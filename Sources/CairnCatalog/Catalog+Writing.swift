@@ -84,7 +84,9 @@ extension Catalog {
     /// Records a file seen on disk. A new path is inserted as pending; a known path whose size or mtime
     /// changed goes back to pending; an unchanged one is left alone. Returns the row and whether it needs ingest.
     @discardableResult
-    public func notePhoto(_ file: FileIdentity, now: Date = Date()) throws(CatalogError) -> (photo: PhotoRecord, needsIngest: Bool) {
+    public func notePhoto(
+        _ file: FileIdentity, now: Date = Date()
+    ) throws(CatalogError) -> (photo: PhotoRecord, needsIngest: Bool) {
         try write { db in try Self.note(db, file, now: now) }
     }
 
@@ -131,10 +133,13 @@ extension Catalog {
     }
 
     private static func differs(_ photo: PhotoRecord, from file: FileIdentity) -> Bool {
-        photo.size != file.size || photo.mtimeNs != file.mtimeNs || photo.device != file.device || photo.inode != file.inode
+        photo.size != file.size || photo.mtimeNs != file.mtimeNs || photo.device != file.device
+            || photo.inode != file.inode
     }
 
-    private static func note(_ db: Database, _ file: FileIdentity, now: Date) throws -> (photo: PhotoRecord, needsIngest: Bool) {
+    private static func note(
+        _ db: Database, _ file: FileIdentity, now: Date
+    ) throws -> (photo: PhotoRecord, needsIngest: Bool) {
         if var photo = try Self.photo(db, path: file.path) {
             let changed = differs(photo, from: file)
             let wasRemoved = photo.state == .removed
@@ -177,13 +182,15 @@ extension Catalog {
         try db.cachedStatement(sql: "DELETE FROM photo_places WHERE photoId = ? AND source = 'exif'")
             .execute(arguments: [record.photoId])
         try record.place?.insert(db)
-        try db.cachedStatement(sql: """
-            UPDATE photos SET state = ?, errorReason = ?, contentHash = ?, format = ?, decoder = ?, updatedAt = ?
-            WHERE id = ?
-            """).execute(
-                arguments: [
-                    record.state, record.reason, record.contentHash, record.format, record.decoder, now, record.photoId,
-                ])
+        try db.cachedStatement(
+            sql: """
+                UPDATE photos SET state = ?, errorReason = ?, contentHash = ?, format = ?, decoder = ?, updatedAt = ?
+                WHERE id = ?
+                """
+        ).execute(
+            arguments: [
+                record.state, record.reason, record.contentHash, record.format, record.decoder, now, record.photoId,
+            ])
     }
 
     /// Stores a photo's facts and EXIF place and marks it indexed (for tests and tools that build catalogs).
@@ -240,7 +247,8 @@ extension Catalog {
     }
 
     static func registerRecognizers(_ db: Database, _ recognizers: [RecognizerRecord]) throws {
-        try db.execute(sql: "UPDATE recognizers SET enabled = 0, status = 'not enabled in the configuration' WHERE enabled")
+        try db.execute(
+            sql: "UPDATE recognizers SET enabled = 0, status = 'not enabled in the configuration' WHERE enabled")
         for recognizer in recognizers {
             try recognizer.upsert(db)
         }
@@ -262,7 +270,8 @@ extension Catalog {
     }
 
     /// Changes one recognizer's enabled flag and status (an external plugin disabled after repeated failures).
-    public func setRecognizerStatus(id: String, enabled: Bool, status: String, now: Date = Date()) throws(CatalogError) {
+    public func setRecognizerStatus(id: String, enabled: Bool, status: String, now: Date = Date()) throws(CatalogError)
+    {
         try write { db in
             try db.execute(
                 sql: "UPDATE recognizers SET enabled = ?, status = ?, updatedAt = ? WHERE id = ?",
@@ -285,10 +294,13 @@ extension Catalog {
             for each in writes {
                 switch each {
                 case .result(let photoId, let recognizerId, let version, let result):
-                    try Self.storeRecognition(db, photoId: photoId, recognizerId: recognizerId, version: version, result: result, now: now)
+                    try Self.storeRecognition(
+                        db, photoId: photoId, recognizerId: recognizerId, version: version, result: result, now: now)
                 case .damaged(let photoId, let reason):
-                    try db.cachedStatement(sql: "UPDATE photos SET state = 'damaged', errorReason = ?, updatedAt = ? WHERE id = ?")
-                        .execute(arguments: [reason, now, photoId])
+                    try db.cachedStatement(
+                        sql: "UPDATE photos SET state = 'damaged', errorReason = ?, updatedAt = ? WHERE id = ?"
+                    )
+                    .execute(arguments: [reason, now, photoId])
                 }
             }
         }
@@ -313,10 +325,12 @@ extension Catalog {
                 try place.upsert(db)
             }
             // A place inferred from a landmark lasts only as long as some landmark tag does.
-            try db.cachedStatement(sql: """
-                DELETE FROM photo_places WHERE photoId = ? AND source = 'landmark'
-                AND NOT EXISTS (SELECT 1 FROM tags WHERE photoId = ? AND kind = 'landmark')
-                """).execute(arguments: [photoId, photoId])
+            try db.cachedStatement(
+                sql: """
+                    DELETE FROM photo_places WHERE photoId = ? AND source = 'landmark'
+                    AND NOT EXISTS (SELECT 1 FROM tags WHERE photoId = ? AND kind = 'landmark')
+                    """
+            ).execute(arguments: [photoId, photoId])
             try RecognitionRecord(
                 photoId: photoId, recognizerId: recognizerId, recognizerVersion: version, state: .done,
                 updatedAt: now
@@ -337,7 +351,8 @@ extension Catalog {
 /// One outcome of recognition to store with others of the same batch (`Catalog.store(_:)`).
 public enum RecognitionWrite: Sendable {
     /// What one recognizer said about one photo, or why it failed.
-    case result(photoId: Int64, recognizerId: String, version: String, result: Result<RecognitionResult, RecognitionFailure>)
+    case result(
+        photoId: Int64, recognizerId: String, version: String, result: Result<RecognitionResult, RecognitionFailure>)
     /// The photo cannot be decoded: it is marked damaged with the reason.
     case damaged(photoId: Int64, reason: String)
 }

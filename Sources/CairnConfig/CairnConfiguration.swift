@@ -129,7 +129,8 @@ public struct BackboneConfiguration: Sendable, Equatable {
     public var jpegChroma: JPEGChroma
 
     public init(
-        model: String = "models/efficientnet-lite0.safetensors", framing: Framing = .centerCrop, jpegChroma: JPEGChroma = .fast
+        model: String = "models/efficientnet-lite0.safetensors", framing: Framing = .centerCrop,
+        jpegChroma: JPEGChroma = .fast
     ) {
         self.model = model
         self.framing = framing

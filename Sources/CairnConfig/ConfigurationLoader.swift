@@ -40,8 +40,11 @@ public enum ConfigurationLoader {
         let top = try reader.mapping(root, key: "")
         try reader.checkKeys(top, allowed: ["watch", "catalog", "log", "places", "workers", "backbone", "recognizers"])
 
-        if let watch = try top.value("watch").map({ node throws(ConfigurationError) in try reader.mapping(node, key: "watch") }) {
-            try reader.checkKeys(watch, allowed: ["folders", "max-pixels", "rescan-minutes", "max-watches", "pair-raw-with-jpeg"])
+        if let watch = try top.value("watch").map({ node throws(ConfigurationError) in
+            try reader.mapping(node, key: "watch")
+        }) {
+            try reader.checkKeys(
+                watch, allowed: ["folders", "max-pixels", "rescan-minutes", "max-watches", "pair-raw-with-jpeg"])
             if let folders = watch.value("folders") {
                 configuration.watch.folders = try reader.pathList(folders, key: "watch.folders")
             }
@@ -58,7 +61,9 @@ public enum ConfigurationLoader {
                 configuration.watch.pairRawWithJPEG = try reader.bool(node, key: "watch.pair-raw-with-jpeg")
             }
         }
-        if let catalog = try top.value("catalog").map({ node throws(ConfigurationError) in try reader.mapping(node, key: "catalog") }) {
+        if let catalog = try top.value("catalog").map({ node throws(ConfigurationError) in
+            try reader.mapping(node, key: "catalog")
+        }) {
             try reader.checkKeys(catalog, allowed: ["path", "purge-removed-after-days"])
             if let node = catalog.value("path") {
                 configuration.catalog.path = try reader.path(node, key: "catalog.path")
@@ -68,7 +73,9 @@ public enum ConfigurationLoader {
                     node, key: "catalog.purge-removed-after-days", in: 0...36_500)
             }
         }
-        if let log = try top.value("log").map({ node throws(ConfigurationError) in try reader.mapping(node, key: "log") }) {
+        if let log = try top.value("log").map({ node throws(ConfigurationError) in
+            try reader.mapping(node, key: "log")
+        }) {
             try reader.checkKeys(log, allowed: ["level"])
             if let node = log.value("level") {
                 let text = try reader.string(node, key: "log.level")
@@ -81,7 +88,9 @@ public enum ConfigurationLoader {
                 configuration.log.level = level
             }
         }
-        if let places = try top.value("places").map({ node throws(ConfigurationError) in try reader.mapping(node, key: "places") }) {
+        if let places = try top.value("places").map({ node throws(ConfigurationError) in
+            try reader.mapping(node, key: "places")
+        }) {
             try reader.checkKeys(places, allowed: ["gazetteer", "max-city-distance-km"])
             if let node = places.value("gazetteer") {
                 configuration.places.gazetteer = try reader.choice(
@@ -92,7 +101,9 @@ public enum ConfigurationLoader {
                     node, key: "places.max-city-distance-km", in: 0.1...500)
             }
         }
-        if let workers = try top.value("workers").map({ node throws(ConfigurationError) in try reader.mapping(node, key: "workers") }) {
+        if let workers = try top.value("workers").map({ node throws(ConfigurationError) in
+            try reader.mapping(node, key: "workers")
+        }) {
             try reader.checkKeys(workers, allowed: ["threads", "niceness"])
             if let node = workers.value("threads") {
                 configuration.workers.threads = try reader.int(node, key: "workers.threads", in: 0...256)
@@ -101,7 +112,9 @@ public enum ConfigurationLoader {
                 configuration.workers.niceness = try reader.int(node, key: "workers.niceness", in: 0...19)
             }
         }
-        if let backbone = try top.value("backbone").map({ node throws(ConfigurationError) in try reader.mapping(node, key: "backbone") }) {
+        if let backbone = try top.value("backbone").map({ node throws(ConfigurationError) in
+            try reader.mapping(node, key: "backbone")
+        }) {
             try reader.checkKeys(backbone, allowed: ["model", "framing", "jpeg-chroma"])
             if let node = backbone.value("model") {
                 configuration.backbone.model = try reader.path(node, key: "backbone.model")

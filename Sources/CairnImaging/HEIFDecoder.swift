@@ -21,7 +21,9 @@ struct HEIFDecoder {
     private func withPrimaryImage<T>(
         _ bytes: UnsafeRawBufferPointer, _ body: (OpaquePointer, Int, Int) throws(ImagingError) -> T
     ) throws(ImagingError) -> T {
-        guard let context = heif_context_alloc() else { throw ImagingError(code: .outOfMemory, message: "out of memory") }
+        guard let context = heif_context_alloc() else {
+            throw ImagingError(code: .outOfMemory, message: "out of memory")
+        }
         defer { heif_context_free(context) }
         try check(heif_context_read_from_memory_without_copy(context, bytes.baseAddress, bytes.count, nil))
         var handle: OpaquePointer?
@@ -29,7 +31,9 @@ struct HEIFDecoder {
         guard let handle else { throw ImagingError(code: .corrupt, message: "corrupt HEIF: no primary image") }
         defer { heif_image_handle_release(handle) }
         let width = Int(heif_image_handle_get_width(handle)), height = Int(heif_image_handle_get_height(handle))
-        guard width > 0, height > 0 else { throw ImagingError(code: .corrupt, message: "corrupt HEIF: image has no size") }
+        guard width > 0, height > 0 else {
+            throw ImagingError(code: .corrupt, message: "corrupt HEIF: image has no size")
+        }
         guard width * height <= maxPixels else {
             throw ImagingError(
                 code: .tooLarge,
@@ -50,8 +54,9 @@ struct HEIFDecoder {
         _ bytes: UnsafeRawBufferPointer, minShortSide: Int, reduction: DecodedImage.Reduction?
     ) throws(ImagingError) -> DecodedImage {
         try withPrimaryImage(bytes) { handle, width, height throws(ImagingError) in
-            if useThumbnails, let thumbnail = try? decodeThumbnail(
-                of: handle, width: width, height: height, minShortSide: minShortSide, reduction: reduction)
+            if useThumbnails,
+                let thumbnail = try? decodeThumbnail(
+                    of: handle, width: width, height: height, minShortSide: minShortSide, reduction: reduction)
             {
                 return thumbnail
             }
@@ -71,11 +76,14 @@ struct HEIFDecoder {
         var best: (OpaquePointer, Int)?  // the smallest one that is large enough
         for id in ids.prefix(listed) {
             var thumbnail: OpaquePointer?
-            guard heif_image_handle_get_thumbnail(handle, id, &thumbnail).code == heif_error_Ok, let thumbnail else { continue }
+            guard heif_image_handle_get_thumbnail(handle, id, &thumbnail).code == heif_error_Ok, let thumbnail else {
+                continue
+            }
             let w = Int(heif_image_handle_get_width(thumbnail)), h = Int(heif_image_handle_get_height(thumbnail))
             // Large enough, and the same shape and orientation as the photo (a 4:3 photo with a 3:4 thumbnail
             // would be a thumbnail that was not turned like the photo).
-            let sameShape = abs(Double(w) / Double(h) - Double(width) / Double(height)) < 0.05 * Double(width) / Double(height)
+            let sameShape =
+                abs(Double(w) / Double(h) - Double(width) / Double(height)) < 0.05 * Double(width) / Double(height)
             if min(w, h) >= minShortSide, sameShape, best.map({ w * h < $0.1 }) ?? true {
                 if let previous = best { heif_image_handle_release(previous.0) }
                 best = (thumbnail, w * h)
@@ -90,15 +98,19 @@ struct HEIFDecoder {
 
     /// Decodes `handle` to RGB and copies it out, reduced by `reduction` directly from libheif's plane when it is
     /// large, so no second full-size buffer exists.
-    private func pixels(of handle: OpaquePointer, reduction: DecodedImage.Reduction?) throws(ImagingError) -> DecodedImage {
+    private func pixels(
+        of handle: OpaquePointer, reduction: DecodedImage.Reduction?
+    ) throws(ImagingError) -> DecodedImage {
         var image: OpaquePointer?
         try check(heif_decode_image(handle, &image, heif_colorspace_RGB, heif_chroma_interleaved_RGB, nil))
         guard let image else { throw ImagingError(code: .corrupt, message: "corrupt HEIF: no pixels decoded") }
         defer { heif_image_release(image) }
         // Some thumbnails decode at their coded size (Sony's 1616×1080 preview as 1664×1088, padding included): keep
         // the size the file declares for the item.
-        let width = min(Int(heif_image_get_width(image, heif_channel_interleaved)), Int(heif_image_handle_get_width(handle)))
-        let height = min(Int(heif_image_get_height(image, heif_channel_interleaved)), Int(heif_image_handle_get_height(handle)))
+        let width = min(
+            Int(heif_image_get_width(image, heif_channel_interleaved)), Int(heif_image_handle_get_width(handle)))
+        let height = min(
+            Int(heif_image_get_height(image, heif_channel_interleaved)), Int(heif_image_handle_get_height(handle)))
         var stride: Int32 = 0
         guard let plane = heif_image_get_plane_readonly(image, heif_channel_interleaved, &stride), width > 0,
             height > 0

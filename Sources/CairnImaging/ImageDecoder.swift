@@ -39,7 +39,9 @@ public struct ImageDecoder: Sendable {
             guard info.width * info.height <= maxPixels else {
                 throw ImagingError(
                     code: .tooLarge,
-                    message: "image refused: declared size \(info.width)x\(info.height) exceeds the limit of \(maxPixels) pixels")
+                    message:
+                        "image refused: declared size \(info.width)x\(info.height) exceeds the limit of \(maxPixels) pixels"
+                )
             }
             guard Self.hasEndOfImage(bytes) else {
                 throw ImagingError(code: .truncated, message: "truncated JPEG: the end-of-image marker is missing")
@@ -52,7 +54,9 @@ public struct ImageDecoder: Sendable {
         case .raw:
             return try RawPreviewDecoder(maxPixels: maxPixels).info(bytes)
         case .tiff:
-            return try tiffOrRaw(bytes) { raw throws(ImagingError) in try raw.info(bytes) } tiff: { tiff throws(ImagingError) in
+            return try tiffOrRaw(bytes) { raw throws(ImagingError) in
+                try raw.info(bytes)
+            } tiff: { tiff throws(ImagingError) in
                 try tiff.info(bytes)
             }
         case .other(let name):
@@ -72,8 +76,10 @@ public struct ImageDecoder: Sendable {
     ) throws(ImagingError) -> DecodedImage {
         switch ImageKind.sniff(bytes) {
         case .jpeg:
-            let image = try JPEGDecoder(maxPixels: maxPixels, dcChroma: dcChroma).decode(bytes, minShortSide: minShortSide)
-                .oriented(orientation ?? 1)
+            let image = try JPEGDecoder(maxPixels: maxPixels, dcChroma: dcChroma).decode(
+                bytes, minShortSide: minShortSide
+            )
+            .oriented(orientation ?? 1)
             return reduction.map { image.reduced($0) } ?? image
         case .heif:
             return try HEIFDecoder(maxPixels: maxPixels, useThumbnails: useThumbnails)
@@ -146,7 +152,9 @@ enum ImageKind: Equatable {
     case unknown(String)
 
     static func sniff(_ bytes: UnsafeRawBufferPointer) -> ImageKind {
-        guard bytes.count >= 12 else { return .unknown(bytes.isEmpty ? "the file is empty" : "the file is too short to be an image") }
+        guard bytes.count >= 12 else {
+            return .unknown(bytes.isEmpty ? "the file is empty" : "the file is too short to be an image")
+        }
         if bytes[0] == 0xFF && bytes[1] == 0xD8 { return .jpeg }
         if Array(bytes[4..<8]) == Array("ftyp".utf8) {
             let brand = String(decoding: bytes[8..<12], as: UTF8.self)
@@ -174,7 +182,7 @@ enum ImageKind: Equatable {
         if Array(bytes[4..<8]) == Array("jP  ".utf8) || Array(bytes[0..<4]) == [0xFF, 0x4F, 0xFF, 0x51] {
             return .other("JPEG 2000")
         }
-        if Array(bytes[0..<4]) == Array("8BPS".utf8) { return .other("Photoshop")  }
+        if Array(bytes[0..<4]) == Array("8BPS".utf8) { return .other("Photoshop") }
         if bytes[0] == 0xFF && bytes[1] == 0x01 && Array(bytes[2..<7]) == Array("Exiv2".utf8) {
             return .other("Exiv2 metadata sidecar (no image)")
         }

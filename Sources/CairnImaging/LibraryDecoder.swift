@@ -107,7 +107,8 @@ struct LibraryDecoder {
             throw ImagingError(status: status, info: info, format: format.name)
         }
         defer { free(pixels) }
-        let image = DecodedImage.copied(from: pixels, width: Int(info.width), height: Int(info.height), reduction: reduction)
+        let image = DecodedImage.copied(
+            from: pixels, width: Int(info.width), height: Int(info.height), reduction: reduction)
         return image.oriented(turn)
     }
 }
@@ -139,6 +140,7 @@ extension ImagingError {
 
     static func tooLarge(_ width: Int, _ height: Int, limit: Int) -> ImagingError {
         ImagingError(
-            code: .tooLarge, message: "image refused: declared size \(width)x\(height) exceeds the limit of \(limit) pixels")
+            code: .tooLarge,
+            message: "image refused: declared size \(width)x\(height) exceeds the limit of \(limit) pixels")
     }
 }

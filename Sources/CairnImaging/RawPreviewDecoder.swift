@@ -102,7 +102,9 @@ struct RawPreviewDecoder {
     private static func withBytes<T>(
         _ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) throws(ImagingError) -> T
     ) throws(ImagingError) -> T {
-        let result: Result<T, ImagingError> = bytes.withUnsafeBytes { raw in Result { () throws(ImagingError) in try body(raw) } }
+        let result: Result<T, ImagingError> = bytes.withUnsafeBytes { raw in
+            Result { () throws(ImagingError) in try body(raw) }
+        }
         return try result.get()
     }
 }

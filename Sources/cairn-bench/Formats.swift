@@ -57,7 +57,9 @@ extension CairnBench {
                         }
                         times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
                     }
-                    if list { print("\(path)\t\(info.format)\t\(info.decoder)\t\(info.width)×\(info.height) → \(outcome)") }
+                    if list {
+                        print("\(path)\t\(info.format)\t\(info.decoder)\t\(info.width)×\(info.height) → \(outcome)")
+                    }
                     guard !times.isEmpty else {
                         failures["decode", default: 0] += 1
                         return
@@ -72,10 +74,12 @@ extension CairnBench {
                     perFormat[info.format, default: ([], [], [], [])].probe.append(probed)
                     perFormat[info.format, default: ([], [], [], [])].decode.append(times.sorted()[times.count / 2])
                     perFormat[info.format, default: ([], [], [], [])].full.append(full.sorted()[full.count / 2])
-                    perFormat[info.format, default: ([], [], [], [])].megapixels.append(Double(info.width * info.height) / 1e6)
+                    perFormat[info.format, default: ([], [], [], [])].megapixels.append(
+                        Double(info.width * info.height) / 1e6)
                 }
             }
-            print("format   files  median MP  probe ms  daemon decode ms (median, total)  full decode ms (median, total)")
+            print(
+                "format   files  median MP  probe ms  daemon decode ms (median, total)  full decode ms (median, total)")
             for (format, figures) in perFormat.sorted(by: { $0.key < $1.key }) {
                 let decode = figures.decode.sorted(), probe = figures.probe.sorted(), mp = figures.megapixels.sorted()
                 let full = figures.full.sorted()
@@ -86,7 +90,9 @@ extension CairnBench {
                             probe[probe.count / 2], decode[decode.count / 2], decode.reduce(0, +),
                             full[full.count / 2], full.reduce(0, +)))
             }
-            for (reason, count) in failures.sorted(by: { $0.key < $1.key }) { print("not decoded (\(reason)): \(count)") }
+            for (reason, count) in failures.sorted(by: { $0.key < $1.key }) {
+                print("not decoded (\(reason)): \(count)")
+            }
         }
 
         static func files(_ paths: [String]) -> [String] {

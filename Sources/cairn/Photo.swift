@@ -45,7 +45,9 @@ struct Photo: ParsableCommand {
                 print("Place:    \(named) (from \(place.source), \(place.gazetteer))")
             }
             for tag in photo.tags {
-                print("Tag:      \(tag.kind) \(tag.label) \(String(format: "%.2f", tag.score)) (\(tag.recognizer)\(tag.evidence.map { ", via \($0)" } ?? ""))")
+                print(
+                    "Tag:      \(tag.kind) \(tag.label) \(String(format: "%.2f", tag.score)) (\(tag.recognizer)\(tag.evidence.map { ", via \($0)" } ?? ""))"
+                )
                 if let detail = tag.detail { print("  why:    \(detail)") }
             }
             for run in photo.recognition {

@@ -1,8 +1,9 @@
-@testable import CairnCatalog
 import CairnTesting
 import Foundation
 import GRDB
 import Testing
+
+@testable import CairnCatalog
 
 /// The album tables (migration v3) are kept by triggers; after every kind of write they must say what grouping the
 /// photos themselves says.
@@ -20,11 +21,13 @@ import Testing
         #expect(try catalog.albums(city: "BERLIN") == catalog.albumsByGrouping(city: "BERLIN"), "\(step)")
         let all = try catalog.photos(matching: PhotoFilter())
         for city in ["Berlin", "rome", "Paris"] {
-            #expect(try catalog.photos(matching: PhotoFilter(city: city))
-                == all.filter { $0.city?.lowercased() == city.lowercased() }, "\(step): \(city)")
+            #expect(
+                try catalog.photos(matching: PhotoFilter(city: city))
+                    == all.filter { $0.city?.lowercased() == city.lowercased() }, "\(step): \(city)")
         }
-        #expect(try catalog.photos(matching: PhotoFilter(country: "IT", limit: 2))
-            == Array(all.filter { $0.country == "Italy" }.prefix(2)), "\(step)")
+        #expect(
+            try catalog.photos(matching: PhotoFilter(country: "IT", limit: 2))
+                == Array(all.filter { $0.country == "Italy" }.prefix(2)), "\(step)")
         #expect(try catalog.photos(matching: PhotoFilter(limit: 4)) == Array(all.prefix(4)), "\(step)")
         #expect(try catalog.tagCounts() == catalog.tagCountsByGrouping(), "\(step)")
         #expect(try catalog.tagCounts(kind: "landmark") == catalog.tagCountsByGrouping(kind: "landmark"), "\(step)")
@@ -40,9 +43,13 @@ import Testing
             landmarkPlace: PhotoPlaceRecord(
                 photoId: unplacedId, source: .landmark, countryCode: nil, country: "France", adminRegion: nil,
                 city: "Paris", gazetteerVersion: "landmark:eiffel"))
-        try catalog.storeRecognition(photoId: unplacedId, recognizerId: "landmarks", version: "2", result: .success(sighting))
+        try catalog.storeRecognition(
+            photoId: unplacedId, recognizerId: "landmarks", version: "2", result: .success(sighting))
         try expectAgreement("a landmark places a photo without GPS")
-        #expect(try catalog.albums(city: "paris").countries.first?.cities.first?.landmarks.map(\.landmark) == ["Eiffel Tower"])
+        #expect(
+            try catalog.albums(city: "paris").countries.first?.cities.first?.landmarks.map(\.landmark) == [
+                "Eiffel Tower"
+            ])
 
         let berlin = try #require(all.first { $0.city == "Berlin" })
         #expect(try catalog.markRemoved(path: berlin.path) == 1)
@@ -52,10 +59,12 @@ import Testing
         try expectAgreement("the removed photo back, damaged")
 
         try catalog.storeRecognition(
-            photoId: unplacedId, recognizerId: "landmarks", version: "3", result: .failure(RecognitionFailure(reason: "x")))
+            photoId: unplacedId, recognizerId: "landmarks", version: "3",
+            result: .failure(RecognitionFailure(reason: "x")))
         try expectAgreement("a failure keeps the landmark")
         try catalog.storeRecognition(
-            photoId: unplacedId, recognizerId: "landmarks", version: "4", result: .success(RecognitionResult(tags: [RecognitionResult.Tag]())))
+            photoId: unplacedId, recognizerId: "landmarks", version: "4",
+            result: .success(RecognitionResult(tags: [RecognitionResult.Tag]())))
         try expectAgreement("no landmark any more: the landmark place goes")
 
         let rome = try #require(all.first { $0.city == "Rome" })
@@ -78,8 +87,10 @@ import Testing
             photoId: 0, source: .exif, countryCode: "DE", country: "Germany", adminRegion: "Berlin", city: "Berlin",
             gazetteerVersion: "test")
         func raw(_ suffix: String, inode: Int64) -> (file: FileIdentity, record: IngestRecord) {
-            (FileIdentity(path: stem + suffix, device: 1, inode: inode, size: 10, mtimeNs: 1),
-             IngestRecord(photoId: 0, format: "raw", state: .indexed, place: place))
+            (
+                FileIdentity(path: stem + suffix, device: 1, inode: inode, size: 10, mtimeNs: 1),
+                IngestRecord(photoId: 0, format: "raw", state: .indexed, place: place)
+            )
         }
         try catalog.storeIngest([raw(".NEF", inode: 900_001), raw(".xmp.NEF", inode: 900_002)])
         try expectAgreement("a raw file beside a JPEG")
@@ -92,7 +103,8 @@ import Testing
         #expect(try catalog.pendingRecognition(limit: 10_000).allSatisfy { $0.path != stem + ".NEF" })
 
         let result = RecognitionResult(tags: [(kind: "scene", label: "church", score: 0.7)])
-        try catalog.storeRecognition(photoId: jpegId, recognizerId: "scene-tags", version: "9", result: .success(result))
+        try catalog.storeRecognition(
+            photoId: jpegId, recognizerId: "scene-tags", version: "9", result: .success(result))
         try expectAgreement("the partner recognised")
         let partner = try catalog.photo(path: jpeg.path), companion = try catalog.photo(path: stem + ".NEF")
         #expect(companion.tags.map(\.label).contains("church"))
@@ -127,13 +139,16 @@ import Testing
 
         // Two recognizers giving one photo the same label count it once; one of them dropping it keeps it counted.
         let tagged = placed[1]
-        let hen = RecognitionResult(tags: [(kind: "scene", label: "hen", score: 0.5), (kind: "scene", label: "hen", score: 0.4)])
+        let hen = RecognitionResult(tags: [
+            (kind: "scene", label: "hen", score: 0.5), (kind: "scene", label: "hen", score: 0.4),
+        ])
         try catalog.storeRecognition(photoId: tagged, recognizerId: "scene-tags", version: "2", result: .success(hen))
         try catalog.storeRecognition(photoId: tagged, recognizerId: "other", version: "1", result: .success(hen))
         try expectAgreement("one label twice from two recognizers")
         let henBefore = try #require(try catalog.tagCounts(kind: "scene").first { $0.label == "hen" }).photos
         try catalog.storeRecognition(
-            photoId: tagged, recognizerId: "other", version: "2", result: .success(RecognitionResult(tags: [RecognitionResult.Tag]())))
+            photoId: tagged, recognizerId: "other", version: "2",
+            result: .success(RecognitionResult(tags: [RecognitionResult.Tag]())))
         try expectAgreement("one recognizer drops the label")
         #expect(try catalog.tagCounts(kind: "scene").first { $0.label == "hen" }?.photos == henBefore)
 
@@ -146,8 +161,11 @@ import Testing
         try expectAgreement("back from removal")
         let writer = try DatabaseQueue(path: catalog.path)
         try writer.write { db in
-            try db.execute(sql: "UPDATE tags SET label = 'rooster' WHERE photoId = ? AND label = 'hen'", arguments: [tagged])
-            try db.execute(sql: "UPDATE tags SET photoId = ? WHERE photoId = ? AND kind = 'landmark'", arguments: [placed[2], placed[3]])
+            try db.execute(
+                sql: "UPDATE tags SET label = 'rooster' WHERE photoId = ? AND label = 'hen'", arguments: [tagged])
+            try db.execute(
+                sql: "UPDATE tags SET photoId = ? WHERE photoId = ? AND kind = 'landmark'",
+                arguments: [placed[2], placed[3]])
             try db.execute(sql: "DELETE FROM photos WHERE id = ?", arguments: [placed[4]])
         }
         try expectAgreement("tags changed in place, a photo deleted outright")
@@ -163,15 +181,16 @@ import Testing
         let old = try DatabaseQueue(path: path)
         try CatalogSchema.migrator.migrate(old, upTo: "v3: album tables kept by triggers")
         try old.write { db in
-            try db.execute(sql: """
-                INSERT INTO photos (id, path, device, inode, size, mtimeNs, state, addedAt, updatedAt) VALUES
-                  (1, '/a.jpg', 1, 1, 1, 1, 'indexed', 0, 0), (2, '/b.jpg', 1, 2, 1, 1, 'damaged', 0, 0),
-                  (3, '/c.jpg', 1, 3, 1, 1, 'removed', 0, 0), (4, '/d.jpg', 1, 4, 1, 1, 'indexed', 0, 0);
-                INSERT INTO photo_places VALUES (1, 'exif', 'IT', 'Italy', NULL, 'Rome', 'g'), (2, 'exif', 'IT', 'Italy', NULL, 'Rome', 'g');
-                INSERT INTO tags (photoId, kind, label, score, recognizerId, recognizerVersion) VALUES
-                  (1, 'scene', 'palace', 0.9, 's', '1'), (1, 'scene', 'palace', 0.8, 'x', '1'),
-                  (3, 'scene', 'palace', 0.9, 's', '1'), (4, 'scene', 'palace', 0.9, 's', '1');
-                """)
+            try db.execute(
+                sql: """
+                    INSERT INTO photos (id, path, device, inode, size, mtimeNs, state, addedAt, updatedAt) VALUES
+                      (1, '/a.jpg', 1, 1, 1, 1, 'indexed', 0, 0), (2, '/b.jpg', 1, 2, 1, 1, 'damaged', 0, 0),
+                      (3, '/c.jpg', 1, 3, 1, 1, 'removed', 0, 0), (4, '/d.jpg', 1, 4, 1, 1, 'indexed', 0, 0);
+                    INSERT INTO photo_places VALUES (1, 'exif', 'IT', 'Italy', NULL, 'Rome', 'g'), (2, 'exif', 'IT', 'Italy', NULL, 'Rome', 'g');
+                    INSERT INTO tags (photoId, kind, label, score, recognizerId, recognizerVersion) VALUES
+                      (1, 'scene', 'palace', 0.9, 's', '1'), (1, 'scene', 'palace', 0.8, 'x', '1'),
+                      (3, 'scene', 'palace', 0.9, 's', '1'), (4, 'scene', 'palace', 0.9, 's', '1');
+                    """)
         }
         try old.close()
         let upgraded = try Catalog.openForWriting(path: path)

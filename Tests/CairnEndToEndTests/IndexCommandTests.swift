@@ -27,7 +27,10 @@ import Testing
         let unsupported = (report["unsupported"] as? [[String: String]]) ?? []
         #expect(unsupported.count > 40 && unsupported.count < 100, "\(unsupported.count)")
         #expect(unsupported.allSatisfy { !($0["reason"] ?? "").isEmpty })
-        #expect(!unsupported.contains { ($0["path"] ?? "").lowercased().hasSuffix(".png") || ($0["path"] ?? "").hasSuffix(".webp") })
+        #expect(
+            !unsupported.contains {
+                ($0["path"] ?? "").lowercased().hasSuffix(".png") || ($0["path"] ?? "").hasSuffix(".webp")
+            })
         // No progress line when stderr is not a terminal.
         #expect(result.stderr.isEmpty)
 
@@ -36,7 +39,9 @@ import Testing
             #expect(albums.stdout.contains(city), "no album for \(city)")
         }
         // HEIC photos get places and dates too.
-        let heic = try cairn(["photo", TestPaths.data("exif/Exiv2__exiv2/test/data/Stonehenge.heic").path, "--catalog", catalogPath])
+        let heic = try cairn([
+            "photo", TestPaths.data("exif/Exiv2__exiv2/test/data/Stonehenge.heic").path, "--catalog", catalogPath,
+        ])
         #expect(heic.stdout.contains("Place:    Salisbury, England, United Kingdom"))
         #expect(heic.stdout.contains("State:    indexed"))
     }
@@ -45,7 +50,9 @@ import Testing
         let photos = folder.file("photos")
         try folder.copy(TestPaths.data("exif/mapillary__OpenSfM/data/berlin/images/01.jpg"), to: "photos/01.jpg")
         try folder.copy(TestPaths.data("exif/mapillary__OpenSfM/data/berlin/images/02.jpg"), to: "photos/02.jpg")
-        try folder.copy(TestPaths.data("exif/MikeKovarik__exifr/test/fixtures/png/png_with_exif_and_gps.png"), to: "photos/scan.png")
+        try folder.copy(
+            TestPaths.data("exif/MikeKovarik__exifr/test/fixtures/png/png_with_exif_and_gps.png"), to: "photos/scan.png"
+        )
         try folder.copy(TestPaths.data("exif/Exiv2__exiv2/test/data/relax.jp2"), to: "photos/relax.jp2")
         let data = try Data(contentsOf: TestPaths.data("exif/mapillary__OpenSfM/data/lund/images/01.jpg"))
         try folder.write(Array(data.prefix(data.count / 2)), to: "photos/half-uploaded.jpg")
@@ -55,7 +62,9 @@ import Testing
         let lines = first.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first?.hasPrefix("Indexed 5 photos in ") == true)
         #expect(lines.first?.hasSuffix(": 3 indexed, 0 unchanged, 1 damaged, 1 unsupported, 0 removed") == true)
-        #expect(lines.contains("  \(folder.file("photos/half-uploaded.jpg")): truncated JPEG: the end-of-image marker is missing"))
+        #expect(
+            lines.contains(
+                "  \(folder.file("photos/half-uploaded.jpg")): truncated JPEG: the end-of-image marker is missing"))
         #expect(lines.contains("  \(folder.file("photos/relax.jp2")): unsupported format: JPEG 2000"))
 
         // Same size and modification time: the file is only stat'ed, never read again (its new bytes go unseen).
@@ -101,7 +110,9 @@ import Testing
         let data = try Data(contentsOf: TestPaths.data("exif/mapillary__OpenSfM/data/lund/images/01.jpg"))
         try folder.write(Array(data.prefix(data.count / 2)), to: "photos/m-half-uploaded.jpg")
         try folder.write([], to: "photos/n-empty.jpg")
-        try folder.copy(TestPaths.data("exif/MikeKovarik__exifr/test/fixtures/png/png_with_exif_and_gps.png"), to: "photos/o-scan.png")
+        try folder.copy(
+            TestPaths.data("exif/MikeKovarik__exifr/test/fixtures/png/png_with_exif_and_gps.png"),
+            to: "photos/o-scan.png")
         try folder.copy(TestPaths.data("exif/Exiv2__exiv2/test/data/relax.jp2"), to: "photos/o-scan.jp2")
         try folder.copy(TestPaths.data("exif/Exiv2__exiv2/test/data/Stonehenge.heic"), to: "photos/p-stonehenge.heic")
 
@@ -110,13 +121,17 @@ import Testing
         #expect(result.stdout.contains("Indexed 71 photos in "))
         #expect(result.stdout.contains(": 68 indexed, 0 unchanged, 2 damaged, 1 unsupported, 0 removed"))
         let catalog = try Catalog.openReadOnly(path: catalogPath)
-        #expect(try catalog.photo(path: folder.file("photos/m-half-uploaded.jpg")).errorReason
-            == "truncated JPEG: the end-of-image marker is missing")
+        #expect(
+            try catalog.photo(path: folder.file("photos/m-half-uploaded.jpg")).errorReason
+                == "truncated JPEG: the end-of-image marker is missing")
         #expect(try catalog.photo(path: folder.file("photos/n-empty.jpg")).errorReason == "the file is empty")
         #expect(try catalog.photo(path: folder.file("photos/o-scan.png")).state == "indexed")
-        #expect(try catalog.photo(path: folder.file("photos/o-scan.jp2")).errorReason == "unsupported format: JPEG 2000")
+        #expect(
+            try catalog.photo(path: folder.file("photos/o-scan.jp2")).errorReason == "unsupported format: JPEG 2000")
         #expect(try catalog.photo(path: folder.file("photos/p-stonehenge.heic")).state == "indexed")
-        let paths = try FileManager.default.contentsOfDirectory(atPath: folder.file("photos")).map { folder.file("photos/\($0)") }
+        let paths = try FileManager.default.contentsOfDirectory(atPath: folder.file("photos")).map {
+            folder.file("photos/\($0)")
+        }
         let stamps = Set(try paths.map { try catalog.photo(path: $0).addedAt })
         #expect(stamps.count <= 3, "71 new files in \(stamps.count) transactions")
     }
@@ -132,11 +147,14 @@ import Testing
         let admin1 = try folder.write(Array(GeoNamesSample.admin1.utf8), to: "admin1CodesASCII.txt")
         let imported = try cairn(["places", "import", dump, "--admin1", admin1, "--catalog", catalogPath])
         #expect(imported.status == 0, "\(imported.stderr)")
-        #expect(imported.stdout.hasPrefix("Imported 2 places from \(dump) (2 malformed lines skipped) as geonames:cities500.txt:"))
+        #expect(
+            imported.stdout.hasPrefix(
+                "Imported 2 places from \(dump) (2 malformed lines skipped) as geonames:cities500.txt:"))
         #expect(imported.stdout.contains("set `places.gazetteer: imported`"))
 
         let config = folder.file("cairn.yaml")
-        try "catalog:\n  path: cairn.sqlite\nplaces:\n  gazetteer: imported\n".write(toFile: config, atomically: true, encoding: .utf8)
+        try "catalog:\n  path: cairn.sqlite\nplaces:\n  gazetteer: imported\n".write(
+            toFile: config, atomically: true, encoding: .utf8)
         let reindex = try cairn(["index", photos, "--config", config])
         #expect(reindex.status == 0, "\(reindex.stderr)")
         #expect(reindex.stdout.contains("Places named again with the current gazetteer: 1 photo"))
@@ -159,21 +177,25 @@ import Testing
     @Test func indexRefusesToRecogniseWhileALiveCairndOwnsTheCatalog() throws {
         let cairn = TestPaths.executable("cairn")
         try folder.copy(TestPaths.data("exif/mapillary__OpenSfM/data/berlin/images/01.jpg"), to: "photos/01.jpg")
-        let more = try folder.copy(TestPaths.data("exif/mapillary__OpenSfM/data/berlin/images/02.jpg"), to: "more/02.jpg")
+        let more = try folder.copy(
+            TestPaths.data("exif/mapillary__OpenSfM/data/berlin/images/02.jpg"), to: "more/02.jpg")
         let daemon = try RunningProcess(
-            TestPaths.executable("cairnd"), ["--watch", folder.file("photos"), "--catalog", catalogPath, "--facts-only"])
+            TestPaths.executable("cairnd"),
+            ["--watch", folder.file("photos"), "--catalog", catalogPath, "--facts-only"])
         #expect(daemon.waitForLog("library reconciled"), "\(daemon.stderr)")
         let pid = daemon.process.processIdentifier
 
         // Recognition would register this configuration's recognizers over the daemon's: refused, nothing written.
         let refused = try ProcessRunner.run(cairn, ["index", folder.file("more"), "--catalog", catalogPath])
         #expect(refused.status == 75, "\(refused.stdout)\(refused.stderr)")
-        #expect(refused.stderr == "cairn: cairnd (pid \(pid)) runs on \(catalogPath) and owns its recognizers; run "
-            + "`cairn index --facts-only` (cairnd then recognises the new photos), or stop cairnd first\n")
+        #expect(
+            refused.stderr == "cairn: cairnd (pid \(pid)) runs on \(catalogPath) and owns its recognizers; run "
+                + "`cairn index --facts-only` (cairnd then recognises the new photos), or stop cairnd first\n")
         #expect(refused.stdout.isEmpty)
         let json = try ProcessRunner.run(cairn, ["index", folder.file("more"), "--catalog", catalogPath, "--json"])
         #expect(json.status == 75)
-        let error = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: [String: String]])
+        let error = try #require(
+            try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: [String: String]])
         #expect(error["error"]?["code"] == "daemonOwnsCatalog")
         let status = try Catalog.openReadOnly(path: catalogPath).status()
         #expect(status.recognizers.isEmpty)
@@ -181,12 +203,14 @@ import Testing
         #expect(throws: CatalogError.self) { try Catalog.openReadOnly(path: catalogPath).photo(path: more) }
 
         // Facts only is no second writer of the recognizers: allowed while cairnd runs.
-        let facts = try ProcessRunner.run(cairn, ["index", folder.file("more"), "--catalog", catalogPath, "--facts-only"])
+        let facts = try ProcessRunner.run(
+            cairn, ["index", folder.file("more"), "--catalog", catalogPath, "--facts-only"])
         #expect(facts.status == 0, "\(facts.stderr)")
         #expect(try Catalog.openReadOnly(path: catalogPath).photo(path: more).state == "indexed")
 
         let help = try ProcessRunner.run(cairn, ["index", "--help"])
-        #expect(help.stdout.replacingOccurrences(of: "\n", with: " ").contains("refuses to run them and exits with 75"),
+        #expect(
+            help.stdout.replacingOccurrences(of: "\n", with: " ").contains("refuses to run them and exits with 75"),
             "\(help.stdout)")
 
         // Once cairnd stopped, `cairn index` runs the recognizers again (a dead pid in the catalog is no owner).
@@ -194,7 +218,8 @@ import Testing
         let config = folder.file("none.yaml")
         try "recognizers:\n  scene-tags:\n    enabled: false\n  landmarks:\n    enabled: false\n"
             .write(toFile: config, atomically: true, encoding: .utf8)
-        let after = try ProcessRunner.run(cairn, ["index", folder.file("more"), "--catalog", catalogPath, "--config", config])
+        let after = try ProcessRunner.run(
+            cairn, ["index", folder.file("more"), "--catalog", catalogPath, "--config", config])
         #expect(after.status == 0, "\(after.stderr)")
     }
 }

@@ -14,17 +14,24 @@ import Testing
     func library() throws {
         let photos = folder.file("photos")
         try FileManager.default.createDirectory(atPath: photos, withIntermediateDirectories: true)
-        let jpeg = try ProcessRunner.run(URL(fileURLWithPath: "/usr/bin/exiftool"), [
-            "-q", "-q", "-GPSLatitude=52.5186", "-GPSLatitudeRef=N", "-GPSLongitude=13.4081", "-GPSLongitudeRef=E",
-            "-o", folder.file("photos/IMG_0001.JPG"), TestPaths.data("distractors-dev/n03063599_coffee_mug.jpg").path,
-        ])
+        let jpeg = try ProcessRunner.run(
+            URL(fileURLWithPath: "/usr/bin/exiftool"),
+            [
+                "-q", "-q", "-GPSLatitude=52.5186", "-GPSLatitudeRef=N", "-GPSLongitude=13.4081", "-GPSLongitudeRef=E",
+                "-o", folder.file("photos/IMG_0001.JPG"),
+                TestPaths.data("distractors-dev/n03063599_coffee_mug.jpg").path,
+            ])
         #expect(jpeg.status == 0, "\(jpeg.stderr)")
         for name in ["IMG_0001.NEF", "DSC_0002.NEF"] {
-            let made = try ProcessRunner.run(URL(fileURLWithPath: "/usr/bin/exiftool"), [
-                "-m", "-q", "-q", "-PreviewImage<=\(TestPaths.data("landmarks-dev/colosseum/7fbdb2fcf3d6.jpg").path)",
-                "-GPSLatitude=52.5186", "-GPSLatitudeRef=N", "-GPSLongitude=13.4081", "-GPSLongitudeRef=E",
-                "-o", folder.file("photos/\(name)"), TestPaths.data("exif/exiftool__exiftool/t/images/Nikon.nef").path,
-            ])
+            let made = try ProcessRunner.run(
+                URL(fileURLWithPath: "/usr/bin/exiftool"),
+                [
+                    "-m", "-q", "-q",
+                    "-PreviewImage<=\(TestPaths.data("landmarks-dev/colosseum/7fbdb2fcf3d6.jpg").path)",
+                    "-GPSLatitude=52.5186", "-GPSLatitudeRef=N", "-GPSLongitude=13.4081", "-GPSLongitudeRef=E",
+                    "-o", folder.file("photos/\(name)"),
+                    TestPaths.data("exif/exiftool__exiftool/t/images/Nikon.nef").path,
+                ])
             #expect(made.status == 0, "\(made.stderr)")
         }
     }
@@ -33,19 +40,19 @@ import Testing
         let model = TestPaths.repositoryRoot.appendingPathComponent("models/efficientnet-lite0.safetensors").path
         let path = folder.file("cairn.yaml")
         try """
-            watch:
-              folders: [photos]
-              pair-raw-with-jpeg: \(pairing)
-            catalog:
-              path: cairn.sqlite
-            backbone:
-              model: \(model)
-            workers:
-              threads: 1
-            recognizers:
-              landmarks:
-                pack: no-pack.cairnpack
-            """.write(toFile: path, atomically: true, encoding: .utf8)
+        watch:
+          folders: [photos]
+          pair-raw-with-jpeg: \(pairing)
+        catalog:
+          path: cairn.sqlite
+        backbone:
+          model: \(model)
+        workers:
+          threads: 1
+        recognizers:
+          landmarks:
+            pack: no-pack.cairnpack
+        """.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
@@ -66,7 +73,9 @@ import Testing
         let raw = try catalog.photo(path: folder.file("photos/IMG_0001.NEF"))
         let lone = try catalog.photo(path: folder.file("photos/DSC_0002.NEF"))
         #expect(raw.format == "raw")
-        #expect(raw.decoder?.hasPrefix("LibRaw 0.") == true && raw.decoder?.hasSuffix("embedded JPEG preview 512×342") == true)
+        #expect(
+            raw.decoder?.hasPrefix("LibRaw 0.") == true
+                && raw.decoder?.hasSuffix("embedded JPEG preview 512×342") == true)
         #expect(raw.pairedWith == [jpeg.path])
         #expect(jpeg.pairedWith == [raw.path])
         // Both files carry the JPEG's tags; the lone raw file has its own (from its preview, another photo).
@@ -77,7 +86,8 @@ import Testing
         // Albums: Berlin holds the pair once and the lone raw file once.
         let albums = try cairn(["albums", "--catalog", catalogPath, "--json"])
         let tree = try #require(try JSONSerialization.jsonObject(with: Data(albums.stdout.utf8)) as? [String: Any])
-        let germany = try #require((tree["countries"] as? [[String: Any]])?.first { $0["country"] as? String == "Germany" })
+        let germany = try #require(
+            (tree["countries"] as? [[String: Any]])?.first { $0["country"] as? String == "Germany" })
         #expect(germany["photos"] as? Int == 2, "\(albums.stdout)")
         #expect(tree["unplacedPhotos"] as? Int == 0)
         let shown = try cairn(["photo", raw.path, "--catalog", catalogPath])
@@ -105,7 +115,8 @@ import Testing
         #expect(try catalog.photo(path: folder.file("photos/IMG_0001.NEF")).pairedWith.isEmpty)
         let albums = try cairn(["albums", "--catalog", catalogPath, "--json"])
         let tree = try #require(try JSONSerialization.jsonObject(with: Data(albums.stdout.utf8)) as? [String: Any])
-        let germany = try #require((tree["countries"] as? [[String: Any]])?.first { $0["country"] as? String == "Germany" })
+        let germany = try #require(
+            (tree["countries"] as? [[String: Any]])?.first { $0["country"] as? String == "Germany" })
         #expect(germany["photos"] as? Int == 3)
     }
 }

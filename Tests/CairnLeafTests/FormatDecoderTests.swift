@@ -19,8 +19,10 @@ import Testing
         if djxl {
             result = try ProcessRunner.run(URL(fileURLWithPath: "/usr/bin/djxl"), [file.path, out.path])
         } else {
-            let script = "import sys; from PIL import Image; Image.open(sys.argv[1]).convert('RGB').save(sys.argv[2], 'PPM')"
-            result = try ProcessRunner.run(URL(fileURLWithPath: "/usr/bin/python3"), ["-c", script, file.path, out.path])
+            let script =
+                "import sys; from PIL import Image; Image.open(sys.argv[1]).convert('RGB').save(sys.argv[2], 'PPM')"
+            result = try ProcessRunner.run(
+                URL(fileURLWithPath: "/usr/bin/python3"), ["-c", script, file.path, out.path])
         }
         #expect(result.status == 0, "\(result.stderr)")
         let data = [UInt8](try Data(contentsOf: out))
@@ -28,11 +30,17 @@ import Testing
         var fields: [Int] = [], index = 2, current = ""
         while fields.count < 3, index < data.count {
             let c = Character(UnicodeScalar(data[index]))
-            if c.isNumber { current.append(c) } else if !current.isEmpty { fields.append(Int(current)!); current = "" }
+            if c.isNumber {
+                current.append(c)
+            } else if !current.isEmpty {
+                fields.append(Int(current)!)
+                current = ""
+            }
             index += 1
         }
         #expect(fields.count == 3 && fields[2] == 255)
-        return DecodedImage(width: fields[0], height: fields[1], rgb: Array(data[index..<(index + fields[0] * fields[1] * 3)]))
+        return DecodedImage(
+            width: fields[0], height: fields[1], rgb: Array(data[index..<(index + fields[0] * fields[1] * 3)]))
     }
 
     /// Mean and largest absolute difference per sample.
@@ -84,7 +92,9 @@ import Testing
         let webp = try Self.bytes("exif/immich-app__test-assets/formats/webp/denali.webp")
         let info = try webp.withUnsafeBytes { try ImageDecoder().probe($0) }
         let small = try webp.withUnsafeBytes { try ImageDecoder().decode($0, reduction: reduction) }
-        #expect(max(small.width, small.height) <= 1024 && min(small.width, small.height) >= min(448, min(info.width, info.height)))
+        #expect(
+            max(small.width, small.height) <= 1024
+                && min(small.width, small.height) >= min(448, min(info.width, info.height)))
         #expect(abs(Double(small.width) / Double(small.height) - Double(info.width) / Double(info.height)) < 0.02)
     }
 
@@ -107,7 +117,9 @@ import Testing
             let whole = [UInt8](try Self.bytes(file))
             let cut = failure(Array(whole.prefix(whole.count / 4)))
             #expect(cut?.code == .truncated || cut?.code == .corrupt, "\(file): \(cut?.message ?? "")")
-            #expect(cut?.message.contains(name) == true || cut?.message.hasPrefix("image refused") == true, "\(cut?.message ?? "")")
+            #expect(
+                cut?.message.contains(name) == true || cut?.message.hasPrefix("image refused") == true,
+                "\(cut?.message ?? "")")
             let limited = failure(whole, maxPixels: 1000)
             #expect(limited?.code == .tooLarge, "\(file)")
             #expect(limited?.message.contains("exceeds the limit of 1000 pixels") == true)
@@ -117,19 +129,24 @@ import Testing
         let truncated = failure([UInt8](try Self.bytes("exif/python-pillow__Pillow/Tests/images/truncated_image.png")))
         #expect(truncated?.code == .truncated)
         #expect(truncated?.message == "truncated PNG: end of stream")
-        let strip = failure([UInt8](try Self.bytes(
-            "exif/python-pillow__Pillow/Tests/images/crash-0c7e0e8e11ce787078f00b5b0ca409a167f070e0.tif")))
+        let strip = failure(
+            [UInt8](
+                try Self.bytes(
+                    "exif/python-pillow__Pillow/Tests/images/crash-0c7e0e8e11ce787078f00b5b0ca409a167f070e0.tif")))
         #expect(strip?.code == .corrupt)
         #expect(strip?.message.hasPrefix("corrupt TIFF: Read error on strip 0") == true)
         let bomb = failure([UInt8](try Self.bytes("exif/python-pillow__Pillow/Tests/images/libtiff_segfault.tif")))
         #expect(bomb?.message.contains("beyond the 268435456 byte limit") == true, "\(bomb?.message ?? "")")
         // A PNG decompression bomb: a valid header declaring 100,000 × 100,000 pixels.
-        var header = Array([UInt8](try Self.bytes("exif/MikeKovarik__exifr/test/fixtures/png/png_with_exif_and_gps.png")).prefix(33))
+        var header = Array(
+            [UInt8](try Self.bytes("exif/MikeKovarik__exifr/test/fixtures/png/png_with_exif_and_gps.png")).prefix(33))
         header.replaceSubrange(16..<24, with: [0, 1, 0x86, 0xA0, 0, 1, 0x86, 0xA0])
-        let crc = header[12..<29].reduce(UInt32(0xFFFF_FFFF)) { crc, byte in
-            (0..<8).reduce(crc ^ UInt32(byte)) { c, _ in c & 1 == 1 ? (c >> 1) ^ 0xEDB8_8320 : c >> 1 }
-        } ^ 0xFFFF_FFFF
-        header.replaceSubrange(29..<33, with: [UInt8(crc >> 24), UInt8(crc >> 16 & 0xFF), UInt8(crc >> 8 & 0xFF), UInt8(crc & 0xFF)])
+        let crc =
+            header[12..<29].reduce(UInt32(0xFFFF_FFFF)) { crc, byte in
+                (0..<8).reduce(crc ^ UInt32(byte)) { c, _ in c & 1 == 1 ? (c >> 1) ^ 0xEDB8_8320 : c >> 1 }
+            } ^ 0xFFFF_FFFF
+        header.replaceSubrange(
+            29..<33, with: [UInt8(crc >> 24), UInt8(crc >> 16 & 0xFF), UInt8(crc >> 8 & 0xFF), UInt8(crc & 0xFF)])
         let huge = failure(header + Array(repeating: 0, count: 64))
         #expect(huge?.code == .tooLarge, "\(huge?.message ?? "")")
         #expect(huge?.message == "image refused: declared size 100000x100000 exceeds the limit of 200000000 pixels")
@@ -160,7 +177,9 @@ import Testing
         ("exif/exiftool__exiftool/t/images/FujiFilm.raf", "ThumbnailImage", "photo.raf", nil),
         ("exif/exiftool__exiftool/t/images/Minolta.mrw", "PreviewImage", "photo.mrw", nil),
     ])
-    func rawFilesAreReadByTheirEmbeddedPreview(_ source: String, _ tag: String, _ name: String, _ orientation: Int?) throws {
+    func rawFilesAreReadByTheirEmbeddedPreview(
+        _ source: String, _ tag: String, _ name: String, _ orientation: Int?
+    ) throws {
         let file = try Self.rawFile(from: source, tag: tag, named: name, orientation: orientation)
         defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
         let data = try Data(contentsOf: file)
@@ -169,7 +188,8 @@ import Testing
         #expect(info.decoder.hasPrefix("LibRaw 0."))
         #expect(info.decoder.hasSuffix(", embedded JPEG preview 512×342"))
         let image = try data.withUnsafeBytes { try ImageDecoder().decode($0, minShortSide: 100_000) }
-        let preview = try JPEGDecoder().decode(path: TestPaths.data("landmarks-dev/colosseum/7fbdb2fcf3d6.jpg").path, minShortSide: 100_000)
+        let preview = try JPEGDecoder().decode(
+            path: TestPaths.data("landmarks-dev/colosseum/7fbdb2fcf3d6.jpg").path, minShortSide: 100_000)
         #expect(image.rgb == preview.oriented(orientation ?? 1).rgb)
         #expect((image.width, image.height) == (orientation == 6 ? (342, 512) : (512, 342)))
     }
@@ -177,15 +197,25 @@ import Testing
     /// What the suite's own raw files hold, each with its reason: stripped test files whose previews are 8×8 pixels
     /// or missing, or cut short.
     @Test(arguments: [
-        ("exif/exiftool__exiftool/t/images/FujiFilm.raf", ImagingError.Code.unsupported,
-         "camera raw whose embedded preview is only 160x120 (Cairn reads raw files by their preview and needs a short side of 224; it does not develop raw data)"),
-        ("exif/exiftool__exiftool/t/images/Panasonic.rw2", .unsupported, "camera raw whose embedded preview is only 8x8"),
-        ("exif/Exiv2__exiv2/test/data/exiv2-canon-powershot-s40.crw", .unsupported, "unsupported camera raw: the raw file has no embedded preview"),
+        (
+            "exif/exiftool__exiftool/t/images/FujiFilm.raf", ImagingError.Code.unsupported,
+            "camera raw whose embedded preview is only 160x120 (Cairn reads raw files by their preview and needs a short side of 224; it does not develop raw data)"
+        ),
+        (
+            "exif/exiftool__exiftool/t/images/Panasonic.rw2", .unsupported,
+            "camera raw whose embedded preview is only 8x8"
+        ),
+        (
+            "exif/Exiv2__exiv2/test/data/exiv2-canon-powershot-s40.crw", .unsupported,
+            "unsupported camera raw: the raw file has no embedded preview"
+        ),
         ("exif/Exiv2__exiv2/test/data/IMG_1361.dng", .truncated, "truncated camera raw: "),
     ])
     func rawFilesWithoutAUsablePreviewSaySo(_ file: String, _ code: ImagingError.Code, _ message: String) throws {
         let data = try Self.bytes(file)
-        let error = #expect(throws: ImagingError.self) { try data.withUnsafeBytes { _ = try ImageDecoder().decode($0) } }
+        let error = #expect(throws: ImagingError.self) {
+            try data.withUnsafeBytes { _ = try ImageDecoder().decode($0) }
+        }
         #expect(error?.code == code, "\(error?.message ?? "")")
         #expect(error?.message.hasPrefix(message) == true, "\(error?.message ?? "")")
         // The 160×120 preview itself is there: a caller content with it gets it.

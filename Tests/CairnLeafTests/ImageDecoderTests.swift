@@ -13,7 +13,10 @@ import Testing
         let root = TestPaths.data("exif")
         let files = FileManager.default.enumerator(atPath: root.path)!.compactMap { $0 as? String }
             .filter { !$0.hasSuffix("groundtruth.tsv") }
-            .filter { (try? root.appendingPathComponent($0).resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true }
+            .filter {
+                (try? root.appendingPathComponent($0).resourceValues(forKeys: [.isRegularFileKey]).isRegularFile)
+                    == true
+            }
         #expect(files.count > 900)
         var decoded = 0, unsupported = 0, damaged = 0
         let decoder = ImageDecoder(maxPixels: 100_000_000)
@@ -87,7 +90,9 @@ import Testing
 
     @Test func heicPixelLimitIsCheckedBeforeDecoding() throws {
         let data = try Self.bytes("exif/Exiv2__exiv2/test/data/Stonehenge.heic")
-        let error = #expect(throws: ImagingError.self) { try data.withUnsafeBytes { try ImageDecoder(maxPixels: 10_000).decode($0) } }
+        let error = #expect(throws: ImagingError.self) {
+            try data.withUnsafeBytes { try ImageDecoder(maxPixels: 10_000).decode($0) }
+        }
         #expect(error?.code == .tooLarge)
     }
 
@@ -105,7 +110,9 @@ import Testing
         if kind == "grayscale" {
             #expect(pixels.allSatisfy { image.rgb[$0] == image.rgb[$0 + 1] && image.rgb[$0 + 1] == image.rgb[$0 + 2] })
         } else {
-            #expect(pixels.contains { abs(Int(image.rgb[$0]) - Int(image.rgb[$0 + 2])) > 8 }, "\(kind) photo decoded without colour")
+            #expect(
+                pixels.contains { abs(Int(image.rgb[$0]) - Int(image.rgb[$0 + 2])) > 8 },
+                "\(kind) photo decoded without colour")
         }
     }
 
@@ -128,7 +135,9 @@ import Testing
         // Orientation 6: the stored image's left column becomes the upright top row.
         for x in [0, upright.width / 2, upright.width - 1] {
             let sy = stored.height - 1 - x
-            #expect(Array(upright.rgb[(x * 3)..<(x * 3 + 3)]) == Array(stored.rgb[(sy * stored.width * 3)..<(sy * stored.width * 3 + 3)]))
+            #expect(
+                Array(upright.rgb[(x * 3)..<(x * 3 + 3)])
+                    == Array(stored.rgb[(sy * stored.width * 3)..<(sy * stored.width * 3 + 3)]))
         }
     }
 
@@ -148,27 +157,37 @@ import Testing
     @Test func truncatedJPEGIsDamagedWithTheDecodersMessage() throws {
         let data = try Self.bytes("exif/mapillary__OpenSfM/data/lund/images/01.jpg")
         let truncated = data.prefix(data.count * 2 / 3)
-        let probe = #expect(throws: ImagingError.self) { try truncated.withUnsafeBytes { try ImageDecoder().probe($0) } }
+        let probe = #expect(throws: ImagingError.self) {
+            try truncated.withUnsafeBytes { try ImageDecoder().probe($0) }
+        }
         #expect(probe?.code == .truncated)
-        let decode = #expect(throws: ImagingError.self) { try truncated.withUnsafeBytes { try ImageDecoder().decode($0) } }
+        let decode = #expect(throws: ImagingError.self) {
+            try truncated.withUnsafeBytes { try ImageDecoder().decode($0) }
+        }
         #expect(decode?.code == .truncated)
         #expect(decode?.message == "truncated JPEG: Premature end of JPEG file")
     }
 
     @Test func otherFormatsAreUnsupportedAndGarbageIsDamaged() throws {
         let jp2 = try Self.bytes("exif/Exiv2__exiv2/test/data/relax.jp2")
-        let unsupported = #expect(throws: ImagingError.self) { try jp2.withUnsafeBytes { try ImageDecoder().probe($0) } }
+        let unsupported = #expect(throws: ImagingError.self) {
+            try jp2.withUnsafeBytes { try ImageDecoder().probe($0) }
+        }
         #expect(unsupported?.code == .unsupported)
         #expect(unsupported?.message == "unsupported format: JPEG 2000")
         let gif = try Self.bytes("exif/photoview__photoview/api/scanner/test_media/real_media/gif.gif")
         let animated = #expect(throws: ImagingError.self) { try gif.withUnsafeBytes { try ImageDecoder().probe($0) } }
         #expect(animated?.message == "unsupported format: GIF")
         let garbage = try Self.bytes("exif/Exiv2__exiv2/test/data/issue_ghsa_496f_x7cq_cq39_poc.jpg")
-        let damaged = #expect(throws: ImagingError.self) { try garbage.withUnsafeBytes { try ImageDecoder().probe($0) } }
+        let damaged = #expect(throws: ImagingError.self) {
+            try garbage.withUnsafeBytes { try ImageDecoder().probe($0) }
+        }
         #expect(damaged?.code == .corrupt)
         #expect(damaged?.message.hasPrefix("not an image Cairn recognises (the file starts with 0xc5 0xd0") == true)
         let sidecar = try Self.bytes("exif/Exiv2__exiv2/test/data/test_issue_1472.jpg")
-        let noImage = #expect(throws: ImagingError.self) { try sidecar.withUnsafeBytes { try ImageDecoder().probe($0) } }
+        let noImage = #expect(throws: ImagingError.self) {
+            try sidecar.withUnsafeBytes { try ImageDecoder().probe($0) }
+        }
         #expect(noImage?.message == "unsupported format: Exiv2 metadata sidecar (no image)")
         let empty = #expect(throws: ImagingError.self) { try Data().withUnsafeBytes { try ImageDecoder().probe($0) } }
         #expect(empty?.message == "the file is empty")
