@@ -210,6 +210,21 @@ import Testing
             "unsupported camera raw: the raw file has no embedded preview"
         ),
         ("exif/Exiv2__exiv2/test/data/IMG_1361.dng", .truncated, "truncated camera raw: "),
+        // Stripped of their image data by the suites that carry them: LibRaw does not know them as raw files.
+        (
+            "exif/Exiv2__exiv2/test/data/Canon-R6-pruned.CR3", .unsupported,
+            "unsupported camera raw: Unsupported file format or not RAW file"
+        ),
+        (
+            "exif/exiftool__exiftool/t/images/SigmaDP2.x3f", .unsupported,
+            "unsupported camera raw: Unsupported file format or not RAW file"
+        ),
+        (
+            "exif/exiftool__exiftool/t/images/CanonRaw.cr3", .truncated,
+            "truncated camera raw: the file ends before its embedded preview does"
+        ),
+        // A CR2 LibRaw refuses is read as the TIFF it is built on; its IFD 0 is an old-style JPEG without tables.
+        ("exif/exiftool__exiftool/t/images/CanonRaw.cr2", .corrupt, "corrupt TIFF: Missing JPEG tables"),
     ])
     func rawFilesWithoutAUsablePreviewSaySo(_ file: String, _ code: ImagingError.Code, _ message: String) throws {
         let data = try Self.bytes(file)
