@@ -39,5 +39,5 @@ if [ -z "$count" ] || [ "$count" -eq 0 ]; then
 fi
 echo "swift test: $count passed, 0 failed"
 
-echo "==> fuzzing the format decoders briefly (scripts/fuzz.sh; a longer campaign is run by hand)"
-bash scripts/fuzz.sh formats 20
+echo "==> fuzzing the format decoders briefly, the same inputs every run (scripts/fuzz.sh; longer runs by hand)"
+RUNS=400 bash scripts/fuzz.sh formats

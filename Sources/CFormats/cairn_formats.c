@@ -1,10 +1,9 @@
 // The photo formats Cairn reads through Debian's libraries, each behind two calls (probe, decode) with one error
 // convention: a status, the library's own message, and nothing printed. Sizes are checked against the caller's
 // pixel limit, with overflow-checked arithmetic, before any pixel buffer is allocated.
-#include "cairn_formats.h"
+#include "formats_internal.h"
 
 #include <jxl/decode.h>
-#include <libraw/libraw.h>
 #include <spng.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,18 +12,22 @@
 #include <tiffio.h>
 #include <webp/decode.h>
 
-static void say(cairn_format_info *info, const char *format, ...) {
+void cairn_format_say(cairn_format_info *info, const char *format, ...) {
     va_list args;
     va_start(args, format);
     vsnprintf(info->message, sizeof info->message, format, args);
     va_end(args);
 }
 
+#define say cairn_format_say
+
 static void clear(cairn_format_info *info) { memset(info, 0, sizeof *info); }
 
+#define checked_size cairn_format_checked_size
+
 /// width × height × channels in bytes, or 0 when it overflows or exceeds the limit (then `info` says why).
-static size_t checked_size(uint64_t width, uint64_t height, uint64_t channels, uint64_t max_pixels,
-                           cairn_format_info *info, cairn_format_status *status) {
+size_t cairn_format_checked_size(uint64_t width, uint64_t height, uint64_t channels, uint64_t max_pixels,
+                                 cairn_format_info *info, cairn_format_status *status) {
     if (width == 0 || height == 0) {
         say(info, "the image has no size (%llux%llu)", (unsigned long long)width, (unsigned long long)height);
         *status = CAIRN_FORMAT_CORRUPT;
@@ -454,131 +457,3 @@ cairn_format_status cairn_jxl_decode(const uint8_t *data, size_t length, uint64_
 }
 
 int cairn_jxl_version(void) { return (int)JxlDecoderVersion(); }
-
-// MARK: Camera raw previews (LibRaw)
-
-static cairn_format_status raw_status(int error, cairn_format_info *info) {
-    say(info, "%s", libraw_strerror(error));
-    switch (error) {
-    case LIBRAW_FILE_UNSUPPORTED: return CAIRN_FORMAT_UNSUPPORTED;
-    case LIBRAW_UNSUFFICIENT_MEMORY: return CAIRN_FORMAT_NO_MEMORY;
-    case LIBRAW_TOO_BIG: return CAIRN_FORMAT_TOO_LARGE;
-    case LIBRAW_NO_THUMBNAIL:
-        say(info, "the raw file has no embedded preview");
-        return CAIRN_FORMAT_UNSUPPORTED;
-    case LIBRAW_UNSUPPORTED_THUMBNAIL:
-        say(info, "the raw file's embedded preview is in a format LibRaw does not extract");
-        return CAIRN_FORMAT_UNSUPPORTED;
-    default: return CAIRN_FORMAT_CORRUPT;
-    }
-}
-
-/// The raw file's flip (LibRaw's 0, 3, 5, 6) as an EXIF orientation.
-static int raw_orientation(int flip) {
-    switch (flip) {
-    case 3: return 3;
-    case 5: return 8;
-    case 6: return 6;
-    default: return 1;
-    }
-}
-
-static libraw_data_t *raw_open(const uint8_t *data, size_t length, cairn_format_info *info,
-                               cairn_format_status *status) {
-    // No callbacks: LibRaw's default ones print to stderr.
-    libraw_data_t *raw = libraw_init(LIBRAW_OPIONS_NO_MEMERR_CALLBACK | LIBRAW_OPIONS_NO_DATAERR_CALLBACK);
-    if (!raw) {
-        say(info, "out of memory");
-        *status = CAIRN_FORMAT_NO_MEMORY;
-        return NULL;
-    }
-    int error = libraw_open_buffer(raw, (void *)data, length);
-    if (error != LIBRAW_SUCCESS) {
-        *status = raw_status(error, info);
-        libraw_close(raw);
-        return NULL;
-    }
-    info->width = raw->sizes.width;
-    info->height = raw->sizes.height;
-    info->orientation = raw_orientation(raw->sizes.flip);
-    info->preview_width = raw->thumbnail.twidth;
-    info->preview_height = raw->thumbnail.theight;
-    snprintf(info->camera, sizeof info->camera, "%s %s", raw->idata.make, raw->idata.model);
-    *status = CAIRN_FORMAT_OK;
-    return raw;
-}
-
-cairn_format_status cairn_raw_probe(const uint8_t *data, size_t length, cairn_format_info *info) {
-    clear(info);
-    cairn_format_status status;
-    libraw_data_t *raw = raw_open(data, length, info, &status);
-    if (raw) libraw_close(raw);
-    return status;
-}
-
-cairn_format_status cairn_raw_preview(const uint8_t *data, size_t length, uint64_t max_pixels, uint8_t **out,
-                                      size_t *out_length, cairn_format_info *info) {
-    clear(info);
-    *out = NULL;
-    *out_length = 0;
-    cairn_format_status status;
-    libraw_data_t *raw = raw_open(data, length, info, &status);
-    if (!raw) return status;
-    int error = libraw_unpack_thumb(raw);
-    libraw_processed_image_t *preview = NULL;
-    if (error == LIBRAW_SUCCESS) preview = libraw_dcraw_make_mem_thumb(raw, &error);
-    if (!preview && error == LIBRAW_IO_ERROR) {
-        // The header points past the end of the file: a raw file cut short (or stripped of its image data).
-        say(info, "the file ends before its embedded preview does (LibRaw: %s)", libraw_strerror(error));
-        libraw_close(raw);
-        return CAIRN_FORMAT_TRUNCATED;
-    }
-    if (!preview) {
-        status = raw_status(error == LIBRAW_SUCCESS ? LIBRAW_NO_THUMBNAIL : error, info);
-        libraw_close(raw);
-        return status;
-    }
-    if (preview->type == LIBRAW_IMAGE_JPEG) {
-        info->preview_is_jpeg = 1;
-        info->preview_width = preview->width;
-        info->preview_height = preview->height;
-        *out = malloc(preview->data_size ? preview->data_size : 1);
-        if (*out) {
-            memcpy(*out, preview->data, preview->data_size);
-            *out_length = preview->data_size;
-            status = CAIRN_FORMAT_OK;
-        } else {
-            say(info, "out of memory");
-            status = CAIRN_FORMAT_NO_MEMORY;
-        }
-    } else if (preview->bits == 8 && (preview->colors == 3 || preview->colors == 1)) {
-        info->preview_width = preview->width;
-        info->preview_height = preview->height;
-        size_t bytes = checked_size(preview->width, preview->height, 3, max_pixels, info, &status);
-        size_t source = (size_t)preview->width * preview->height * preview->colors;
-        if (bytes && source <= preview->data_size) {
-            *out = malloc(bytes);
-            if (*out) {
-                for (size_t i = 0, n = (size_t)preview->width * preview->height; i < n; i++) {
-                    for (int c = 0; c < 3; c++)
-                        (*out)[3 * i + c] = preview->data[preview->colors == 3 ? 3 * i + c : i];
-                }
-                *out_length = bytes;
-            } else {
-                say(info, "out of memory");
-                status = CAIRN_FORMAT_NO_MEMORY;
-            }
-        } else if (bytes) {
-            say(info, "the embedded preview is shorter than its size");
-            status = CAIRN_FORMAT_CORRUPT;
-        }
-    } else {
-        say(info, "the embedded preview is a %d-bit, %d-channel bitmap", preview->bits, preview->colors);
-        status = CAIRN_FORMAT_UNSUPPORTED;
-    }
-    libraw_dcraw_clear_mem(preview);
-    libraw_close(raw);
-    return status;
-}
-
-const char *cairn_raw_version(void) { return libraw_version(); }

@@ -22,7 +22,7 @@ public struct WatchEventHandler: Sendable {
         case .fileWritten(let path):
             try ingest(path)
         case .fileMoved(let from, let to):
-            if try catalog.movePhoto(from: from, to: to) {
+            if try catalog.movePhoto(from: from, to: to, pairing: indexer.ingester.pairRawWithJPEG) {
                 logger.info("photo moved", metadata: ["photo.path": "\(to)", "from": "\(from)"])
             }
             try ingest(to)  // a rename keeps size and mtime: this only stats the file

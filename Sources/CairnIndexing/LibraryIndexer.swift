@@ -69,7 +69,8 @@ public struct LibraryIndexer: Sendable {
         }
         let total = walks.reduce(0) { $0 + $1.files.count }
         // Removed photos still in their grace period, by size: read once per pass, not once per new file.
-        var removedBySize = Dictionary(grouping: try ingester.catalog.removedPhotos().filter { $0.contentHash != nil }, by: \.size)
+        var removedBySize = Dictionary(
+            grouping: try ingester.catalog.removedPhotos().filter { $0.contentHash != nil }, by: \.size)
         for (root, files) in walks {
             let known = try ingester.catalog.activePhotos(under: root)
             let knownPaths = Set(known.map(\.path))
@@ -87,7 +88,8 @@ public struct LibraryIndexer: Sendable {
                     case .unsupported(let reason): summary.unsupported.append((file.path, reason))
                     }
                     summary.seen += 1
-                    progress(IndexProgress(done: summary.seen, total: total, elapsed: Date().timeIntervalSince(started)))
+                    progress(
+                        IndexProgress(done: summary.seen, total: total, elapsed: Date().timeIntervalSince(started)))
                 }
                 batch = []
             }
@@ -97,8 +99,10 @@ public struct LibraryIndexer: Sendable {
                     summary.seconds = Date().timeIntervalSince(started)
                     return summary
                 }
-                if !knownPaths.contains(file.path), let from = earlierPath(of: file, missing: &missing, removed: &removedBySize) {
-                    try ingester.catalog.movePhoto(from: from, to: file.path)
+                if !knownPaths.contains(file.path),
+                    let from = earlierPath(of: file, missing: &missing, removed: &removedBySize)
+                {
+                    try ingester.catalog.movePhoto(from: from, to: file.path, pairing: ingester.pairRawWithJPEG)
                     summary.moved += 1
                 }
                 batch.append(file)

@@ -152,6 +152,19 @@ import Testing
         #expect(huge?.message == "image refused: declared size 100000x100000 exceeds the limit of 200000000 pixels")
     }
 
+    /// Found by fuzz/formats.c: 5 KB of a Phase One header whose entry count kept LibRaw 0.20 reading past the end
+    /// of the data for minutes (4 min 41 s here). The budgeted datastream stops it with an error at once.
+    @Test func aCraftedRawHeaderCannotKeepLibRawBusy() throws {
+        let data = try Data(
+            contentsOf: TestPaths.repositoryRoot.appendingPathComponent(
+                "Tests/Fixtures/formats/phase-one-read-loop.iiq"))
+        let error = #expect(throws: ImagingError.self) {
+            try data.withUnsafeBytes { _ = try ImageDecoder().decode($0) }
+        }
+        #expect(error?.code == .corrupt, "\(error?.message ?? "")")
+        #expect(error?.message.hasPrefix("corrupt TIFF: ") == true, "\(error?.message ?? "")")
+    }
+
     /// A raw file made by `exiftool` from one of the suite's stripped camera files, with a real photo written in as
     /// its preview (what a camera does), and optionally an orientation.
     static func rawFile(from source: String, tag: String, named name: String, orientation: Int? = nil) throws -> URL {

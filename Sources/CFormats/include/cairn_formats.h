@@ -4,6 +4,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /// Result codes of the format shims (PNG by libspng, WebP by libwebp, TIFF by libtiff, JPEG XL by libjxl, camera
 /// raw previews by LibRaw). Each library's own message lands in `info->message`; nothing is printed to stderr.
 typedef enum {
@@ -66,5 +70,9 @@ const char *cairn_raw_version(void);
 int cairn_webp_version(void);
 int cairn_jxl_version(void);
 const char *cairn_tiff_version(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
