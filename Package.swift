@@ -92,7 +92,7 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(
             name: "CairnCatalog", dependencies: ["CairnPhotoNames", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "CairnConfig", dependencies: ["Yams"]),
+        .target(name: "CairnConfig", dependencies: ["CairnRecognition", "Yams"]),
         .target(name: "CairnRecognition"),
         // Which file names are photos: for the folder walks and the inotify watcher.
         .target(name: "CairnPhotoNames"),
@@ -179,7 +179,9 @@ let package = Package(
             dependencies: ["CairnCatalog", "CairnConfig", "CairnPlaces"],
             path: "Tests/CairnTesting"
         ),
-        .testTarget(name: "CairnConfigTests", dependencies: ["CairnConfig", "CairnTesting"]),
+        .testTarget(
+            name: "CairnConfigTests",
+            dependencies: ["CairnConfig", "CairnRecognition", "CairnRecognizers", "CairnTesting"]),
         .testTarget(name: "CairnCatalogTests", dependencies: ["CairnCatalog", "CairnTesting"]),
         .testTarget(name: "SceneTaggerTests", dependencies: ["SceneTagger", "CairnRecognition"]),
         .testTarget(

@@ -6,6 +6,7 @@ import Foundation
 /// photo without GPS among all, confirmed by reference photos, and it takes its landmark's city as its place.
 public struct LandmarkRecognizer: Recognizer {
     public static let codeVersion = "2"
+    public static let defaultGeoSquareKm = LandmarkSearch.Options.defaultGeoSquareKm
     public let id = "landmarks"
     public let version: String
     public let search: LandmarkSearch
@@ -13,12 +14,14 @@ public struct LandmarkRecognizer: Recognizer {
 
     /// Loads the pack at `packPath` for the backbone `backboneVersion`; a missing, damaged or mismatched pack is
     /// refused with the reason.
-    public init(packPath: String, backboneVersion: String, geoSquareKm: Double = 1) throws(LandmarkPackError) {
+    public init(
+        packPath: String, backboneVersion: String, geoSquareKm: Double = defaultGeoSquareKm
+    ) throws(LandmarkPackError) {
         let pack = try LandmarkPack.load(path: packPath, backbone: backboneVersion)
         self.init(pack: pack, geoSquareKm: geoSquareKm)
     }
 
-    public init(pack: LandmarkPack, geoSquareKm: Double = 1) {
+    public init(pack: LandmarkPack, geoSquareKm: Double = defaultGeoSquareKm) {
         search = LandmarkSearch(pack: pack)
         options = LandmarkSearch.Options(geoSquareKm: geoSquareKm)
         // The pack's checksum covers its head, centroids and thresholds; a new pack re-recognises every photo.

@@ -53,8 +53,13 @@ public final class LandmarkSearch: Sendable {
         public var useReferences = true
         /// Whether the margin over the everyday exemplars is checked (when the pack has them).
         public var useMargin = true
-        public var geoSquareKm: Double = 1
-        public init(k: Int? = nil, useReferences: Bool = true, useMargin: Bool = true, geoSquareKm: Double = 1) {
+        /// Side, in km, of the square around a photo's GPS position whose landmarks it is searched among.
+        public static let defaultGeoSquareKm = 1.0
+        public var geoSquareKm = defaultGeoSquareKm
+        public init(
+            k: Int? = nil, useReferences: Bool = true, useMargin: Bool = true,
+            geoSquareKm: Double = defaultGeoSquareKm
+        ) {
             self.k = k
             self.useReferences = useReferences
             self.useMargin = useMargin
@@ -102,14 +107,16 @@ public final class LandmarkSearch: Sendable {
 
     /// Searches `count` embeddings (count × D unit vectors); `locations[i]` is photo i's GPS position, if any.
     public func search(
-        embeddings: [Float], count: Int, locations: [(latitude: Double, longitude: Double)?], options: Options = Options()
+        embeddings: [Float], count: Int, locations: [(latitude: Double, longitude: Double)?],
+        options: Options = Options()
     ) -> [[Match]] {
         let d = pack.dimension
         precondition(embeddings.count == count * d && locations.count == count, "search: batch shapes")
         let k = options.k ?? pack.thresholds.k
         var results = [[Match]](repeating: [], count: count)
         let t = pack.thresholds
-        let exemplar = options.useMargin && (t.margin != nil || t.geoMargin != nil)
+        let exemplar =
+            options.useMargin && (t.margin != nil || t.geoMargin != nil)
             ? nearestExemplar(embeddings, count: count) : [Float](repeating: -.infinity, count: count)
         /// The margin check: nil when it does not apply (no margin, or the score reaches η_sure), else the
         /// margin and the μ it must reach.
@@ -164,10 +171,12 @@ public final class LandmarkSearch: Sendable {
                         referenceScore = mean
                     }
                     var match = Match(
-                        landmark: landmark, score: best[landmark], evidence: .references, referenceScore: referenceScore,
+                        landmark: landmark, score: best[landmark], evidence: .references,
+                        referenceScore: referenceScore,
                         threshold: t.global, margin: margin?.0, marginThreshold: margin?.1)
                     match.sure = waived(best[landmark], t.margin, t.sure)
-                    (match.nearestReference, match.nearestReferenceScore) = nearestReference(embeddings, photo: photo, landmark: landmark)
+                    (match.nearestReference, match.nearestReferenceScore) = nearestReference(
+                        embeddings, photo: photo, landmark: landmark)
                     matches.append(match)
                 }
                 results[photo] = sameCity(matches)
@@ -189,7 +198,8 @@ public final class LandmarkSearch: Sendable {
                     landmark: landmark, score: best, evidence: .geo, threshold: t.geo, margin: margin?.0,
                     marginThreshold: margin?.1)
                 match.sure = waived(best, t.geoMargin, t.geoSure)
-                (match.nearestReference, match.nearestReferenceScore) = nearestReference(embeddings, photo: photo, landmark: landmark)
+                (match.nearestReference, match.nearestReferenceScore) = nearestReference(
+                    embeddings, photo: photo, landmark: landmark)
                 matches.append(match)
             }
             results[photo] = sameCity(Array(matches.sorted { $0.score > $1.score }.prefix(k)))
@@ -202,7 +212,8 @@ public final class LandmarkSearch: Sendable {
     public func search(
         features: [Float], count: Int, locations: [(latitude: Double, longitude: Double)?], options: Options = Options()
     ) -> [[Match]] {
-        search(embeddings: pack.head.embed(features, count: count), count: count, locations: locations, options: options)
+        search(
+            embeddings: pack.head.embed(features, count: count), count: count, locations: locations, options: options)
     }
 
     /// The landmarks inside the square of side `squareKm` centred on `location`.
@@ -288,7 +299,9 @@ public final class LandmarkSearch: Sendable {
         guard let first = matches.first else { return [] }
         let city = pack.landmarks[first.landmark].city
         let country = pack.landmarks[first.landmark].country
-        return matches.filter { pack.landmarks[$0.landmark].city == city && pack.landmarks[$0.landmark].country == country }
+        return matches.filter {
+            pack.landmarks[$0.landmark].city == city && pack.landmarks[$0.landmark].country == country
+        }
     }
 }
 
@@ -313,13 +326,20 @@ extension LandmarkSearch {
         ]
         if let margin = match.margin, let required = match.marginThreshold {
             let marginName = match.evidence == .geo ? "μ_geo" : "μ"
-            parts.append(String(format: "margin %.3f over the nearest everyday photo ≥ %@ %.3f", margin, marginName, required))
+            parts.append(
+                String(format: "margin %.3f over the nearest everyday photo ≥ %@ %.3f", margin, marginName, required))
         } else if let sure = match.sure {
-            parts.append(String(format: "score ≥ %@ %.3f: sure enough without the margin", match.evidence == .geo ? "η_geo,sure" : "η_sure", sure))
+            parts.append(
+                String(
+                    format: "score ≥ %@ %.3f: sure enough without the margin",
+                    match.evidence == .geo ? "η_geo,sure" : "η_sure", sure))
         }
         if let reference = match.referenceScore {
             let omega = pack.thresholds.references
-            parts.append(omega > -1 ? String(format: "references %.3f > ω %.3f", reference, omega) : String(format: "references %.3f", reference))
+            parts.append(
+                omega > -1
+                    ? String(format: "references %.3f > ω %.3f", reference, omega)
+                    : String(format: "references %.3f", reference))
         }
         if let row = match.nearestReference, let score = match.nearestReferenceScore {
             parts.append(String(format: "nearest reference %@ (%.3f)", referenceName(row: row) ?? "#\(row)", score))

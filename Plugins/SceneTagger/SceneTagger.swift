@@ -6,12 +6,14 @@ import Foundation
 /// reaches `minScore`; at most `maxTags` per photo.
 public struct SceneTagger: Recognizer {
     public static let codeVersion = "1"
+    public static let defaultMinScore = 0.25
+    public static let defaultMaxTags = 3
     public let id = "scene-tags"
     public let version: String
     public let minScore: Double
     public let maxTags: Int
 
-    public init(backboneVersion: String, minScore: Double = 0.25, maxTags: Int = 3) {
+    public init(backboneVersion: String, minScore: Double = defaultMinScore, maxTags: Int = defaultMaxTags) {
         self.minScore = minScore
         self.maxTags = maxTags
         // Settings change the results, so they are part of the version: changing them re-tags every photo.

@@ -1,3 +1,5 @@
+import CairnRecognition
+
 /// Everything `cairnd` and `cairn` can be configured with. The YAML file is only an adapter that fills
 /// these structs; every field has a default, so an empty file (or none) is a valid configuration.
 public struct CairnConfiguration: Sendable, Equatable {
@@ -11,7 +13,8 @@ public struct CairnConfiguration: Sendable, Equatable {
     public var places: PlacesConfiguration
     /// Recognition worker threads and CPU priority.
     public var workers: WorkersConfiguration
-    /// Recognizer plugins (built-in and external), in the order they run.
+    /// Recognizer plugins (built-in and external), in the order they run. Empty by default: the loader fills in
+    /// the built-in ones it was given (`ConfigurationLoader(recognizers:)`).
     public var recognizers: [RecognizerConfiguration]
     /// The backbone CNN every photo goes through once for the recognizers.
     public var backbone: BackboneConfiguration
@@ -22,7 +25,7 @@ public struct CairnConfiguration: Sendable, Equatable {
         log: LogConfiguration = .init(),
         places: PlacesConfiguration = .init(),
         workers: WorkersConfiguration = .init(),
-        recognizers: [RecognizerConfiguration] = RecognizerConfiguration.defaults,
+        recognizers: [RecognizerConfiguration] = [],
         backbone: BackboneConfiguration = .init()
     ) {
         self.backbone = backbone
@@ -171,15 +174,9 @@ public struct RecognizerConfiguration: Sendable, Equatable {
         self.external = external
     }
 
-    /// The built-in recognizers and their defaults, in their default order.
-    public static var defaults: [RecognizerConfiguration] {
-        RecognizerSchema.builtIn.map { schema in
-            RecognizerConfiguration(
-                id: schema.id,
-                enabled: true,
-                settings: schema.settings.reduce(into: [:]) { $0[$1.key] = $1.defaultValue }
-            )
-        }
+    /// Each built-in recognizer with its defaults, in the order given (the registry's).
+    public static func defaults(_ schemas: [RecognizerSchema]) -> [RecognizerConfiguration] {
+        schemas.map { RecognizerConfiguration(id: $0.id, enabled: true, settings: $0.defaults) }
     }
 }
 
@@ -205,30 +202,5 @@ public struct ExternalPluginConfiguration: Sendable, Equatable {
         self.timeoutSeconds = timeoutSeconds
         self.maxFailures = maxFailures
         self.imageSize = imageSize
-    }
-}
-
-/// A typed plugin setting value.
-public enum SettingValue: Sendable, Equatable, CustomStringConvertible {
-    case bool(Bool)
-    case int(Int)
-    case double(Double)
-    case string(String)
-
-    public var description: String {
-        switch self {
-        case .bool(let value): "\(value)"
-        case .int(let value): "\(value)"
-        case .double(let value): "\(value)"
-        case .string(let value): value
-        }
-    }
-
-    public var doubleValue: Double? {
-        switch self {
-        case .double(let value): value
-        case .int(let value): Double(value)
-        default: nil
-        }
     }
 }

@@ -1,12 +1,26 @@
+import CairnRecognition
 import Foundation
 import Yams
 
 /// Reads a YAML configuration file into a `CairnConfiguration`. Unknown keys and invalid values are errors
 /// that name the key and its line; nothing is silently ignored. Relative paths in the file are resolved
-/// against the file's own folder.
-public enum ConfigurationLoader {
+/// against the file's own folder. It is made with the built-in recognizers' schemas (the executables pass their
+/// registry's), so a recognizer section is checked against what that recognizer accepts.
+public struct ConfigurationLoader: Sendable {
+    /// The built-in recognizers: the ids a section may name, the settings each accepts, and their defaults.
+    public var recognizers: [RecognizerSchema]
+
+    public init(recognizers: [RecognizerSchema]) {
+        self.recognizers = recognizers
+    }
+
+    /// The configuration when no file says otherwise: every built-in recognizer at its defaults.
+    public var defaults: CairnConfiguration {
+        CairnConfiguration(recognizers: RecognizerConfiguration.defaults(recognizers))
+    }
+
     /// Loads and validates the configuration file at `path`.
-    public static func load(path: String) throws(ConfigurationError) -> CairnConfiguration {
+    public func load(path: String) throws(ConfigurationError) -> CairnConfiguration {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
@@ -20,7 +34,7 @@ public enum ConfigurationLoader {
     }
 
     /// Parses configuration text; `source` names it in error messages.
-    public static func parse(
+    public func parse(
         yaml: String, source: String, baseDirectory: String? = nil
     ) throws(ConfigurationError) -> CairnConfiguration {
         let root: Node?
@@ -34,9 +48,9 @@ public enum ConfigurationLoader {
             throw ConfigurationError(
                 code: .syntax, key: nil, line: nil, source: source, message: "not valid YAML: \(error)")
         }
-        var configuration = CairnConfiguration()
+        var configuration = defaults
         guard let root, root.null == nil else { return configuration }
-        let reader = ConfigReader(source: source, baseDirectory: baseDirectory)
+        let reader = ConfigReader(source: source, baseDirectory: baseDirectory, schemas: recognizers)
         let top = try reader.mapping(root, key: "")
         try reader.checkKeys(top, allowed: ["watch", "catalog", "log", "places", "workers", "backbone", "recognizers"])
 
@@ -160,14 +174,14 @@ extension ConfigurationLoader {
 
     /// Loads `path` when given (it must exist); otherwise `systemPath` when it exists; otherwise the defaults.
     /// Returns the configuration and the file it came from (nil for the built-in defaults).
-    public static func resolve(path: String?) throws(ConfigurationError) -> (CairnConfiguration, String?) {
+    public func resolve(path: String?) throws(ConfigurationError) -> (CairnConfiguration, String?) {
         if let path {
             return (try load(path: path), path)
         }
-        if FileManager.default.fileExists(atPath: systemPath) {
-            return (try load(path: systemPath), systemPath)
+        if FileManager.default.fileExists(atPath: Self.systemPath) {
+            return (try load(path: Self.systemPath), Self.systemPath)
         }
-        return (CairnConfiguration(), nil)
+        return (defaults, nil)
     }
 
     /// `path` made absolute against the current directory.

@@ -5,9 +5,9 @@ import CairnRecognition
 import Logging
 
 /// Builds one configured recognizer: a section with `command:` is an external plugin; any other id is looked up in the
-/// registry of built-in recognizers the executable passes in.
+/// registry of built-in recognizers the executable passes in and loaded through the contract's `BuiltInRecognizer`.
 public enum RecognizerFactory {
-    /// What a plugin may need from the host at load time.
+    /// What the host has for a recognizer at load time.
     public struct Context: Sendable {
         /// The loaded backbone; nil when it could not be loaded (`backboneProblem` says why).
         public var backbone: EfficientNetLite0?
@@ -19,24 +19,11 @@ public enum RecognizerFactory {
             self.backboneProblem = backboneProblem
             self.logger = logger
         }
-
-        /// The backbone, or the reason a plugin that needs it cannot load.
-        public func requireBackbone() throws(LoadError) -> EfficientNetLite0 {
-            guard let backbone else { throw LoadError(reason: backboneProblem) }
-            return backbone
-        }
-    }
-
-    /// Why a recognizer could not be built; the reason is shown in `cairn status`.
-    public struct LoadError: Error, Sendable, CustomStringConvertible {
-        public var reason: String
-        public init(reason: String) { self.reason = reason }
-        public var description: String { reason }
     }
 
     public static func make(
         _ configured: RecognizerConfiguration, context: Context, registry: RecognizerRegistry
-    ) throws(LoadError) -> any Recognizer {
+    ) throws(RecognizerLoadError) -> any Recognizer {
         if let external = configured.external {
             do {
                 return try ExternalRecognizer(
@@ -46,12 +33,17 @@ public enum RecognizerFactory {
                         maxFailures: external.maxFailures, imageSize: external.imageSize),
                     backboneVersion: context.backbone?.version, logger: context.logger)
             } catch {
-                throw LoadError(reason: error.message)
+                throw RecognizerLoadError(reason: error.message)
             }
         }
-        guard let build = registry.builder(for: configured.id) else {
-            throw LoadError(reason: "not available in this build of Cairn yet")
+        guard let builtIn = registry.recognizer(for: configured.id) else {
+            throw RecognizerLoadError(reason: "not available in this build of Cairn yet")
         }
-        return try build(configured, context)
+        // Settings a section built in code leaves out take the schema's defaults, as the configuration file's do.
+        return try builtIn.load(
+            RecognizerLoadContext(
+                id: configured.id,
+                settings: builtIn.schema.defaults.merging(configured.settings) { _, configured in configured },
+                backboneVersion: context.backbone?.version, backboneProblem: context.backboneProblem))
     }
 }

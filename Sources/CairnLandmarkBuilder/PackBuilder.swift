@@ -43,7 +43,7 @@ public struct BuildParameters: Sendable {
     /// k: at most this many landmarks per photo.
     public var k = 3
     /// Side of the search square around a photo with GPS, in km, and how far synthetic GPS strays from a landmark.
-    public var geoSquareKm = 1.0
+    public var geoSquareKm = LandmarkSearch.Options.defaultGeoSquareKm
     public var geoJitterMeters = 300.0
     /// Seed of every random choice (splits, synthetic GPS), so a build is reproducible.
     public var seed: UInt64 = 1
@@ -71,7 +71,8 @@ public struct BuildParameters: Sendable {
             "single-centroid": "\(singleCentroid)", "reference-count": "\(referenceCount)",
             "calibration-fraction": "\(calibrationFraction)", "target-specificity": "\(targetSpecificity)",
             "target-geo-specificity": "\(targetGeoSpecificity)", "k": "\(k)", "geo-square-km": "\(geoSquareKm)",
-            "geo-jitter-m": "\(geoJitterMeters)", "seed": "\(seed)", "per-kind": "\(perKind)", "margin": "\(margin)", "sure": "\(sure)",
+            "geo-jitter-m": "\(geoJitterMeters)", "seed": "\(seed)", "per-kind": "\(perKind)", "margin": "\(margin)",
+            "sure": "\(sure)",
         ]
     }
 }
@@ -122,7 +123,8 @@ public struct PackBuilder: Sendable {
     /// trained on scores higher than a new one would, and would set them for photos the pack never meets);
     /// without, a random `calibrationFraction` of each landmark's photos.
     public func build(
-        _ landmarks: [LandmarkPhotos], negatives: NegativePhotos, backbone: String, head suppliedHead: EmbeddingHead? = nil,
+        _ landmarks: [LandmarkPhotos], negatives: NegativePhotos, backbone: String,
+        head suppliedHead: EmbeddingHead? = nil,
         exemplars: [[Float]] = [], heldOut: Set<String> = [], dataset: [String: String] = [:]
     ) throws(LandmarkBuildError) -> (LandmarkPack, BuildReport) {
         let usable = landmarks.filter { !$0.features.isEmpty }
@@ -139,26 +141,34 @@ public struct PackBuilder: Sendable {
         var reportRows: [BuildReport.Landmark] = []
         for photos in usable {
             let embedded = head.embed(photos.features.flatMap { $0 }, count: photos.features.count)
-            let rows = (0..<photos.features.count).map { Array(embedded[($0 * head.outputCount)..<(($0 + 1) * head.outputCount)]) }
+            let rows = (0..<photos.features.count).map {
+                Array(embedded[($0 * head.outputCount)..<(($0 + 1) * head.outputCount)])
+            }
             let checked = !photos.checkedReferences.isEmpty
             let references = checked ? photos.checkedReferences : Self.typical(rows, count: p.referenceCount)
             let referenceCentroid = Self.mean(references.map { rows[$0] })
-            var kept = rows.indices.filter { references.contains($0) || Self.dot(rows[$0], referenceCentroid) >= p.gamma }
+            var kept = rows.indices.filter {
+                references.contains($0) || Self.dot(rows[$0], referenceCentroid) >= p.gamma
+            }
             if kept.count < min(3, rows.count) { kept = Array(rows.indices) }
             var landmark = photos.landmark
             if photos.paths.count == rows.count {
                 landmark.referencePhotos = references.map { Self.datasetName(photos.paths[$0], key: landmark.key) }
             }
-            classes.append(CleanClass(
-                landmark: landmark, embeddings: kept.map { rows[$0] },
-                paths: photos.paths.count == rows.count ? kept.map { photos.paths[$0] } : [],
-                references: references.map { rows[$0] }, referencesChecked: checked))
-            reportRows.append(BuildReport.Landmark(
-                key: photos.landmark.key, photos: rows.count, rejected: rows.count - kept.count, centroids: 0,
-                referencesChecked: checked))
+            classes.append(
+                CleanClass(
+                    landmark: landmark, embeddings: kept.map { rows[$0] },
+                    paths: photos.paths.count == rows.count ? kept.map { photos.paths[$0] } : [],
+                    references: references.map { rows[$0] }, referencesChecked: checked))
+            reportRows.append(
+                BuildReport.Landmark(
+                    key: photos.landmark.key, photos: rows.count, rejected: rows.count - kept.count, centroids: 0,
+                    referencesChecked: checked))
         }
         let rejected = reportRows.reduce(0) { $0 + $1.rejected }
-        log("cleaning (γ = \(p.gamma)): kept \(classes.reduce(0) { $0 + $1.embeddings.count }) photos, rejected \(rejected); references checked for \(classes.filter(\.referencesChecked).count) of \(classes.count) landmarks")
+        log(
+            "cleaning (γ = \(p.gamma)): kept \(classes.reduce(0) { $0 + $1.embeddings.count }) photos, rejected \(rejected); references checked for \(classes.filter(\.referencesChecked).count) of \(classes.count) landmarks"
+        )
         for row in reportRows where row.rejected > 0 { log("  \(row.key): rejected \(row.rejected) of \(row.photos)") }
 
         // Calibrate on a held-out part, then build the final centroids from every clean photo.
@@ -167,7 +177,9 @@ public struct PackBuilder: Sendable {
         let embeddedExemplars = p.margin ? head.embed(exemplars.flatMap { $0 }, count: exemplars.count) : []
         var calibration: BuildReport.Calibration?
         if negatives.features.isEmpty {
-            log("no negatives given: thresholds are the uncalibrated defaults (η \(thresholds.global), η_geo \(thresholds.geo))")
+            log(
+                "no negatives given: thresholds are the uncalibrated defaults (η \(thresholds.global), η_geo \(thresholds.geo))"
+            )
         } else {
             let embeddedNegatives = head.embed(negatives.features.flatMap { $0 }, count: negatives.count)
             (thresholds, calibration) = calibrate(
@@ -182,7 +194,9 @@ public struct PackBuilder: Sendable {
         var centroidCounts = [Int](repeating: 0, count: classes.count)
         for owner in pack.centroidLandmark { centroidCounts[owner] += 1 }
         for index in reportRows.indices { reportRows[index].centroids = centroidCounts[index] }
-        log("clustering (complete linkage, distance ≤ \(p.clusterDistance)): \(pack.centroidCount) centroids for \(classes.count) landmarks, \(centroidCounts.filter { $0 > 1 }.count) with several")
+        log(
+            "clustering (complete linkage, distance ≤ \(p.clusterDistance)): \(pack.centroidCount) centroids for \(classes.count) landmarks, \(centroidCounts.filter { $0 > 1 }.count) with several"
+        )
         pack.provenance.dataset["rejected-photos"] = "\(rejected)"
         if let calibration {
             pack.provenance.dataset["calibration"] = String(
@@ -274,7 +288,9 @@ public struct PackBuilder: Sendable {
                 // The head's own held-out photos (none for this landmark: nothing to calibrate with, all fit).
                 guard !named.isEmpty, named.count < item.embeddings.count else { continue }
                 held += named.map { (index, item.embeddings[$0]) }
-                fitting[index].embeddings = item.embeddings.indices.filter { !named.contains($0) }.map { item.embeddings[$0] }
+                fitting[index].embeddings = item.embeddings.indices.filter { !named.contains($0) }.map {
+                    item.embeddings[$0]
+                }
                 continue
             }
             let count = max(1, Int((Double(order.count) * p.calibrationFraction).rounded()))
@@ -296,18 +312,22 @@ public struct PackBuilder: Sendable {
         let positives = Scored(search: search, embeddings: heldEmbeddings, count: held.count)
         let negativeScores = Scored(search: search, embeddings: negatives, count: negativeCount)
         let right = held.indices.map { positives.best[$0] == held[$0].landmark }
-        let margins: [Float?] = exemplars.isEmpty
+        let margins: [Float?] =
+            exemplars.isEmpty
             ? [nil] : [nil] + stride(from: -0.5, through: 0.5, by: 0.01).map { Float($0) }
         let omegas: [Float] = [-1] + stride(from: 0.0, through: 0.8, by: 0.02).map { Float($0) }
         // η_sure: off, or a score from which the margin is waived.
-        let sures: [Float?] = exemplars.isEmpty || !p.sure ? [nil] : [nil] + stride(from: 0.5, through: 0.95, by: 0.05).map { Float($0) }
+        let sures: [Float?] =
+            exemplars.isEmpty || !p.sure ? [nil] : [nil] + stride(from: 0.5, through: 0.95, by: 0.05).map { Float($0) }
         let byScore = (0..<negativeCount).sorted { negativeScores.score[$0] > negativeScores.score[$1] }
         /// The margin check, waived from `sure` on.
         func marginPasses(_ value: Float, _ score: Float, _ margin: Float?, _ sure: Float?) -> Bool {
             guard let margin else { return true }
             return value >= margin || sure.map { score >= $0 } == true
         }
-        var best = (hits: -1, through: Int.max, global: Float(1), references: Float(-1), margin: Float?.none, sure: Float?.none)
+        var best = (
+            hits: -1, through: Int.max, global: Float(1), references: Float(-1), margin: Float?.none, sure: Float?.none
+        )
         for margin in margins {
             for sure in margin == nil ? [nil] : sures {
                 for omega in omegas {
@@ -318,7 +338,8 @@ public struct PackBuilder: Sendable {
                         },
                         score: negativeScores.score)
                     var hits = 0
-                    for index in held.indices where right[index] && positives.score[index] >= eta
+                    for index in held.indices
+                    where right[index] && positives.score[index] >= eta
                         && positives.reference[index] > omega
                         && marginPasses(positives.margin[index], positives.score[index], margin, sure)
                     {
@@ -326,7 +347,8 @@ public struct PackBuilder: Sendable {
                     }
                     guard hits >= best.hits else { continue }
                     var through = 0
-                    for index in 0..<negativeCount where negativeScores.score[index] >= eta
+                    for index in 0..<negativeCount
+                    where negativeScores.score[index] >= eta
                         && negativeScores.reference[index] > omega
                         && marginPasses(negativeScores.margin[index], negativeScores.score[index], margin, sure)
                     {
@@ -359,8 +381,11 @@ public struct PackBuilder: Sendable {
                 let eta = geoBudgets.lowestThreshold(
                     geoByScore.filter { marginPasses(geoNegatives[$0].margin, geoNegatives[$0].score, margin, sure) },
                     score: geoScores)
-                let hits = geoPositives.filter { $0.right && $0.score >= eta && marginPasses($0.margin, $0.score, margin, sure) }.count
-                let through = geoNegatives.filter { $0.score >= eta && marginPasses($0.margin, $0.score, margin, sure) }.count
+                let hits = geoPositives.filter {
+                    $0.right && $0.score >= eta && marginPasses($0.margin, $0.score, margin, sure)
+                }.count
+                let through = geoNegatives.filter { $0.score >= eta && marginPasses($0.margin, $0.score, margin, sure) }
+                    .count
                 if hits > bestGeo.hits || hits == bestGeo.hits && through < bestGeo.through {
                     bestGeo = (hits, through, eta, margin, sure)
                 }
@@ -378,22 +403,27 @@ public struct PackBuilder: Sendable {
             geoSensitivity: Double(bestGeo.hits) / Double(max(1, held.count)),
             geoSpecificity: 1 - Double(bestGeo.through) / Double(max(1, negativeCount)))
         func marginText(_ margin: Float?) -> String { margin.map { String(format: "%.2f", $0) } ?? "off" }
-        log(String(
-            format: "calibration on %d held-out photos and %d negatives (%@): η = %.3f, ω = %.3f, μ = %@, η_sure = %@ → sensitivity %.1f%%, specificity %.1f%%; η_geo = %.3f, μ_geo = %@, η_geo,sure = %@ → %.1f%%, %.1f%%",
-            held.count, negativeCount, budgets.summary, thresholds.global, thresholds.references,
-            marginText(thresholds.margin), marginText(thresholds.sure), 100 * calibration.sensitivity,
-            100 * calibration.specificity, thresholds.geo, marginText(thresholds.geoMargin),
-            marginText(thresholds.geoSure), 100 * calibration.geoSensitivity,
-            100 * calibration.geoSpecificity))
+        log(
+            String(
+                format:
+                    "calibration on %d held-out photos and %d negatives (%@): η = %.3f, ω = %.3f, μ = %@, η_sure = %@ → sensitivity %.1f%%, specificity %.1f%%; η_geo = %.3f, μ_geo = %@, η_geo,sure = %@ → %.1f%%, %.1f%%",
+                held.count, negativeCount, budgets.summary, thresholds.global, thresholds.references,
+                marginText(thresholds.margin), marginText(thresholds.sure), 100 * calibration.sensitivity,
+                100 * calibration.specificity, thresholds.geo, marginText(thresholds.geoMargin),
+                marginText(thresholds.geoSure), 100 * calibration.geoSensitivity,
+                100 * calibration.geoSpecificity))
         return (thresholds, calibration)
     }
 
     /// A GPS position a few hundred metres from `landmark`, as a phone's would be.
-    func jitter(_ landmark: LandmarkPack.Landmark, using random: inout SeededRandom) -> (latitude: Double, longitude: Double) {
+    func jitter(
+        _ landmark: LandmarkPack.Landmark, using random: inout SeededRandom
+    ) -> (latitude: Double, longitude: Double) {
         let metres = Double.random(in: 0...parameters.geoJitterMeters, using: &random)
         let bearing = Double.random(in: 0..<(2 * .pi), using: &random)
         let latitude = landmark.latitude + metres * cos(bearing) / 111_320
-        let longitude = landmark.longitude + metres * sin(bearing) / (111_320 * max(0.01, cos(landmark.latitude * .pi / 180)))
+        let longitude =
+            landmark.longitude + metres * sin(bearing) / (111_320 * max(0.01, cos(landmark.latitude * .pi / 180)))
         return (latitude, longitude)
     }
 
@@ -439,7 +469,9 @@ public struct PackBuilder: Sendable {
             // LAPACK failed: fall back to the identity on the first axes (never seen; kept so a build still ends).
             var weight = [Float](repeating: 0, count: dimension * f)
             for i in 0..<dimension { weight[i * f + i] = 1 }
-            return EmbeddingHead(name: "identity-\(dimension) (untrained)", inputCount: f, outputCount: dimension, weight: weight, bias: [Float](repeating: 0, count: dimension))
+            return EmbeddingHead(
+                name: "identity-\(dimension) (untrained)", inputCount: f, outputCount: dimension, weight: weight,
+                bias: [Float](repeating: 0, count: dimension))
         }
         // Eigenvalues ascend: the main axes are the last rows.
         var weight: [Float] = []
@@ -453,7 +485,9 @@ public struct PackBuilder: Sendable {
 
     /// The indices of the `count` most typical rows: highest mean similarity to the others.
     static func typical(_ rows: [[Float]], count: Int) -> [Int] {
-        let means = rows.indices.map { i in rows.indices.reduce(Float(0)) { $0 + dot(rows[i], rows[$1]) } / Float(rows.count) }
+        let means = rows.indices.map { i in
+            rows.indices.reduce(Float(0)) { $0 + dot(rows[i], rows[$1]) } / Float(rows.count)
+        }
         return Array(rows.indices.sorted { means[$0] > means[$1] }.prefix(count)).sorted()
     }
 
@@ -488,7 +522,9 @@ struct Scored {
         var scores = [Float](repeating: 0, count: count * c)
         embeddings.withUnsafeBufferPointer { q in
             search.pack.centroids.withUnsafeBufferPointer { centroids in
-                scores.withUnsafeMutableBufferPointer { s in BLAS.multiplyTransposed(q, centroids, into: s, m: count, n: c, k: d) }
+                scores.withUnsafeMutableBufferPointer { s in
+                    BLAS.multiplyTransposed(q, centroids, into: s, m: count, n: c, k: d)
+                }
             }
         }
         for photo in 0..<count {
@@ -518,7 +554,8 @@ struct Budgets {
         total = Int((1 - specificity) * Double(kinds.count) + 1e-9)
         var counts: [String: Int] = [:]
         for kind in kinds { counts[kind, default: 0] += 1 }
-        self.perKind = perKind
+        self.perKind =
+            perKind
             ? counts.filter { Int((1 - specificity) * Double($0.value) + 1e-9) >= 1 }
                 .mapValues { Int((1 - specificity) * Double($0) + 1e-9) }
             : [:]
@@ -540,11 +577,11 @@ struct Budgets {
     }
 
     var summary: String {
-        perKind.isEmpty ? "at most \(total) through"
+        perKind.isEmpty
+            ? "at most \(total) through"
             : "at most \(total) through, \(perKind.count) kinds each held to its own share"
     }
 }
-
 
 extension [LandmarkPhotos] {
     /// Sets aside `fraction` of each landmark's photos (landmarks with at least 5; never a checked reference),

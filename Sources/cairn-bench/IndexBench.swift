@@ -51,7 +51,7 @@ extension CairnBench {
 
         func run() throws {
             Startup.useBestBLAS()
-            var settings = try ConfigurationLoader.resolve(path: config).0
+            var settings = try ConfigurationLoader.builtIn.resolve(path: config).0
             if threads > 0 { settings.workers.threads = threads }
             let workers =
                 settings.workers.threads > 0 ? settings.workers.threads : ProcessInfo.processInfo.activeProcessorCount

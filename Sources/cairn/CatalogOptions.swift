@@ -17,7 +17,7 @@ struct CatalogOptions: ParsableArguments {
             path = ConfigurationLoader.absolute(catalog)
         } else {
             do {
-                path = try ConfigurationLoader.resolve(path: config).0.catalog.path
+                path = try ConfigurationLoader.builtIn.resolve(path: config).0.catalog.path
             } catch {
                 throw CLIError(code: "config", message: "\(error)", exitCode: ExitStatus.configuration)
             }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import CairnConfig
-import CairnInference
 import CairnIndexing
+import CairnInference
 import CairnLandmarkBuilder
 import CairnStartup
 import Foundation
@@ -19,32 +19,40 @@ struct LandmarksCommand: ParsableCommand {
             reload cairnd. See docs/LANDMARKS.md.
             """,
         subcommands: [
-            SplitNegatives.self, TrainHead.self, BuildPack.self, EvaluatePack.self, RecognizeLandmarks.self, AddLandmark.self,
+            SplitNegatives.self, TrainHead.self, BuildPack.self, EvaluatePack.self, RecognizeLandmarks.self,
+            AddLandmark.self,
         ])
 }
 
 /// The backbone and feature cache shared by the landmark subcommands.
 struct BackboneOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The backbone model file (default: backbone.model of the configuration).", valueName: "file"))
+    @Option(
+        help: ArgumentHelp("The backbone model file (default: backbone.model of the configuration).", valueName: "file")
+    )
     var model: String?
 
-    @Option(help: ArgumentHelp("The configuration file (default: /etc/cairn/cairn.yaml when it exists).", valueName: "file"))
+    @Option(
+        help: ArgumentHelp("The configuration file (default: /etc/cairn/cairn.yaml when it exists).", valueName: "file")
+    )
     var config: String?
 
-    @Option(help: ArgumentHelp("Folder for the feature cache (default: $XDG_CACHE_HOME/cairn or ~/.cache/cairn).", valueName: "dir"))
+    @Option(
+        help: ArgumentHelp(
+            "Folder for the feature cache (default: $XDG_CACHE_HOME/cairn or ~/.cache/cairn).", valueName: "dir"))
     var cache: String?
 
     @Flag(help: "Neither read nor write the feature cache.")
     var noCache = false
 
-    @Option(help: ArgumentHelp("Threads for the backbone (default: workers.threads of the configuration).", valueName: "n"))
+    @Option(
+        help: ArgumentHelp("Threads for the backbone (default: workers.threads of the configuration).", valueName: "n"))
     var threads: Int?
 
     func extractor() throws(CLIError) -> FeatureExtractor {
         Startup.useBestBLAS()
         let settings: CairnConfiguration
         do {
-            settings = try ConfigurationLoader.resolve(path: config).0
+            settings = try ConfigurationLoader.builtIn.resolve(path: config).0
         } catch {
             throw CLIError(code: "config", message: "\(error)", exitCode: 78)
         }
@@ -56,9 +64,12 @@ struct BackboneOptions: ParsableArguments {
             throw CLIError(code: "model", message: "\(error)", exitCode: 78)
         }
         let environment = ProcessInfo.processInfo.environment
-        let cacheFolder = noCache ? nil : cache.map(ConfigurationLoader.absolute)
-            ?? environment["XDG_CACHE_HOME"].map { $0 + "/cairn" }
-            ?? environment["HOME"].map { $0 + "/.cache/cairn" }
+        let cacheFolder =
+            noCache
+            ? nil
+            : cache.map(ConfigurationLoader.absolute)
+                ?? environment["XDG_CACHE_HOME"].map { $0 + "/cairn" }
+                ?? environment["HOME"].map { $0 + "/.cache/cairn" }
         return FeatureExtractor(
             model: network, cacheFolder: cacheFolder, threads: threads ?? settings.workers.threads,
             framing: settings.backbone.framing.imaging, dcChroma: settings.backbone.jpegChroma == .fast)
@@ -94,7 +105,8 @@ struct BuildOptions: ParsableArguments {
     @Option(help: "Seed for the held-out splits and synthetic GPS positions.")
     var seed: UInt64 = 1
 
-    @Flag(help: "Hold only all negatives together to the target specificity, not also each kind (subfolder) on its own.")
+    @Flag(
+        help: "Hold only all negatives together to the target specificity, not also each kind (subfolder) on its own.")
     var noPerKind = false
 
     @Flag(help: "No margin over the everyday exemplars a trained head brings (only η, ω and η_geo).")
@@ -145,14 +157,20 @@ func embedDataset(
     log: StepLog
 ) throws(CLIError) -> (LandmarkDataset, [LandmarkPhotos], NegativePhotos) {
     let data: LandmarkDataset
-    do { data = try LandmarkDataset(root: dataset) } catch { throw CLIError(code: "dataset", message: "\(error)", exitCode: 66) }
-    log("dataset \(dataset): \(data.entries.count) landmarks, \(data.photoCount) photos; feature cache holds \(extractor.cachedCount)")
-    let landmarks = data.features(with: extractor, log: { log($0) }, progress: log.progress("embedding landmark photos"))
+    do { data = try LandmarkDataset(root: dataset) } catch {
+        throw CLIError(code: "dataset", message: "\(error)", exitCode: 66)
+    }
+    log(
+        "dataset \(dataset): \(data.entries.count) landmarks, \(data.photoCount) photos; feature cache holds \(extractor.cachedCount)"
+    )
+    let landmarks = data.features(
+        with: extractor, log: { log($0) }, progress: log.progress("embedding landmark photos"))
     var negativePhotos = NegativePhotos()
     guard !negatives.isEmpty else { return (data, landmarks, negativePhotos) }
     do {
         negativePhotos = try extractor.negatives(
-            below: negatives.map(ConfigurationLoader.absolute), log: { log($0) }, progress: log.progress("embedding negatives"))
+            below: negatives.map(ConfigurationLoader.absolute), log: { log($0) },
+            progress: log.progress("embedding negatives"))
         if negativeViews > 0 {
             negativePhotos.views = negativePhotos.paths.map { _ in [] }
             var position: [String: Int] = [:]
@@ -178,6 +196,7 @@ func embedDataset(
 func thresholdsLine(_ t: LandmarkPack.Thresholds) -> String {
     func margin(_ value: Float?) -> String { value.map { String(format: "%.2f", $0) } ?? "off" }
     return String(
-        format: "thresholds: η %.3f, ω %.3f, μ %@, η_sure %@; η_geo %.3f, μ_geo %@, η_geo,sure %@", t.global, t.references,
+        format: "thresholds: η %.3f, ω %.3f, μ %@, η_sure %@; η_geo %.3f, μ_geo %@, η_geo,sure %@", t.global,
+        t.references,
         margin(t.margin), margin(t.sure), t.geo, margin(t.geoMargin), margin(t.geoSure))
 }

@@ -24,7 +24,7 @@ struct RecognizeLandmarks: ParsableCommand {
     var pack: String
 
     @Option(help: "Side of the search square around a photo with GPS, in km.")
-    var geoSquareKm = 1.0
+    var geoSquareKm = LandmarkSearch.Options.defaultGeoSquareKm
 
     @Argument(help: ArgumentHelp("Photos to recognise.", valueName: "photo"))
     var photos: [String]
@@ -67,7 +67,8 @@ struct RecognizeLandmarks: ParsableCommand {
             let extractor = try backbone.extractor()
             let loaded: LandmarkPack
             do {
-                loaded = try LandmarkPack.load(path: ConfigurationLoader.absolute(pack), backbone: extractor.model.version)
+                loaded = try LandmarkPack.load(
+                    path: ConfigurationLoader.absolute(pack), backbone: extractor.model.version)
             } catch {
                 throw CLIError(code: "pack", message: "\(error)", exitCode: 78)
             }
@@ -115,7 +116,9 @@ struct RecognizeLandmarks: ParsableCommand {
                     print("\(result.path): no landmark\(result.latitude == nil ? "" : " near its GPS position")")
                 } else {
                     for found in result.landmarks {
-                        print("\(result.path): \(found.name) (\(found.city), \(found.country)) score \(String(format: "%.3f", found.score)) via \(found.evidence)")
+                        print(
+                            "\(result.path): \(found.name) (\(found.city), \(found.country)) score \(String(format: "%.3f", found.score)) via \(found.evidence)"
+                        )
                         print("  why: \(found.why)")
                     }
                 }
@@ -124,4 +127,3 @@ struct RecognizeLandmarks: ParsableCommand {
         if failed { throw ExitCode(1) }
     }
 }
-

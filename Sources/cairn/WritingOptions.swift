@@ -13,7 +13,7 @@ struct WritingContext {
 
     init(_ options: CatalogOptions) throws(CLIError) {
         do {
-            settings = try ConfigurationLoader.resolve(path: options.config).0
+            settings = try ConfigurationLoader.builtIn.resolve(path: options.config).0
         } catch {
             throw CLIError(code: "config", message: "\(error)", exitCode: ExitStatus.configuration)
         }

@@ -140,7 +140,7 @@ struct Cairnd: AsyncParsableCommand {
 
     /// The configuration file (or defaults) with the command line's overrides; used at start and on SIGHUP.
     func loadSettings() throws -> CairnConfiguration {
-        var settings = try ConfigurationLoader.resolve(path: config).0
+        var settings = try ConfigurationLoader.builtIn.resolve(path: config).0
         if !watch.isEmpty { settings.watch.folders = watch.map(ConfigurationLoader.absolute) }
         if let catalog { settings.catalog.path = ConfigurationLoader.absolute(catalog) }
         if factsOnly {

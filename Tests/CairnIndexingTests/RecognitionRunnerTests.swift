@@ -78,7 +78,10 @@ import Testing
     /// A pipeline of `recognizers`, registered through the writer as the executables do.
     func runner(_ recognizers: [Scripted], places: PlaceNamer? = nil) throws -> RecognitionRunner {
         var registry = RecognizerRegistry()
-        for recognizer in recognizers { registry.register(recognizer.id) { _, _ in recognizer } }
+        for recognizer in recognizers {
+            registry.register(
+                BuiltInRecognizer(schema: RecognizerSchema(id: recognizer.id, settings: [])) { _ in recognizer })
+        }
         var settings = CairnConfiguration()
         settings.recognizers = recognizers.map { RecognizerConfiguration(id: $0.id) }
         settings.backbone.model = "/nonexistent/model.safetensors"

@@ -3,6 +3,7 @@ import CairnConfig
 import CairnIndexing
 import CairnRecognition
 import Logging
+import Synchronization
 import Testing
 
 /// The pipeline builds built-in recognizers only from the registry the executable passes in: CairnIndexing knows no
@@ -26,7 +27,10 @@ import Testing
 
     @Test func aRecognizerRegisteredByTheExecutableIsBuiltAndRecorded() throws {
         var registry = RecognizerRegistry()
-        registry.register("constant") { configured, _ in Constant(id: configured.id) }
+        registry.register(
+            BuiltInRecognizer(schema: RecognizerSchema(id: "constant", settings: [])) { context in
+                Constant(id: context.id)
+            })
         #expect(registry.ids == ["constant"])
         let built = try pipeline(["constant"], registry: registry)
         #expect(built.recognizers.map(\.id) == ["constant"])
@@ -52,13 +56,41 @@ import Testing
 
     @Test func aLoadErrorFromTheRegistryIsTheRecognizersReason() throws {
         var registry = RecognizerRegistry()
-        registry.register("needs-backbone") { (_, context) throws(RecognizerFactory.LoadError) in
-            _ = try context.requireBackbone()
-            return Constant(id: "needs-backbone")
-        }
+        registry.register(
+            BuiltInRecognizer(schema: RecognizerSchema(id: "needs-backbone", settings: [])) {
+                (context) throws(RecognizerLoadError) in
+                _ = try context.requireBackbone()
+                return Constant(id: "needs-backbone")
+            })
         let built = try pipeline(["needs-backbone"], registry: registry)
         #expect(
             built.unavailable.first?.reason.hasPrefix("backbone unavailable: ") == true,
             "\(built.unavailable)")
+    }
+
+    /// A section built in code (no configuration file) still gets the schema's defaults: they are written once, in
+    /// the plugin's schema.
+    @Test func settingsLeftOutTakeTheSchemasDefaults() throws {
+        let seen = Mutex<[String: SettingValue]>([:])
+        var registry = RecognizerRegistry()
+        registry.register(
+            BuiltInRecognizer(
+                schema: RecognizerSchema(
+                    id: "constant",
+                    settings: [
+                        .init(key: "level", kind: .int(0...9), defaultValue: .int(5)),
+                        .init(key: "name", kind: .string, defaultValue: .string("x")),
+                    ])
+            ) { context in
+                seen.withLock { $0 = context.settings }
+                return Constant(id: context.id)
+            })
+        var settings = CairnConfiguration()
+        settings.recognizers = [RecognizerConfiguration(id: "constant", settings: ["name": .string("y")])]
+        settings.backbone.model = "/nonexistent/model.safetensors"
+        _ = RecognitionPipeline(
+            settings: settings, places: nil, registry: registry,
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        #expect(seen.withLock { $0 } == ["level": .int(5), "name": .string("y")])
     }
 }

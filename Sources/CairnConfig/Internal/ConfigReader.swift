@@ -1,3 +1,4 @@
+import CairnRecognition
 import Foundation
 import Yams
 
@@ -19,6 +20,8 @@ struct ConfigMapping {
 struct ConfigReader {
     var source: String
     var baseDirectory: String?
+    /// The built-in recognizers a `recognizers:` section may configure.
+    var schemas: [RecognizerSchema]
 
     func mapping(_ node: Node, key: String) throws(ConfigurationError) -> ConfigMapping {
         if node.null != nil { return ConfigMapping(prefix: key, entries: []) }
@@ -63,7 +66,9 @@ struct ConfigReader {
     }
 
     /// One of an enumeration's words (its raw values), as that enumeration.
-    func choice<Word: CaseIterable & RawRepresentable>(_ node: Node, key: String, as: Word.Type) throws(ConfigurationError) -> Word
+    func choice<Word: CaseIterable & RawRepresentable>(
+        _ node: Node, key: String, as: Word.Type
+    ) throws(ConfigurationError) -> Word
     where Word.RawValue == String {
         let text = try choice(node, key: key, among: Word.allCases.map(\.rawValue))
         return Word(rawValue: text)!  // a word of allCases, just checked
@@ -117,7 +122,7 @@ struct ConfigReader {
         // with `command:` is an external plugin; any other id must be a built-in one.
         var result: [RecognizerConfiguration] = []
         for entry in section.entries {
-            if let schema = RecognizerSchema.builtIn.first(where: { $0.id == entry.key }) {
+            if let schema = schemas.first(where: { $0.id == entry.key }) {
                 result.append(try recognizer(entry.value, schema: schema))
             } else if entry.value.mapping?.keys.contains(where: { $0.string == "command" }) == true {
                 result.append(try external(entry.value, id: entry.key, line: entry.line))
@@ -125,11 +130,12 @@ struct ConfigReader {
                 throw ConfigurationError(
                     code: .unknownKey, key: "recognizers.\(entry.key)", line: entry.line, source: source,
                     message: "unknown recognizer '\(entry.key)'; built-in ones are "
-                        + RecognizerSchema.builtIn.map(\.id).joined(separator: ", ")
+                        + schemas.map(\.id).joined(separator: ", ")
                         + ", and an external plugin needs a 'command:' key")
             }
         }
-        for fallback in RecognizerConfiguration.defaults where !result.contains(where: { $0.id == fallback.id }) {
+        for fallback in RecognizerConfiguration.defaults(schemas)
+        where !result.contains(where: { $0.id == fallback.id }) {
             result.append(fallback)
         }
         return result
@@ -143,14 +149,18 @@ struct ConfigReader {
                 message: "recognizer id '\(id)' must be 1 to 64 lower-case letters, digits, '.', '_' or '-'")
         }
         let section = try mapping(node, key: prefix)
-        try checkKeys(section, allowed: [
-            "enabled", "command", "arguments", "timeout-seconds", "max-failures", "image-size", "settings",
-        ])
+        try checkKeys(
+            section,
+            allowed: [
+                "enabled", "command", "arguments", "timeout-seconds", "max-failures", "image-size", "settings",
+            ])
         var plugin = ExternalPluginConfiguration(command: try path(section.value("command")!, key: "\(prefix).command"))
         var configuration = RecognizerConfiguration(id: id)
         if let node = section.value("enabled") { configuration.enabled = try bool(node, key: "\(prefix).enabled") }
         if let node = section.value("arguments") {
-            guard let sequence = node.sequence else { throw invalid("\(prefix).arguments", node, expected: "a list of text values") }
+            guard let sequence = node.sequence else {
+                throw invalid("\(prefix).arguments", node, expected: "a list of text values")
+            }
             for item in sequence { plugin.arguments.append(try string(item, key: "\(prefix).arguments")) }
         }
         if let node = section.value("timeout-seconds") {
@@ -172,11 +182,13 @@ struct ConfigReader {
         return configuration
     }
 
-    private func recognizer(_ node: Node, schema: RecognizerSchema) throws(ConfigurationError) -> RecognizerConfiguration {
+    private func recognizer(
+        _ node: Node, schema: RecognizerSchema
+    ) throws(ConfigurationError) -> RecognizerConfiguration {
         let prefix = "recognizers.\(schema.id)"
         let section = try mapping(node, key: prefix)
         try checkKeys(section, allowed: ["enabled"] + schema.settings.map(\.key))
-        var configuration = RecognizerConfiguration.defaults.first { $0.id == schema.id }!
+        var configuration = RecognizerConfiguration(id: schema.id, enabled: true, settings: schema.defaults)
         if let enabled = section.value("enabled") {
             configuration.enabled = try bool(enabled, key: "\(prefix).enabled")
         }
@@ -188,7 +200,8 @@ struct ConfigReader {
             case .int(let range): configuration.settings[setting.key] = .int(try int(value, key: key, in: range))
             case .double(let range):
                 configuration.settings[setting.key] = .double(try double(value, key: key, in: range))
-            case .string: configuration.settings[setting.key] = .string(try path(value, key: key))
+            case .string: configuration.settings[setting.key] = .string(try string(value, key: key))
+            case .path: configuration.settings[setting.key] = .string(try path(value, key: key))
             }
         }
         return configuration
@@ -203,6 +216,7 @@ struct ConfigReader {
         } else {
             shown = "a list"
         }
-        return ConfigurationError.invalidValue(key, line: node.mark?.line, source: source, expected: expected, got: shown)
+        return ConfigurationError.invalidValue(
+            key, line: node.mark?.line, source: source, expected: expected, got: shown)
     }
 }
