@@ -43,6 +43,10 @@ public struct WatchConfiguration: Sendable, Equatable {
     public var folders: [String]
     /// Largest image, in pixels, that Cairn will decode; bigger files are recorded as refused.
     public var maxPixels: Int
+    /// Most memory, in MB, one decode that holds the whole image may take (a HEIF/AVIF without a large enough
+    /// thumbnail, a PNG, TIFF or JPEG XL; JPEG and raw previews decode scaled); photos over it are recorded as
+    /// refused with the estimate. Keeps cairnd under 300 MB with two workers at the default, 160.
+    public var maxDecodeMB: Int
     /// Minutes between rescans of folders inotify cannot watch (the kernel's watch budget is spent) and checks
     /// for watched folders that went away.
     public var rescanMinutes: Int
@@ -54,11 +58,12 @@ public struct WatchConfiguration: Sendable, Equatable {
     public var pairRawWithJPEG: Bool
 
     public init(
-        folders: [String] = [], maxPixels: Int = 200_000_000, rescanMinutes: Int = 10, maxWatches: Int = 0,
-        pairRawWithJPEG: Bool = true
+        folders: [String] = [], maxPixels: Int = 200_000_000, maxDecodeMB: Int = 160, rescanMinutes: Int = 10,
+        maxWatches: Int = 0, pairRawWithJPEG: Bool = true
     ) {
         self.folders = folders
         self.maxPixels = maxPixels
+        self.maxDecodeMB = maxDecodeMB
         self.rescanMinutes = rescanMinutes
         self.maxWatches = maxWatches
         self.pairRawWithJPEG = pairRawWithJPEG

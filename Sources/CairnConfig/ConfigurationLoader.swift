@@ -58,12 +58,18 @@ public struct ConfigurationLoader: Sendable {
             try reader.mapping(node, key: "watch")
         }) {
             try reader.checkKeys(
-                watch, allowed: ["folders", "max-pixels", "rescan-minutes", "max-watches", "pair-raw-with-jpeg"])
+                watch,
+                allowed: [
+                    "folders", "max-pixels", "max-decode-mb", "rescan-minutes", "max-watches", "pair-raw-with-jpeg",
+                ])
             if let folders = watch.value("folders") {
                 configuration.watch.folders = try reader.pathList(folders, key: "watch.folders")
             }
             if let node = watch.value("max-pixels") {
                 configuration.watch.maxPixels = try reader.int(node, key: "watch.max-pixels", in: 1...4_000_000_000)
+            }
+            if let node = watch.value("max-decode-mb") {
+                configuration.watch.maxDecodeMB = try reader.int(node, key: "watch.max-decode-mb", in: 16...65_536)
             }
             if let node = watch.value("rescan-minutes") {
                 configuration.watch.rescanMinutes = try reader.int(node, key: "watch.rescan-minutes", in: 1...1440)

@@ -1,20 +1,21 @@
+import CFormats
 import CHeif
 import Foundation
 
 /// Decodes HEIC/HEIF and AVIF through libheif (HEVC by libde265, AV1 by dav1d). libheif applies the file's own
 /// rotation and mirroring, so its pixels come out upright.
 ///
-/// libheif has no scaled decode: a full-size decode of a 12 MP iPhone photo peaks near 100 MB, a 33–50 MP 10-bit
-/// camera HEIF at 400–600 MB. So a thumbnail item large enough for the caller is decoded instead when the file has
-/// one; full-size decodes run one at a time in the process, and are reduced straight from libheif's plane.
+/// libheif 1.15 has no scaled or tiled decode: a full-size decode of a 12 MP iPhone photo peaks near 80 MB, a 50 MP
+/// 10-bit camera HEIF near 400 MB. So a thumbnail item large enough for the caller is decoded instead when the file
+/// has one; a full-size decode must fit the `DecodeBudget` (refused with the estimate otherwise, already when the
+/// file is probed), runs one at a time with other large decodes, with its codec's threads on one CPU, and is
+/// reduced straight from libheif's plane.
 struct HEIFDecoder {
     var maxPixels: Int
+    var budget = DecodeBudget.standard
     var useThumbnails = true
 
     static let library = "libheif \(String(cString: heif_get_version()))"
-
-    /// One full-size decode at a time: two at once took cairnd past 1 GB (docs/PERFORMANCE.md, "Memory").
-    private static let fullSize = NSLock()
 
     /// Opens the file and its primary image without decoding pixels; the handle's size is checked against the
     /// pixel limit before anything large is allocated.
@@ -42,10 +43,29 @@ struct HEIFDecoder {
         return try body(handle, width, height)
     }
 
-    func info(_ bytes: UnsafeRawBufferPointer) throws(ImagingError) -> ImageInfo {
-        try withPrimaryImage(bytes) { _, width, height throws(ImagingError) in
-            ImageInfo(format: "heif", width: width, height: height, decoder: Self.library)
+    /// The size, and whether the image can be decoded within the budget for a caller that needs `minShortSide`.
+    func info(_ bytes: UnsafeRawBufferPointer, minShortSide: Int = 224) throws(ImagingError) -> ImageInfo {
+        try withPrimaryImage(bytes) { handle, width, height throws(ImagingError) in
+            if let thumbnail = usableThumbnail(of: handle, width: width, height: height, minShortSide: minShortSide) {
+                heif_image_handle_release(thumbnail)
+            } else {
+                try checkFullSize(handle, width: width, height: height, minShortSide: minShortSide)
+            }
+            return ImageInfo(format: "heif", width: width, height: height, decoder: Self.library)
         }
+    }
+
+    /// Refuses a full-size decode over the budget; returns its estimate.
+    @discardableResult
+    private func checkFullSize(
+        _ handle: OpaquePointer, width: Int, height: Int, minShortSide: Int
+    ) throws(ImagingError) -> Int {
+        let bits = Int(heif_image_handle_get_luma_bits_per_pixel(handle))
+        let kind = DecodeBudget.Kind.heif(bitsPerSample: bits)
+        let thumbnails = useThumbnails ? "a thumbnail of at least \(minShortSide) px" : "thumbnails in use"
+        try budget.check(
+            kind, width: width, height: height, what: "a \(width)x\(height) \(bits)-bit HEIF without \(thumbnails)")
+        return DecodeBudget.estimate(kind, width: width, height: height)
     }
 
     /// The upright image: the smallest thumbnail whose short side is at least `minShortSide` and whose shape is the
@@ -54,21 +74,26 @@ struct HEIFDecoder {
         _ bytes: UnsafeRawBufferPointer, minShortSide: Int, reduction: DecodedImage.Reduction?
     ) throws(ImagingError) -> DecodedImage {
         try withPrimaryImage(bytes) { handle, width, height throws(ImagingError) in
-            if useThumbnails,
-                let thumbnail = try? decodeThumbnail(
-                    of: handle, width: width, height: height, minShortSide: minShortSide, reduction: reduction)
-            {
-                return thumbnail
+            if let thumbnail = usableThumbnail(of: handle, width: width, height: height, minShortSide: minShortSide) {
+                defer { heif_image_handle_release(thumbnail) }
+                if let image = try? pixels(of: thumbnail, reduction: reduction) { return image }
             }
-            Self.fullSize.lock()
-            defer { Self.fullSize.unlock() }
-            return try pixels(of: handle, reduction: reduction)
+            let estimate = try checkFullSize(handle, width: width, height: height, minShortSide: minShortSide)
+            return try DecodeBudget.run(estimate: estimate) { () throws(ImagingError) in
+                var cpus = cairn_cpu_mask()
+                cairn_thread_pin_one_cpu(&cpus)
+                defer { cairn_thread_restore_cpus(&cpus) }
+                return try pixels(of: handle, reduction: reduction)
+            }
         }
     }
 
-    private func decodeThumbnail(
-        of handle: OpaquePointer, width: Int, height: Int, minShortSide: Int, reduction: DecodedImage.Reduction?
-    ) throws(ImagingError) -> DecodedImage? {
+    /// The smallest thumbnail whose short side is at least `minShortSide` and whose shape is the primary image's (the
+    /// caller releases it); nil when there is none or thumbnails are not in use.
+    private func usableThumbnail(
+        of handle: OpaquePointer, width: Int, height: Int, minShortSide: Int
+    ) -> OpaquePointer? {
+        guard useThumbnails else { return nil }
         let count = Int(heif_image_handle_get_number_of_thumbnails(handle))
         guard count > 0 else { return nil }
         var ids = [heif_item_id](repeating: 0, count: count)
@@ -91,9 +116,7 @@ struct HEIFDecoder {
                 heif_image_handle_release(thumbnail)
             }
         }
-        guard let (thumbnail, _) = best else { return nil }
-        defer { heif_image_handle_release(thumbnail) }
-        return try pixels(of: thumbnail, reduction: reduction)
+        return best?.0
     }
 
     /// Decodes `handle` to RGB and copies it out, reduced by `reduction` directly from libheif's plane when it is

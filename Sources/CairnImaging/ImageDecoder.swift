@@ -19,13 +19,19 @@ public struct ImageInfo: Sendable, Equatable {
 /// decoder's own message; images above the pixel limit are refused before any pixel memory is allocated.
 public struct ImageDecoder: Sendable {
     public var maxPixels: Int
+    /// The memory a whole-image decode (HEIF/AVIF without a large enough thumbnail, PNG, TIFF, JPEG XL) may take.
+    public var budget: DecodeBudget
     /// Whether a HEIF/AVIF thumbnail item large enough for `minShortSide` is decoded instead of the full image.
     public var useThumbnails: Bool
     /// JPEG at 1/8 scale: 4:2:0 chroma from each block's DC alone (`JPEGDecoder.dcChroma`).
     public var dcChroma: Bool
 
-    public init(maxPixels: Int = 200_000_000, useThumbnails: Bool = true, dcChroma: Bool = false) {
+    public init(
+        maxPixels: Int = 200_000_000, budget: DecodeBudget = .standard, useThumbnails: Bool = true,
+        dcChroma: Bool = false
+    ) {
         self.maxPixels = maxPixels
+        self.budget = budget
         self.useThumbnails = useThumbnails
         self.dcChroma = dcChroma
     }
@@ -48,9 +54,9 @@ public struct ImageDecoder: Sendable {
             }
             return ImageInfo(format: "jpeg", width: info.width, height: info.height, decoder: JPEGDecoder.library)
         case .heif:
-            return try HEIFDecoder(maxPixels: maxPixels).info(bytes)
+            return try HEIFDecoder(maxPixels: maxPixels, budget: budget, useThumbnails: useThumbnails).info(bytes)
         case .library(let format):
-            return try LibraryDecoder(format: format, maxPixels: maxPixels).info(bytes)
+            return try LibraryDecoder(format: format, maxPixels: maxPixels, budget: budget).info(bytes)
         case .raw:
             return try RawPreviewDecoder(maxPixels: maxPixels).info(bytes)
         case .tiff:
@@ -82,10 +88,10 @@ public struct ImageDecoder: Sendable {
             .oriented(orientation ?? 1)
             return reduction.map { image.reduced($0) } ?? image
         case .heif:
-            return try HEIFDecoder(maxPixels: maxPixels, useThumbnails: useThumbnails)
+            return try HEIFDecoder(maxPixels: maxPixels, budget: budget, useThumbnails: useThumbnails)
                 .decode(bytes, minShortSide: minShortSide, reduction: reduction)
         case .library(let format):
-            return try LibraryDecoder(format: format, maxPixels: maxPixels)
+            return try LibraryDecoder(format: format, maxPixels: maxPixels, budget: budget)
                 .decode(bytes, orientation: orientation, reduction: reduction)
         case .raw:
             return try RawPreviewDecoder(maxPixels: maxPixels, dcChroma: dcChroma)
@@ -110,7 +116,7 @@ public struct ImageDecoder: Sendable {
         _ bytes: UnsafeRawBufferPointer, raw: (RawPreviewDecoder) throws(ImagingError) -> T,
         tiff: (LibraryDecoder) throws(ImagingError) -> T
     ) throws(ImagingError) -> T {
-        let plain = LibraryDecoder(format: .tiff, maxPixels: maxPixels)
+        let plain = LibraryDecoder(format: .tiff, maxPixels: maxPixels, budget: budget)
         guard RawPreviewDecoder.isRaw(bytes) else { return try tiff(plain) }
         do {
             return try raw(RawPreviewDecoder(maxPixels: maxPixels, dcChroma: dcChroma))

@@ -50,6 +50,24 @@ struct LibraryDecoder {
 
     var format: Format
     var maxPixels: Int
+    var budget = DecodeBudget.standard
+
+    /// Refuses a whole-image decode over the budget; returns its estimate. A WebP that libwebp scales while decoding
+    /// (`scaled`) costs its scaled size.
+    @discardableResult
+    private func checkBudget(width: Int, height: Int, scaled: Bool = false) throws(ImagingError) -> Int {
+        let kind: DecodeBudget.Kind
+        switch format {
+        case .png: kind = .png
+        case .tiff: kind = .tiff
+        case .jxl: kind = .jxl
+        case .webp:
+            guard !scaled else { return 0 }
+            kind = .webp
+        }
+        try budget.check(kind, width: width, height: height, what: "a \(width)x\(height) \(format.name)")
+        return DecodeBudget.estimate(kind, width: width, height: height)
+    }
 
     func info(_ bytes: UnsafeRawBufferPointer) throws(ImagingError) -> ImageInfo {
         var info = cairn_format_info()
@@ -67,6 +85,8 @@ struct LibraryDecoder {
             throw ImagingError(code: .corrupt, message: "corrupt \(format.name): the image has no size")
         }
         guard width * height <= maxPixels else { throw ImagingError.tooLarge(width, height, limit: maxPixels) }
+        // A WebP is scaled while it decodes whenever recognition halves it or more, so only its scaled size counts.
+        try checkBudget(width: width, height: height, scaled: format == .webp)
         return ImageInfo(format: format.identifier, width: width, height: height, decoder: format.library)
     }
 
@@ -74,6 +94,25 @@ struct LibraryDecoder {
     /// tag, a JPEG XL by libjxl. Reduced by `reduction` when given (a WebP by libwebp while it decodes).
     func decode(
         _ bytes: UnsafeRawBufferPointer, orientation: Int?, reduction: DecodedImage.Reduction?
+    ) throws(ImagingError) -> DecodedImage {
+        let declared = try info(bytes)
+        var scaled: (Int, Int) = (0, 0)
+        // libwebp's own scaling saves the full-size buffer and time on a large reduction (12 MP to 1,024 px:
+        // 208 ms against 276 ms), but costs time on a small one (1200×800 to 1,024 px: 35 ms against 26 ms).
+        if format == .webp, let reduction,
+            let size = DecodedImage.reducedSize(width: declared.width, height: declared.height, reduction),
+            size.0 * 2 <= declared.width
+        {
+            scaled = size
+        }
+        let estimate = try checkBudget(width: declared.width, height: declared.height, scaled: scaled.0 > 0)
+        return try DecodeBudget.run(estimate: estimate) { () throws(ImagingError) in
+            try decode(bytes, scaled: scaled, orientation: orientation, reduction: reduction)
+        }
+    }
+
+    private func decode(
+        _ bytes: UnsafeRawBufferPointer, scaled: (Int, Int), orientation: Int?, reduction: DecodedImage.Reduction?
     ) throws(ImagingError) -> DecodedImage {
         var info = cairn_format_info()
         var pixels: UnsafeMutablePointer<UInt8>?
@@ -85,16 +124,6 @@ struct LibraryDecoder {
         case .png:
             status = cairn_png_decode(data, bytes.count, limit, &pixels, &info)
         case .webp:
-            var scaled: (Int, Int) = (0, 0)
-            var probe = cairn_format_info()
-            // libwebp's own scaling saves the full-size buffer and time on a large reduction (12 MP to 1,024 px:
-            // 208 ms against 276 ms), but costs time on a small one (1200×800 to 1,024 px: 35 ms against 26 ms).
-            if let reduction, cairn_webp_probe(data, bytes.count, &probe) == CAIRN_FORMAT_OK,
-                let size = DecodedImage.reducedSize(width: Int(probe.width), height: Int(probe.height), reduction),
-                size.0 * 2 <= Int(probe.width)
-            {
-                scaled = size
-            }
             status = cairn_webp_decode(data, bytes.count, limit, UInt32(scaled.0), UInt32(scaled.1), &pixels, &info)
         case .tiff:
             status = cairn_tiff_decode(data, bytes.count, limit, &pixels, &info)

@@ -10,3 +10,8 @@ extension BackboneConfiguration.Framing {
         }
     }
 }
+
+extension WatchConfiguration {
+    /// The configured decode budget (`watch.max-decode-mb`) as the imaging module's.
+    public var decodeBudget: DecodeBudget { DecodeBudget(maxBytes: maxDecodeMB << 20) }
+}

@@ -22,11 +22,11 @@ public struct PhotoIngester: Sendable {
 
     public init(
         catalog: Catalog, gazetteer: Gazetteer, maxCityDistanceKm: Double, maxPixels: Int,
-        pairRawWithJPEG: Bool = true, logger: Logger
+        decodeBudget: DecodeBudget = .standard, pairRawWithJPEG: Bool = true, logger: Logger
     ) {
         self.catalog = catalog
         self.places = PlaceNamer(gazetteer: gazetteer, maxCityDistanceKm: maxCityDistanceKm)
-        self.decoder = ImageDecoder(maxPixels: maxPixels)
+        self.decoder = ImageDecoder(maxPixels: maxPixels, budget: decodeBudget)
         self.pairRawWithJPEG = pairRawWithJPEG
         self.logger = logger
     }

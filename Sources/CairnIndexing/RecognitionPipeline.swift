@@ -72,7 +72,9 @@ public final class RecognitionPipeline: Sendable {
 
     /// The image decoder the configuration asks for (pixel limit, JPEG chroma).
     public static func decoder(_ settings: CairnConfiguration) -> ImageDecoder {
-        ImageDecoder(maxPixels: settings.watch.maxPixels, dcChroma: settings.backbone.jpegChroma == .fast)
+        ImageDecoder(
+            maxPixels: settings.watch.maxPixels, budget: settings.watch.decodeBudget,
+            dcChroma: settings.backbone.jpegChroma == .fast)
     }
 
     /// What the catalog records of this set (`RecognitionWriter.register`): each recognizer loaded, with its version,

@@ -200,7 +200,7 @@ extension CairnBench {
             let gazetteer = try GazetteerLoader.load(settings.places.gazetteer, catalog: store)
             let ingester = PhotoIngester(
                 catalog: store, gazetteer: gazetteer, maxCityDistanceKm: settings.places.maxCityDistanceKm,
-                maxPixels: settings.watch.maxPixels, logger: quiet)
+                maxPixels: settings.watch.maxPixels, decodeBudget: settings.watch.decodeBudget, logger: quiet)
             let pipeline = RecognitionPipeline(
                 settings: settings, places: ingester.places, registry: .builtIn, logger: quiet)
             let writer = RecognitionWriter(catalog: store, logger: quiet)
@@ -310,7 +310,7 @@ extension CairnBench {
             let scratch = try Catalog.inMemory()
             let scratchIngester = PhotoIngester(
                 catalog: scratch, gazetteer: ingester.gazetteer, maxCityDistanceKm: ingester.maxCityDistanceKm,
-                maxPixels: settings.watch.maxPixels, logger: ingester.logger)
+                maxPixels: settings.watch.maxPixels, decodeBudget: settings.watch.decodeBudget, logger: ingester.logger)
             let decoder = RecognitionPipeline.decoder(settings)
             let session = pipeline.makeSession()
             let framing = pipeline.framing

@@ -32,7 +32,8 @@ struct WritingContext {
         }
         return PhotoIngester(
             catalog: catalog, gazetteer: gazetteer, maxCityDistanceKm: settings.places.maxCityDistanceKm,
-            maxPixels: settings.watch.maxPixels, pairRawWithJPEG: settings.watch.pairRawWithJPEG,
+            maxPixels: settings.watch.maxPixels, decodeBudget: settings.watch.decodeBudget,
+            pairRawWithJPEG: settings.watch.pairRawWithJPEG,
             logger: Logger(label: "cairn", factory: { _ in SwiftLogNoOpLogHandler() }))
     }
 }

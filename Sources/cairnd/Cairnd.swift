@@ -104,7 +104,8 @@ struct Cairnd: AsyncParsableCommand {
 
         let ingester = PhotoIngester(
             catalog: store, gazetteer: gazetteer, maxCityDistanceKm: settings.places.maxCityDistanceKm,
-            maxPixels: settings.watch.maxPixels, pairRawWithJPEG: settings.watch.pairRawWithJPEG, logger: logger)
+            maxPixels: settings.watch.maxPixels, decodeBudget: settings.watch.decodeBudget,
+            pairRawWithJPEG: settings.watch.pairRawWithJPEG, logger: logger)
         let options = self
         // Catalog writes that fail, in watching or in recognition: logged, and shown by `cairn status`.
         let writeFailures = CatalogWriteFailures(logger: logger)

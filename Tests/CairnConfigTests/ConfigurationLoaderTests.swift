@@ -76,6 +76,12 @@ import Testing
         #expect(try ConfigurationLoader.builtIn.parse(yaml: "", source: "empty.yaml") == defaults)
         #expect(try ConfigurationLoader.builtIn.parse(yaml: "# only a comment\n", source: "c.yaml") == defaults)
         #expect(defaults.watch == WatchConfiguration())
+        #expect(defaults.watch.maxDecodeMB == 160)
+        let raised = try ConfigurationLoader.builtIn.parse(yaml: "watch:\n  max-decode-mb: 1024\n", source: "c.yaml")
+        #expect(raised.watch.maxDecodeMB == 1024)
+        #expect(throws: ConfigurationError.self) {
+            try ConfigurationLoader.builtIn.parse(yaml: "watch:\n  max-decode-mb: 8\n", source: "c.yaml")
+        }
         #expect(
             defaults.recognizers.map { "\($0.id) \($0.settings.sorted { $0.key < $1.key })" } == [
                 #"scene-tags [(key: "max-tags", value: 3), (key: "min-score", value: 0.25)]"#,
@@ -162,7 +168,8 @@ import Testing
         Rejected(
             yaml: "log:\n  level: info\nwatch:\n  folder: /x\n", code: .unknownKey, key: "watch.folder", line: 4,
             messagePart:
-                "unknown key 'watch.folder'; valid keys here are: folders, max-pixels, rescan-minutes, max-watches"),
+                "unknown key 'watch.folder'; valid keys here are: folders, max-pixels, max-decode-mb, rescan-minutes, max-watches"
+        ),
         Rejected(
             yaml: "recognizers:\n  faces:\n    enabled: true\n", code: .unknownKey, key: "recognizers.faces",
             line: 2,

@@ -12,15 +12,18 @@ import Testing
     static let model = TestPaths.repositoryRoot.appendingPathComponent("models/efficientnet-lite0.safetensors").path
 
     func library() throws -> (mug: String, cat: String) {
-        (try folder.copy(TestPaths.data("distractors-dev/n03063599_coffee_mug.jpg"), to: "photos/kitchen/mug.jpg"),
-         try folder.copy(TestPaths.data("distractors-dev/n02123597_Siamese_cat.jpg"), to: "photos/pets/cat.jpg"))
+        (
+            try folder.copy(TestPaths.data("distractors-dev/n03063599_coffee_mug.jpg"), to: "photos/kitchen/mug.jpg"),
+            try folder.copy(TestPaths.data("distractors-dev/n02123597_Siamese_cat.jpg"), to: "photos/pets/cat.jpg")
+        )
     }
 
     func config(model: String) throws -> String {
         let path = folder.file("cairn.yaml")
         // The landmark pack is named inside the temporary folder, so a ./landmarks.cairnpack left by scripts/run.sh
         // in the repository does not change what these tests see.
-        try "watch:\n  folders: [photos]\ncatalog:\n  path: cairn.sqlite\nbackbone:\n  model: \(model)\nworkers:\n  threads: 1\nrecognizers:\n  landmarks:\n    pack: no-pack.cairnpack\n"
+        try
+            "watch:\n  folders: [photos]\ncatalog:\n  path: cairn.sqlite\nbackbone:\n  model: \(model)\nworkers:\n  threads: 1\nrecognizers:\n  landmarks:\n    pack: no-pack.cairnpack\n"
             .write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
@@ -31,13 +34,15 @@ import Testing
         let (mug, cat) = try library()
         let configPath = try config(model: Self.model)
         var daemon = try RunningProcess(TestPaths.executable("cairnd"), ["--config", configPath])
-        #expect(waitUntil(timeout: 120) {
-            (try catalog().status().recognizers.first { $0.id == "scene-tags" }?.done) == 2
-        }, "\(daemon.stderr)")
+        #expect(
+            waitUntil(timeout: 120) {
+                (try catalog().status().recognizers.first { $0.id == "scene-tags" }?.done) == 2
+            }, "\(daemon.stderr)")
         #expect(try catalog().photo(path: mug).tags.first?.label == "coffee mug")
         #expect(try catalog().photo(path: cat).tags.first?.label == "Siamese cat")
 
-        let found = try ProcessRunner.run(TestPaths.executable("cairn"), ["photos", "--tag", "coffee mug", "--catalog", catalogPath])
+        let found = try ProcessRunner.run(
+            TestPaths.executable("cairn"), ["photos", "--tag", "coffee mug", "--catalog", catalogPath])
         #expect(found.stdout.contains("kitchen/mug.jpg"))
         #expect(!found.stdout.contains("cat.jpg"))
         let shown = try ProcessRunner.run(TestPaths.executable("cairn"), ["photo", mug, "--catalog", catalogPath])
@@ -46,11 +51,15 @@ import Testing
         #expect(daemon.stop() == 0)
 
         // Restarted: the catalog is the queue, and nothing is recognised twice.
-        let before = try DatabaseQueue(path: catalogPath).read { try Row.fetchAll($0, sql: "SELECT * FROM recognition ORDER BY photoId") }
+        let before = try DatabaseQueue(path: catalogPath).read {
+            try Row.fetchAll($0, sql: "SELECT * FROM recognition ORDER BY photoId")
+        }
         daemon = try RunningProcess(TestPaths.executable("cairnd"), ["--config", configPath])
         #expect(daemon.waitForLog("recognizer loaded"))
         usleep(3_000_000)
-        let after = try DatabaseQueue(path: catalogPath).read { try Row.fetchAll($0, sql: "SELECT * FROM recognition ORDER BY photoId") }
+        let after = try DatabaseQueue(path: catalogPath).read {
+            try Row.fetchAll($0, sql: "SELECT * FROM recognition ORDER BY photoId")
+        }
         #expect(before == after)
         #expect(try catalog().status().queue == 0)
         #expect(daemon.stop() == 0)
@@ -58,13 +67,17 @@ import Testing
 
     @Test func aMissingModelTurnsRecognitionOffButNotTheDaemon() throws {
         let (mug, _) = try library()
-        let daemon = try RunningProcess(TestPaths.executable("cairnd"), ["--config", try config(model: folder.file("no-model.safetensors"))])
+        let daemon = try RunningProcess(
+            TestPaths.executable("cairnd"), ["--config", try config(model: folder.file("no-model.safetensors"))])
         #expect(daemon.waitForLog("library reconciled"), "\(daemon.stderr)")
         // The recognition service logs its recognizers on its own task, beside the watcher's reconcile: wait for it.
         #expect(daemon.waitForLog("model file is missing; run scripts/fetch-model.sh"), "\(daemon.stderr)")
         #expect(try catalog().photo(path: mug).state == "indexed")
         let status = try ProcessRunner.run(TestPaths.executable("cairn"), ["status", "--catalog", catalogPath])
-        #expect(status.stdout.contains("scene-tags unavailable [off: backbone unavailable: \(folder.file("no-model.safetensors")): model file is missing"))
+        #expect(
+            status.stdout.contains(
+                "scene-tags unavailable [off: backbone unavailable: \(folder.file("no-model.safetensors")): model file is missing"
+            ))
         #expect(daemon.stop() == 0)
     }
 
@@ -77,15 +90,22 @@ import Testing
         for name in everyday {
             try folder.copy(TestPaths.data("distractors-dev/\(name)"), to: "photos/\(name)")
         }
-        for file in ["Exiv2__exiv2/test/data/Canon.HIF", "immich-app__test-assets/formats/heic/IMG_2682.heic",
-                     "Exiv2__exiv2/test/data/issue_9292_sony_1_top_left.HIF",
-                     "Exiv2__exiv2/test/data/issue_9292_sony_3_bottom_right.HIF",
-                     "Exiv2__exiv2/test/data/IMG_3578.heic", "immich-app__test-assets/formats/avif/8bit-sRGB.avif"] {
-            try folder.copy(TestPaths.data("exif/\(file)"), to: "photos/\(URL(fileURLWithPath: file).lastPathComponent)")
+        for file in [
+            "Exiv2__exiv2/test/data/Canon.HIF", "immich-app__test-assets/formats/heic/IMG_2682.heic",
+            "Exiv2__exiv2/test/data/issue_9292_sony_1_top_left.HIF",
+            "Exiv2__exiv2/test/data/issue_9292_sony_3_bottom_right.HIF",
+            "Exiv2__exiv2/test/data/IMG_3578.heic", "immich-app__test-assets/formats/avif/8bit-sRGB.avif",
+        ] {
+            try folder.copy(
+                TestPaths.data("exif/\(file)"), to: "photos/\(URL(fileURLWithPath: file).lastPathComponent)")
         }
         let configPath = try config(model: Self.model)
-        try String(contentsOfFile: configPath, encoding: .utf8).replacingOccurrences(of: "threads: 1", with: "threads: 2")
-            .write(toFile: configPath, atomically: true, encoding: .utf8)
+        // A budget that lets the two 50 MP Sony HEIFs (no thumbnail) be decoded whole, as this test is about that.
+        try String(contentsOfFile: configPath, encoding: .utf8).replacingOccurrences(
+            of: "threads: 1", with: "threads: 2"
+        )
+        .replacingOccurrences(of: "folders: [photos]\n", with: "folders: [photos]\n  max-decode-mb: 1024\n")
+        .write(toFile: configPath, atomically: true, encoding: .utf8)
         let daemon = try RunningProcess(TestPaths.executable("cairnd"), ["--config", configPath])
         #expect(daemon.waitForLog("recognition queue empty", timeout: 300), "\(daemon.stderr)")
         #expect(try catalog().status().recognizers.first { $0.id == "scene-tags" }?.done == 66)
@@ -106,11 +126,16 @@ import Testing
         #expect(factsOnly.status == 0)
         #expect(!factsOnly.stdout.contains("Recognised"))
         #expect(try catalog().status().queue == 0)  // no recognizer registered yet
-        let full = try ProcessRunner.run(TestPaths.executable("cairn"), ["index", folder.file("photos"), "--config", configPath], timeout: 300)
+        let full = try ProcessRunner.run(
+            TestPaths.executable("cairn"), ["index", folder.file("photos"), "--config", configPath], timeout: 300)
         #expect(full.status == 0, "\(full.stderr)")
         #expect(full.stdout.contains("Recognised 2 photos with scene-tags"))
-        #expect(full.stdout.contains("Not run: landmarks: landmark pack unavailable: \(folder.file("no-pack.cairnpack")): pack file is missing"), "\(full.stdout)")
-        let tags = try ProcessRunner.run(TestPaths.executable("cairn"), ["tags", "--kind", "scene", "--catalog", catalogPath])
+        #expect(
+            full.stdout.contains(
+                "Not run: landmarks: landmark pack unavailable: \(folder.file("no-pack.cairnpack")): pack file is missing"
+            ), "\(full.stdout)")
+        let tags = try ProcessRunner.run(
+            TestPaths.executable("cairn"), ["tags", "--kind", "scene", "--catalog", catalogPath])
         #expect(tags.stdout.contains("coffee mug"))
     }
 }

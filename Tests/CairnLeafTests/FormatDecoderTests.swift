@@ -101,10 +101,12 @@ import Testing
     /// Damaged files of each format fail with the library's own reason and code; absurd sizes are refused before
     /// anything is allocated.
     @Test func damagedFilesFailWithTheLibrarysReason() throws {
-        func failure(_ bytes: [UInt8], maxPixels: Int = 200_000_000) -> ImagingError? {
+        func failure(
+            _ bytes: [UInt8], maxPixels: Int = 200_000_000, budget: DecodeBudget = .standard
+        ) -> ImagingError? {
             #expect(throws: ImagingError.self) {
                 try bytes.withUnsafeBytes { raw in
-                    _ = try ImageDecoder(maxPixels: maxPixels).decode(raw, minShortSide: 224)
+                    _ = try ImageDecoder(maxPixels: maxPixels, budget: budget).decode(raw, minShortSide: 224)
                 }
             }
         }
@@ -135,7 +137,12 @@ import Testing
                     "exif/python-pillow__Pillow/Tests/images/crash-0c7e0e8e11ce787078f00b5b0ca409a167f070e0.tif")))
         #expect(strip?.code == .corrupt)
         #expect(strip?.message.hasPrefix("corrupt TIFF: Read error on strip 0") == true)
-        let bomb = failure([UInt8](try Self.bytes("exif/python-pillow__Pillow/Tests/images/libtiff_segfault.tif")))
+        // The decode budget refuses it first; without one, libtiff's allocation cap still does.
+        let bombBytes = [UInt8](try Self.bytes("exif/python-pillow__Pillow/Tests/images/libtiff_segfault.tif"))
+        let refused = failure(bombBytes)
+        #expect(refused?.code == .tooLarge)
+        #expect(refused?.message.contains("a 65535x900 TIFF whole takes about 401 MB") == true)
+        let bomb = failure(bombBytes, budget: .unlimited)
         #expect(bomb?.message.contains("beyond the 268435456 byte limit") == true, "\(bomb?.message ?? "")")
         // A PNG decompression bomb: a valid header declaring 100,000 × 100,000 pixels.
         var header = Array(

@@ -88,6 +88,42 @@ import Testing
         #expect(direct.width == afterwards.width && direct.height == afterwards.height && direct.rgb == afterwards.rgb)
     }
 
+    /// A 50 MP 10-bit camera HEIF without a thumbnail is decoded whole by libheif (near 400 MB): over the decode
+    /// budget it is refused with the estimate, already by the probe ingest runs, and decoded when the budget allows.
+    @Test func aWholeImageDecodeOverTheBudgetIsRefusedWithItsEstimate() throws {
+        let data = try Self.bytes("exif/Exiv2__exiv2/test/data/issue_9292_sony_1_top_left.HIF")
+        let decoder = ImageDecoder()
+        let probed = #expect(throws: ImagingError.self) { try data.withUnsafeBytes { try decoder.probe($0) } }
+        #expect(probed?.code == .tooLarge)
+        #expect(
+            probed?.message
+                == "image refused: decoding a 7008x4672 10-bit HEIF without a thumbnail of at least 224 px whole "
+                + "takes about 413 MB, over the decode budget of 160 MB (watch.max-decode-mb)")
+        let decoded = #expect(throws: ImagingError.self) {
+            try data.withUnsafeBytes { try decoder.decode($0, reduction: .init(minShortSide: 224, longSide: 512)) }
+        }
+        #expect(decoded == probed)
+        let generous = ImageDecoder(budget: DecodeBudget(maxBytes: 512 << 20))
+        #expect(try data.withUnsafeBytes { try generous.probe($0) }.width == 7008)
+        let image = try data.withUnsafeBytes {
+            try generous.decode($0, reduction: .init(minShortSide: 224, longSide: 512))
+        }
+        #expect(image.width == 512 && image.height == 341)
+        // A phone HEIC with a usable thumbnail costs only its thumbnail, whatever the budget.
+        let phone = try Self.bytes("exif/Exiv2__exiv2/test/data/IMG_3578.heic")
+        let tight = ImageDecoder(budget: DecodeBudget(maxBytes: 16 << 20))
+        #expect(try phone.withUnsafeBytes { try tight.decode($0) }.width > 0)
+    }
+
+    @Test func aPNGOverTheBudgetIsRefusedBeforeItIsDecoded() throws {
+        let data = try Self.bytes("exif/Exiv2__exiv2/test/data/ReaganLargePng.png")
+        let tight = ImageDecoder(budget: DecodeBudget(maxBytes: 1 << 20))
+        let error = #expect(throws: ImagingError.self) { try data.withUnsafeBytes { try tight.decode($0) } }
+        #expect(error?.code == .tooLarge)
+        #expect(error?.message.contains("PNG whole takes about") == true, "\(error?.message ?? "")")
+        #expect(try data.withUnsafeBytes { try ImageDecoder().decode($0) }.width > 0)
+    }
+
     @Test func heicPixelLimitIsCheckedBeforeDecoding() throws {
         let data = try Self.bytes("exif/Exiv2__exiv2/test/data/Stonehenge.heic")
         let error = #expect(throws: ImagingError.self) {

@@ -71,6 +71,19 @@ int cairn_webp_version(void);
 int cairn_jxl_version(void);
 const char *cairn_tiff_version(void);
 
+/// The CPUs a thread may run on, saved while it is pinned to one (`cairn_thread_pin_one_cpu`).
+typedef struct {
+    unsigned char bytes[128];
+    int pinned;
+} cairn_cpu_mask;
+
+/// Pins the calling thread to the first CPU it may run on, so threads a library starts before
+/// `cairn_thread_restore_cpus` use one CPU (libheif's dav1d sizes its pool and buffers by them). Returns 1 when it
+/// pinned, 0 when the thread already had one CPU or the kernel refused (nothing changed).
+int cairn_thread_pin_one_cpu(cairn_cpu_mask *saved);
+/// Gives the calling thread back the CPUs saved by `cairn_thread_pin_one_cpu`.
+void cairn_thread_restore_cpus(const cairn_cpu_mask *saved);
+
 #ifdef __cplusplus
 }
 #endif
