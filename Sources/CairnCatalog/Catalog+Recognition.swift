@@ -26,7 +26,19 @@ extension Catalog {
     /// pair is never due: it gets its partner's results. Newest photos first (by
     /// the date taken; undated ones after, latest added first), so after a model change the photos people look at are redone first.
     public func pendingRecognition(limit: Int) throws(CatalogError) -> [RecognitionWork] {
-        try read { db in
+        try pendingRecognition(limit: limit, only: nil)
+    }
+
+    /// Those of `photoIds` that are still due, in the same order.
+    public func pendingRecognition(only photoIds: [Int64]) throws(CatalogError) -> [RecognitionWork] {
+        guard !photoIds.isEmpty else { return [] }
+        return try pendingRecognition(limit: photoIds.count, only: photoIds)
+    }
+
+    private func pendingRecognition(limit: Int, only photoIds: [Int64]?) throws(CatalogError) -> [RecognitionWork] {
+        // Ids are integers, written into the text; nil: any photo.
+        let only = photoIds.map { " AND p.id IN (\($0.map(String.init).joined(separator: ",")))" } ?? ""
+        return try read { db in
             let columns = """
                 SELECT p.id, p.path, f.orientation, f.takenAt, f.latitude, f.longitude, f.cameraMake, f.cameraModel,
                        f.width, f.height,
@@ -45,7 +57,7 @@ extension Catalog {
                     FROM photo_facts f INDEXED BY photo_facts_on_takenAt
                     CROSS JOIN photos p ON p.id = f.photoId
                     LEFT JOIN photo_place pl ON pl.photoId = p.id
-                    WHERE f.takenAt IS NOT NULL AND +p.state = 'indexed' AND p.pairedWith IS NULL AND stale IS NOT NULL
+                    WHERE f.takenAt IS NOT NULL AND +p.state = 'indexed' AND p.pairedWith IS NULL AND stale IS NOT NULL\(only)
                     ORDER BY f.takenAt DESC LIMIT ?
                     """, arguments: [limit])
             if rows.count < limit {
@@ -56,7 +68,7 @@ extension Catalog {
                         FROM photos p
                         LEFT JOIN photo_facts f ON f.photoId = p.id
                         LEFT JOIN photo_place pl ON pl.photoId = p.id
-                        WHERE p.state = 'indexed' AND p.pairedWith IS NULL AND f.takenAt IS NULL AND stale IS NOT NULL
+                        WHERE p.state = 'indexed' AND p.pairedWith IS NULL AND f.takenAt IS NULL AND stale IS NOT NULL\(only)
                         ORDER BY p.id DESC LIMIT ?
                         """, arguments: [limit - rows.count])
             }

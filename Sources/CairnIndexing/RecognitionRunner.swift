@@ -35,23 +35,49 @@ public struct RecognitionRunner: Sendable {
         progress: @escaping @Sendable (Int) -> Void = { _ in }
     ) -> Round {
         let workers = max(1, workers)
-        let feed = RecognitionFeed(catalog: writer.catalog, workers: workers)
-        do {
-            guard try feed.hasWork() else { return Round(idle: true) }
-        } catch {
-            return Round(error: error)
-        }
-        let sessions = makeSessions()
         let pipeline = pipeline, writer = writer
-        Self.onThreads(workers) { worker in
-            let session = worker < sessions.count ? sessions[worker] : nil
-            while keepGoing(), let chunk = feed.next() {
-                writer.store(pipeline.recognize(batch: chunk, session: session))
-                feed.finished(chunk)
-                progress(feed.finishedCount)
+        // Photos a process died on among others are run first, one at a time with no other worker: if one of them
+        // kills this process too, it alone is to blame and is marked damaged by the next (`settleInterruptedAttempts`).
+        var sessions: [BackboneSession?]?
+        var alone = 0
+        let suspects = writer.settleInterruptedAttempts()
+        if !suspects.isEmpty {
+            let due: [RecognitionWork]
+            do {
+                due = try writer.catalog.pendingRecognition(only: suspects)
+            } catch {
+                return Round(error: error)
+            }
+            writer.end(suspects.filter { id in !due.contains { $0.photoId == id } })
+            if !due.isEmpty { sessions = makeSessions() }
+            for work in due where keepGoing() {
+                writer.begin([work.photoId], alone: true)
+                writer.store(pipeline.recognize(batch: [work], session: sessions?.first ?? nil))
+                writer.end([work.photoId])
+                alone += 1
+                progress(alone)
             }
         }
-        return Round(photos: feed.finishedCount, error: feed.error)
+        let feed = RecognitionFeed(catalog: writer.catalog, workers: workers)
+        do {
+            guard keepGoing(), try feed.hasWork() else { return Round(photos: alone, idle: alone == 0) }
+        } catch {
+            return Round(photos: alone, error: error)
+        }
+        let workerSessions = sessions ?? makeSessions()
+        let doneAlone = alone
+        Self.onThreads(workers) { worker in
+            let session = worker < workerSessions.count ? workerSessions[worker] : nil
+            while keepGoing(), let chunk = feed.next() {
+                let ids = chunk.map(\.photoId)
+                writer.begin(ids, alone: false)
+                writer.store(pipeline.recognize(batch: chunk, session: session))
+                writer.end(ids)
+                feed.finished(chunk)
+                progress(doneAlone + feed.finishedCount)
+            }
+        }
+        return Round(photos: alone + feed.finishedCount, error: feed.error)
     }
 
     /// Rounds until nothing is due (and `moreComing` says no more photos are being ingested) or `shouldStop` says so;

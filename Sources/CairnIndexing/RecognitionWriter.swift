@@ -64,6 +64,60 @@ public final class RecognitionWriter: Sendable {
         return renamed
     }
 
+    /// Why a photo that recognition died on twice, the second time alone, is marked damaged.
+    public static let killedTwiceReason =
+        "recognition died twice on this photo, the second time with it alone: the process was killed (for memory, "
+        + "at the unit's MemoryMax=, or by a crash in a decoder library); not tried again until the file changes"
+
+    /// Settles what a process that died during recognition left (`Catalog.settleInterruptedAttempts`): photos it died
+    /// on while running them alone are marked damaged and logged; returns the photos it died on among others, to be
+    /// run alone.
+    public func settleInterruptedAttempts() -> [Int64] {
+        do {
+            let (damaged, suspects) = try catalog.settleInterruptedAttempts(reason: Self.killedTwiceReason)
+            for path in damaged {
+                logger.error(
+                    "photo is damaged", metadata: ["photo.path": "\(path)", "reason": "\(Self.killedTwiceReason)"])
+            }
+            if !suspects.isEmpty {
+                logger.warning(
+                    "recognition stopped unfinished last time: running those photos one at a time",
+                    metadata: ["photos": "\(suspects.count)"])
+            }
+            return suspects
+        } catch {
+            failed("the photos recognition was working on when it last stopped", error)
+            return []
+        }
+    }
+
+    /// Records that a worker takes `chunk` (`alone`: with no other worker running), so a process that dies on it
+    /// leaves its name behind.
+    public func begin(_ chunk: [Int64], alone: Bool) {
+        do {
+            try catalog.beginAttempts(chunk, alone: alone)
+        } catch {
+            failed("the photos a recognition worker takes", error)
+        }
+    }
+
+    /// Forgets `chunk`: the process lived through it.
+    public func end(_ chunk: [Int64]) {
+        do {
+            try catalog.endAttempts(chunk)
+        } catch {
+            failed("the photos a recognition worker finished", error)
+        }
+    }
+
+    private func failed(_ what: String, _ error: CatalogError) {
+        if let failures {
+            failures.failed(what, error)
+        } else {
+            logger.error("cannot write the catalog", metadata: ["write": "\(what)", "reason": "\(error)"])
+        }
+    }
+
     /// Marks a recognizer off in the catalog, so the queue stops counting it and `cairn status` says why.
     private func turnOff(_ id: String, reason: String) {
         do {

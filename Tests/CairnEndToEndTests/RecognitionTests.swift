@@ -118,6 +118,54 @@ import Testing
         #expect(daemon.stop() == 0)
     }
 
+    /// A photo that takes the daemon down costs that photo, not the daemon. cairnd is killed with SIGKILL, as the
+    /// kernel's OOM killer does at the unit's `MemoryMax=`, when its RSS passes 250 MB: only the 50 MP Sony HEIF
+    /// (no thumbnail) gets it there, decoded whole under a raised `watch.max-decode-mb`. The next start runs the
+    /// photos it died on alone first, and dies on it again; the third marks it damaged and recognises the rest.
+    @Test func aPhotoThatKillsTheDaemonTwiceIsDamagedAndTheOthersAreRecognised() throws {
+        let everyday = try FileManager.default.contentsOfDirectory(atPath: TestPaths.data("distractors-dev").path)
+            .filter { $0.hasSuffix(".jpg") }.sorted().prefix(12)
+        for name in everyday {
+            try folder.copy(TestPaths.data("distractors-dev/\(name)"), to: "photos/\(name)")
+        }
+        let sony = try folder.copy(
+            TestPaths.data("exif/Exiv2__exiv2/test/data/issue_9292_sony_1_top_left.HIF"), to: "photos/sony.HIF")
+        let configPath = try config(model: Self.model)
+        try String(contentsOfFile: configPath, encoding: .utf8).replacingOccurrences(
+            of: "threads: 1", with: "threads: 2"
+        )
+        .replacingOccurrences(of: "folders: [photos]\n", with: "folders: [photos]\n  max-decode-mb: 1024\n")
+        .write(toFile: configPath, atomically: true, encoding: .utf8)
+        func residentMB(_ pid: Int32) -> Int? {
+            guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+            return status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }
+                .flatMap { Int($0.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "") }
+                .map { $0 / 1024 }
+        }
+        for start in 1...2 {
+            let daemon = try RunningProcess(TestPaths.executable("cairnd"), ["--config", configPath])
+            let pid = daemon.process.processIdentifier
+            #expect(
+                waitUntil(timeout: 180, interval: 0.005) { (residentMB(pid) ?? 0) > 250 },
+                "start \(start): \(daemon.stderr)")
+            kill(pid, SIGKILL)
+            daemon.process.waitUntilExit()
+            if start == 2 {
+                #expect(
+                    daemon.stderr.contains(
+                        "recognition stopped unfinished last time: running those photos one at a time"))
+            }
+        }
+        let daemon = try RunningProcess(TestPaths.executable("cairnd"), ["--config", configPath])
+        #expect(daemon.waitForLog("recognition queue empty", timeout: 300), "\(daemon.stderr)")
+        let photo = try catalog().photo(path: sony)
+        #expect(photo.state == "damaged")
+        #expect(
+            photo.errorReason?.hasPrefix("recognition died twice on this photo, the second time with it alone") == true)
+        #expect(try catalog().status().recognizers.first { $0.id == "scene-tags" }?.done == 12)
+        #expect(daemon.stop() == 0)
+    }
+
     @Test func indexRecognisesUnlessFactsOnly() throws {
         _ = try library()
         let configPath = try config(model: Self.model)

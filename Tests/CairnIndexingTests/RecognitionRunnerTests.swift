@@ -111,6 +111,48 @@ import Testing
         #expect(seen.withLock { $0.count } == 40)
     }
 
+    /// A process that dies during recognition leaves its photos in `recognition_attempts`: the next round runs those
+    /// first, one at a time with no other worker, and a photo the process died on while it ran alone is damaged.
+    @Test func photosAProcessDiedOnAreRunAloneAndOneItDiedOnAloneIsDamaged() throws {
+        let paths = try addPhotos(24)
+        let ids = try paths.map { try #require(try catalog.photoID(path: $0)) }
+        // What a process killed twice leaves: three photos it died on among others, one it died on alone.
+        try catalog.beginAttempts([ids[3], ids[10], ids[17]], alone: false)
+        try catalog.beginAttempts([ids[20]], alone: true)
+        let running = Mutex(0)
+        let seen = Mutex<[(path: String, concurrent: Int, recorded: [Int64: Bool])]>([])
+        let store = catalog
+        let tagger = Scripted(id: "tagger") { photo in
+            let concurrent = running.withLock {
+                $0 += 1
+                return $0
+            }
+            let recorded = (try? store.attemptsInProgress()) ?? [:]
+            usleep(20_000)
+            running.withLock { $0 -= 1 }
+            seen.withLock { $0.append((photo.facts.path, concurrent, recorded)) }
+            return [.tag(kind: "test", label: "x", score: 1)]
+        }
+        let round = try runner([tagger]).round(workers: 2, sessions: { [nil, nil] })
+        #expect(round.photos == 23 && round.error == nil)
+        let order = seen.withLock { $0 }
+        #expect(Set(order.prefix(3).map(\.path)) == [paths[3], paths[10], paths[17]])
+        #expect(order.prefix(3).allSatisfy { $0.concurrent == 1 })
+        // Each recorded as taken alone while it ran (the suspects not run yet still recorded as before).
+        let idOf = Dictionary(uniqueKeysWithValues: zip(paths, ids))
+        #expect(order.prefix(3).allSatisfy { $0.recorded[idOf[$0.path]!] == true })
+        #expect(order.prefix(3).map { $0.recorded.count } == [3, 2, 1])
+        // The others ran two at a time, each worker's chunk recorded while it ran.
+        #expect(order.dropFirst(3).contains { $0.concurrent == 2 })
+        #expect(order.dropFirst(3).allSatisfy { $0.recorded.values.allSatisfy { !$0 } && $0.recorded.count >= 1 })
+        // The photo it died on alone is damaged with the reason, never run again; nothing is left recorded.
+        let dead = try catalog.photo(path: paths[20])
+        #expect(dead.state == "damaged" && dead.errorReason == RecognitionWriter.killedTwiceReason)
+        #expect(!order.contains { $0.path == paths[20] })
+        #expect(try catalog.attemptsInProgress().isEmpty)
+        #expect(try catalog.status().queue == 0)
+    }
+
     @Test func aRecognizerThatTurnedItselfOffIsTurnedOffInTheCatalogWithoutADowncast() throws {
         _ = try addPhotos(3)
         let flaky = Scripted(id: "flaky", off: "disabled after 5 failures in a row") { _ in throw Broken() }

@@ -1,11 +1,14 @@
 import Foundation
 
-/// Polls `condition` every 50 ms until it holds or `timeout` seconds pass; errors count as "not yet".
-public func waitUntil(timeout: TimeInterval = 30, _ condition: () throws -> Bool) -> Bool {
+/// Polls `condition` every `interval` seconds (50 ms) until it holds or `timeout` seconds pass; errors count as
+/// "not yet".
+public func waitUntil(
+    timeout: TimeInterval = 30, interval: TimeInterval = 0.05, _ condition: () throws -> Bool
+) -> Bool {
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
         if (try? condition()) == true { return true }
-        usleep(50_000)
+        usleep(useconds_t(interval * 1_000_000))
     }
     return (try? condition()) == true
 }
