@@ -159,23 +159,30 @@ public struct LandmarkPack: Sendable {
         do {
             file = try TensorFile(path: path)
         } catch {
-            throw LandmarkPackError(path: path, message: error.message.replacingOccurrences(of: "model file", with: "pack file")
-                .replacingOccurrences(of: "; run scripts/fetch-model.sh", with: ""))
+            throw LandmarkPackError(
+                path: path,
+                message: error.message.replacingOccurrences(of: "model file", with: "pack file")
+                    .replacingOccurrences(of: "; run scripts/fetch-model.sh", with: ""))
         }
         guard file.metadata["format"] == format else {
-            throw LandmarkPackError(path: path, message: "not a Cairn landmark pack (format \(file.metadata["format"].map { "'\($0)'" } ?? "missing"))")
+            throw LandmarkPackError(
+                path: path,
+                message: "not a Cairn landmark pack (format \(file.metadata["format"].map { "'\($0)'" } ?? "missing"))")
         }
         guard let version = file.metadata["format_version"], readableVersions.contains(version) else {
             throw LandmarkPackError(
                 path: path,
-                message: "pack format version \(file.metadata["format_version"] ?? "?") is not supported (this Cairn reads version \(formatVersion))")
+                message:
+                    "pack format version \(file.metadata["format_version"] ?? "?") is not supported (this Cairn reads version \(formatVersion))"
+            )
         }
         guard let manifestJSON = file.metadata["pack"], let stored = file.metadata["checksum"] else {
             throw LandmarkPackError(path: path, message: "the pack has no manifest or checksum")
         }
         let actual = file.withDataSection { Self.checksum(data: $0, manifest: manifestJSON) }
         guard actual == stored else {
-            throw LandmarkPackError(path: path, message: "the pack is damaged: checksum \(actual) does not match the recorded \(stored)")
+            throw LandmarkPackError(
+                path: path, message: "the pack is damaged: checksum \(actual) does not match the recorded \(stored)")
         }
         let manifest: Manifest
         do {
@@ -186,7 +193,9 @@ public struct LandmarkPack: Sendable {
         if let backbone, manifest.provenance.backbone != backbone {
             throw LandmarkPackError(
                 path: path,
-                message: "the pack was built for backbone \(manifest.provenance.backbone), but the loaded backbone is \(backbone); rebuild the pack with `cairn landmarks build`")
+                message:
+                    "the pack was built for backbone \(manifest.provenance.backbone), but the loaded backbone is \(backbone); rebuild the pack with `cairn landmarks build`"
+            )
         }
         func tensor(_ name: String) throws(LandmarkPackError) -> (shape: [Int], values: [Float]) {
             guard let entry = file.entries[name] else {
@@ -204,18 +213,35 @@ public struct LandmarkPack: Sendable {
         let centroidLandmark = try tensor("centroid_landmark")
         let references = try tensor("references")
         let referenceLandmark = try tensor("reference_landmark")
-        let exemplars = file.entries["exemplars"] == nil ? (shape: [0, weight.shape.first ?? 0], values: [Float]()) : try tensor("exemplars")
+        let exemplars =
+            file.entries["exemplars"] == nil
+            ? (shape: [0, weight.shape.first ?? 0], values: [Float]()) : try tensor("exemplars")
         guard weight.shape.count == 2, bias.shape == [weight.shape[0]] else {
             throw LandmarkPackError(path: path, message: "head shapes \(weight.shape) and \(bias.shape) do not fit")
         }
+        // Landmark indices are stored as floats: each must be a whole number (Int(Float) would trap on NaN).
+        func indices(_ tensor: (shape: [Int], values: [Float]), _ name: String) throws(LandmarkPackError) -> [Int] {
+            var result: [Int] = []
+            result.reserveCapacity(tensor.values.count)
+            for value in tensor.values {
+                guard let index = Int(exactly: value) else {
+                    throw LandmarkPackError(path: path, message: "tensor \(name) holds \(value), not a landmark index")
+                }
+                result.append(index)
+            }
+            return result
+        }
         let dimension = weight.shape[0]
+        guard dimension > 0, weight.shape[1] > 0 else {
+            throw LandmarkPackError(path: path, message: "head shape \(weight.shape) has no rows or columns")
+        }
         let head = EmbeddingHead(
             name: manifest.provenance.head, inputCount: weight.shape[1], outputCount: dimension, weight: weight.values,
             bias: bias.values)
         var pack = LandmarkPack(
             head: head, landmarks: manifest.landmarks, centroids: centroids.values,
-            centroidLandmark: centroidLandmark.values.map { Int($0) }, references: references.values,
-            referenceLandmark: referenceLandmark.values.map { Int($0) }, thresholds: manifest.thresholds,
+            centroidLandmark: try indices(centroidLandmark, "centroid_landmark"), references: references.values,
+            referenceLandmark: try indices(referenceLandmark, "reference_landmark"), thresholds: manifest.thresholds,
             provenance: manifest.provenance)
         pack.exemplars = exemplars.values
         pack.checksum = stored
@@ -238,18 +264,23 @@ public struct LandmarkPack: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let manifest = String(
-            decoding: try encoder.encode(Manifest(landmarks: landmarks, thresholds: thresholds, provenance: provenance)),
+            decoding: try encoder.encode(
+                Manifest(landmarks: landmarks, thresholds: thresholds, provenance: provenance)),
             as: UTF8.self)
         var tensors = [
-            TensorFileWriter.Tensor(name: "centroid_landmark", shape: [centroidLandmark.count], values: centroidLandmark.map(Float.init)),
+            TensorFileWriter.Tensor(
+                name: "centroid_landmark", shape: [centroidLandmark.count], values: centroidLandmark.map(Float.init)),
             TensorFileWriter.Tensor(name: "centroids", shape: [centroidLandmark.count, dimension], values: centroids),
             TensorFileWriter.Tensor(name: "head.bias", shape: [dimension], values: head.bias),
             TensorFileWriter.Tensor(name: "head.weight", shape: [dimension, head.inputCount], values: head.weight),
-            TensorFileWriter.Tensor(name: "reference_landmark", shape: [referenceLandmark.count], values: referenceLandmark.map(Float.init)),
-            TensorFileWriter.Tensor(name: "references", shape: [referenceLandmark.count, dimension], values: references),
+            TensorFileWriter.Tensor(
+                name: "reference_landmark", shape: [referenceLandmark.count], values: referenceLandmark.map(Float.init)),
+            TensorFileWriter.Tensor(
+                name: "references", shape: [referenceLandmark.count, dimension], values: references),
         ]
         if exemplarCount > 0 {
-            tensors.insert(TensorFileWriter.Tensor(name: "exemplars", shape: [exemplarCount, dimension], values: exemplars), at: 2)
+            tensors.insert(
+                TensorFileWriter.Tensor(name: "exemplars", shape: [exemplarCount, dimension], values: exemplars), at: 2)
         }
         // The data section is the tensors' values in order; the checksum covers it and the manifest.
         var data = Data()
@@ -273,18 +304,23 @@ public struct LandmarkPack: Sendable {
         guard n > 0 else { return "the pack has no landmarks" }
         guard Set(landmarks.map(\.key)).count == n else { return "landmark keys are not unique" }
         guard head.inputCount == EfficientNetLite0.featureCount else {
-            return "the embedding head takes \(head.inputCount) features, the backbone gives \(EfficientNetLite0.featureCount)"
+            return
+                "the embedding head takes \(head.inputCount) features, the backbone gives \(EfficientNetLite0.featureCount)"
         }
         guard centroidShape.count == 2, centroidShape[1] == dimension, centroidShape[0] == centroidLandmark.count else {
             return "centroids have shape \(centroidShape), expected [\(centroidLandmark.count), \(dimension)]"
         }
-        guard referenceShape.count == 2, referenceShape[1] == dimension, referenceShape[0] == referenceLandmark.count else {
+        guard referenceShape.count == 2, referenceShape[1] == dimension, referenceShape[0] == referenceLandmark.count
+        else {
             return "references have shape \(referenceShape), expected [\(referenceLandmark.count), \(dimension)]"
         }
-        guard exemplarShape.count == 2, exemplarShape[1] == dimension, exemplarShape[0] * dimension == exemplars.count else {
+        guard exemplarShape.count == 2, exemplarShape[1] == dimension, exemplarShape[0] * dimension == exemplars.count
+        else {
             return "exemplars have shape \(exemplarShape), expected [E, \(dimension)]"
         }
-        guard centroidLandmark.allSatisfy({ (0..<n).contains($0) }), referenceLandmark.allSatisfy({ (0..<n).contains($0) }) else {
+        guard centroidLandmark.allSatisfy({ (0..<n).contains($0) }),
+            referenceLandmark.allSatisfy({ (0..<n).contains($0) })
+        else {
             return "a centroid or reference names a landmark the pack does not have"
         }
         guard Set(centroidLandmark).count == n else { return "a landmark has no centroid" }
@@ -303,7 +339,9 @@ public struct LandmarkPack: Sendable {
             guard abs(norm - 1) < 1e-3 else { return "centroid \(row) is not a unit vector (squared norm \(norm))" }
         }
         let t = thresholds
-        guard (-1...1).contains(t.global), (-1...1).contains(t.geo), (-1...1).contains(t.references), (1...100).contains(t.k) else {
+        guard (-1...1).contains(t.global), (-1...1).contains(t.geo), (-1...1).contains(t.references),
+            (1...100).contains(t.k)
+        else {
             return "thresholds out of range: η \(t.global), η_geo \(t.geo), ω \(t.references), k \(t.k)"
         }
         for margin in [t.margin, t.geoMargin].compactMap({ $0 }) where !(-2...2).contains(margin) {
@@ -321,7 +359,8 @@ public struct LandmarkPack: Sendable {
             guard let names = landmark.referencePhotos, names.count != referenceCounts[index] else { continue }
             return "landmark \(landmark.key) names \(names.count) reference photos but has \(referenceCounts[index])"
         }
-        for landmark in landmarks where !(-90...90).contains(landmark.latitude) || !(-180...180).contains(landmark.longitude) {
+        for landmark in landmarks
+        where !(-90...90).contains(landmark.latitude) || !(-180...180).contains(landmark.longitude) {
             return "landmark \(landmark.key) has coordinates out of range (\(landmark.latitude), \(landmark.longitude))"
         }
         return nil

@@ -68,7 +68,12 @@ public final class EfficientNetLite0: Sendable {
             let prefix = "_blocks.\(index)."
             var expanded = channels
             var expand: Conv?
-            if file.has(prefix + "_expand_conv.weight"), let shape = file.entries[prefix + "_expand_conv.weight"]?.shape {
+            // Shapes are read from the file, so each is checked before it is indexed: this module is built with
+            // -Ounchecked, where an index past an array's end is not caught.
+            if let shape = file.entries[prefix + "_expand_conv.weight"]?.shape {
+                guard shape.count == 4, shape[0] > 0 else {
+                    throw ModelError(path: file.path, message: "block \(index) has an expansion of shape \(shape)")
+                }
                 expanded = shape[0]
                 expand = try Self.convolution(
                     file, prefix + "_expand_conv.weight", bn: prefix + "_bn0", cin: channels, cout: expanded, kernel: 1,
@@ -77,23 +82,35 @@ public final class EfficientNetLite0: Sendable {
             guard let dwShape = file.entries[prefix + "_depthwise_conv.weight"]?.shape, dwShape.count == 4 else {
                 throw ModelError(path: file.path, message: "block \(index) has no depthwise convolution")
             }
+            guard [3, 5].contains(dwShape[2]) else {
+                throw ModelError(
+                    path: file.path, message: "block \(index) has a \(dwShape[2])-wide depthwise kernel, not 3 or 5")
+            }
             let depthwise = try Self.depthwise(
                 file, prefix + "_depthwise_conv.weight", bn: prefix + "_bn1", channels: expanded, kernel: dwShape[2],
                 stride: Self.strideTwoBlocks.contains(index) ? 2 : 1)
-            guard let projectShape = file.entries[prefix + "_project_conv.weight"]?.shape else {
+            guard let projectShape = file.entries[prefix + "_project_conv.weight"]?.shape, projectShape.count == 4,
+                projectShape[0] > 0
+            else {
                 throw ModelError(path: file.path, message: "block \(index) has no projection")
             }
             let project = try Self.convolution(
-                file, prefix + "_project_conv.weight", bn: prefix + "_bn2", cin: expanded, cout: projectShape[0], kernel: 1,
+                file, prefix + "_project_conv.weight", bn: prefix + "_bn2", cin: expanded, cout: projectShape[0],
+                kernel: 1,
                 isa: isa)
-            blocks.append(Block(
-                expand: expand, depthwise: depthwise, project: project,
-                residual: depthwise.stride == 1 && channels == project.cout))
+            blocks.append(
+                Block(
+                    expand: expand, depthwise: depthwise, project: project,
+                    residual: depthwise.stride == 1 && channels == project.cout))
             channels = project.cout
             index += 1
         }
         guard blocks.count == 16, channels == 320 else {
-            throw ModelError(path: file.path, message: "found \(blocks.count) blocks ending in \(channels) channels; EfficientNet-Lite0 has 16 ending in 320")
+            throw ModelError(
+                path: file.path,
+                message:
+                    "found \(blocks.count) blocks ending in \(channels) channels; EfficientNet-Lite0 has 16 ending in 320"
+            )
         }
         // Each block's bands, and the widest activation of one image across the network (an expansion run band by
         // band counts one band).
@@ -114,7 +131,8 @@ public final class EfficientNetLite0: Sendable {
         var transposed = [Float](repeating: 0, count: 1280 * 1000)
         for o in 0..<1000 { for i in 0..<1280 { transposed[i * 1000 + o] = fc[o * 1280 + i] } }
         classifier = Conv(
-            packed: packPointwise(transposed, bias: Array(fcBias), cin: 1280, cout: 1000, for: isa), cin: 1280, cout: 1000)
+            packed: packPointwise(transposed, bias: Array(fcBias), cin: 1280, cout: 1000, for: isa), cin: 1280,
+            cout: 1000)
 
         largestActivation = max(largest, 7 * 7 * 1280)
     }
@@ -147,12 +165,15 @@ public final class EfficientNetLite0: Sendable {
             for ci in 0..<cin {
                 for ky in 0..<k {
                     for kx in 0..<k {
-                        folded[((ky * k + kx) * cin + ci) * cout + co] = weight[((co * cin + ci) * k + ky) * k + kx] * scale[co]
+                        folded[((ky * k + kx) * cin + ci) * cout + co] =
+                            weight[((co * cin + ci) * k + ky) * k + kx] * scale[co]
                     }
                 }
             }
         }
-        return Conv(packed: packPointwise(folded, bias: shift, cin: k * k * cin, cout: cout, for: isa), cin: k * k * cin, cout: cout)
+        return Conv(
+            packed: packPointwise(folded, bias: shift, cin: k * k * cin, cout: cout, for: isa), cin: k * k * cin,
+            cout: cout)
     }
 
     private static func depthwise(
@@ -167,7 +188,9 @@ public final class EfficientNetLite0: Sendable {
         return Depthwise(weight: folded, bias: shift, channels: c, kernel: k, stride: stride)
     }
 
-    private static func batchNorm(_ file: TensorFile, _ prefix: String, channels: Int) throws(ModelError) -> ([Float], [Float]) {
+    private static func batchNorm(
+        _ file: TensorFile, _ prefix: String, channels: Int
+    ) throws(ModelError) -> ([Float], [Float]) {
         let gamma = try file.tensor(prefix + ".weight", shape: [channels])
         let beta = try file.tensor(prefix + ".bias", shape: [channels])
         let mean = try file.tensor(prefix + ".running_mean", shape: [channels])
@@ -247,8 +270,9 @@ public final class BackboneSession: @unchecked Sendable {
                             // Stem: im2col, then one pointwise kernel over the batch.
                             for (i, input) in inputs.enumerated() {
                                 input.withUnsafeBufferPointer {
-                                    im2col($0.baseAddress!, cols.baseAddress! + i * 112 * 112 * 27,
-                                           height: 224, width: 224, channels: 3, kernel: 3, stride: 2)
+                                    im2col(
+                                        $0.baseAddress!, cols.baseAddress! + i * 112 * 112 * 27,
+                                        height: 224, width: 224, channels: 3, kernel: 3, stride: 2)
                                 }
                             }
                             let isa = m.instructionSet
@@ -268,9 +292,11 @@ public final class BackboneSession: @unchecked Sendable {
                                                 for oy0 in Swift.stride(from: 0, to: out, by: bandRows) {
                                                     let oy1 = min(out, oy0 + bandRows)
                                                     let (first, last) = depthwiseInputRows(
-                                                        height: size, kernel: dw.kernel, stride: stride, outputRows: oy0..<oy1)
-                                                    Self.apply(expand, image + first * size * channels, e,
-                                                               rows: (last - first + 1) * size, relu6: true, isa: isa)
+                                                        height: size, kernel: dw.kernel, stride: stride,
+                                                        outputRows: oy0..<oy1)
+                                                    Self.apply(
+                                                        expand, image + first * size * channels, e,
+                                                        rows: (last - first + 1) * size, relu6: true, isa: isa)
                                                     depthwiseRows(
                                                         e, firstRow: first, w.baseAddress!, b.baseAddress!,
                                                         d + i * out * out * ce, height: size, width: size, channels: ce,
@@ -281,20 +307,23 @@ public final class BackboneSession: @unchecked Sendable {
                                         } else {
                                             var source = UnsafePointer(x)
                                             if let expand = block.expand {
-                                                Self.apply(expand, source, e, rows: n * size * size, relu6: true, isa: isa)
+                                                Self.apply(
+                                                    expand, source, e, rows: n * size * size, relu6: true, isa: isa)
                                                 source = UnsafePointer(e)
                                             }
                                             for i in 0..<n {
-                                                depthwise(source + i * size * size * ce, w.baseAddress!, b.baseAddress!,
-                                                          d + i * out * out * ce, height: size, width: size, channels: ce,
-                                                          kernel: dw.kernel, stride: stride, instructionSet: isa)
+                                                depthwise(
+                                                    source + i * size * size * ce, w.baseAddress!, b.baseAddress!,
+                                                    d + i * out * out * ce, height: size, width: size, channels: ce,
+                                                    kernel: dw.kernel, stride: stride, instructionSet: isa)
                                             }
                                         }
                                     }
                                 }
                                 // The residual add happens inside the projection's kernel.
-                                Self.apply(block.project, d, p, rows: n * out * out, relu6: false,
-                                           residual: block.residual ? UnsafePointer(x) : nil, isa: isa)
+                                Self.apply(
+                                    block.project, d, p, rows: n * out * out, relu6: false,
+                                    residual: block.residual ? UnsafePointer(x) : nil, isa: isa)
                                 swap(&x, &p)
                                 size = out
                                 channels = block.project.cout
@@ -311,11 +340,14 @@ public final class BackboneSession: @unchecked Sendable {
                                     }
                                 }
                                 logits.withUnsafeMutableBufferPointer { out in
-                                    Self.apply(m.classifier, pool.baseAddress!, out.baseAddress!, rows: n, relu6: false, isa: isa)
+                                    Self.apply(
+                                        m.classifier, pool.baseAddress!, out.baseAddress!, rows: n, relu6: false,
+                                        isa: isa)
                                     for i in 0..<n {
-                                        outputs.append(BackboneOutput(
-                                            features: Array(pool[(i * 1280)..<((i + 1) * 1280)]),
-                                            logits: Array(out[(i * 1000)..<((i + 1) * 1000)])))
+                                        outputs.append(
+                                            BackboneOutput(
+                                                features: Array(pool[(i * 1280)..<((i + 1) * 1280)]),
+                                                logits: Array(out[(i * 1000)..<((i + 1) * 1000)])))
                                     }
                                 }
                             }
@@ -332,8 +364,9 @@ public final class BackboneSession: @unchecked Sendable {
         rows: Int, relu6: Bool, residual: UnsafePointer<Float>? = nil, isa: InstructionSet
     ) {
         conv.packed.withUnsafeBufferPointer { w in
-            pointwise(input, w.baseAddress!, output, rows: rows, cin: conv.cin, cout: conv.cout, relu6: relu6,
-                      residual: residual, instructionSet: isa)
+            pointwise(
+                input, w.baseAddress!, output, rows: rows, cin: conv.cin, cout: conv.cout, relu6: relu6,
+                residual: residual, instructionSet: isa)
         }
     }
 }

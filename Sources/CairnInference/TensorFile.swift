@@ -46,8 +46,14 @@ public final class TensorFile: @unchecked Sendable {
                 let shape = info["shape"] as? [Int], let offsets = info["data_offsets"] as? [Int], offsets.count == 2
             else { throw ModelError(path: path, message: "tensor \(name) has a malformed header entry") }
             guard dtype == "F32" else { throw ModelError(path: path, message: "tensor \(name) is \(dtype), not F32") }
-            let count = shape.reduce(1, *)
-            guard offsets[0] >= 0, offsets[1] == offsets[0] + 4 * count else {
+            // Explicit, overflow-checked arithmetic: this module is built with -Ounchecked, where `*` and `+` wrap
+            // silently and `precondition` is not checked, so a crafted shape could otherwise pass for a small one.
+            guard let count = Self.elementCount(shape) else {
+                throw ModelError(path: path, message: "tensor \(name) has an impossible shape \(shape)")
+            }
+            let (bytes, bytesOverflow) = count.multipliedReportingOverflow(by: 4)
+            let (end, endOverflow) = offsets[0].addingReportingOverflow(bytes)
+            guard offsets[0] >= 0, !bytesOverflow, !endOverflow, offsets[1] == end else {
                 throw ModelError(path: path, message: "tensor \(name): byte range does not match its shape \(shape)")
             }
             guard offsets[1] <= available else {
@@ -77,12 +83,25 @@ public final class TensorFile: @unchecked Sendable {
         }
         return data.withUnsafeBytes { raw in
             UnsafeBufferPointer(
-                start: raw.baseAddress!.advanced(by: entry.start).assumingMemoryBound(to: Float.self), count: entry.count)
+                start: raw.baseAddress!.advanced(by: entry.start).assumingMemoryBound(to: Float.self),
+                count: entry.count)
         }
     }
 
     /// Whether the file holds a tensor called `name`.
     public func has(_ name: String) -> Bool { entries[name] != nil }
+
+    /// The number of elements of `shape`, or nil when a dimension is negative or the product overflows.
+    static func elementCount(_ shape: [Int]) -> Int? {
+        var count = 1
+        for dimension in shape {
+            guard dimension >= 0 else { return nil }
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            guard !overflow else { return nil }
+            count = product
+        }
+        return count
+    }
 }
 
 /// Writes safetensors files: F32 tensors, string metadata, tensors aligned to 8 bytes. The file is written beside
@@ -93,7 +112,8 @@ public enum TensorFileWriter {
         public var shape: [Int]
         public var values: [Float]
         public init(name: String, shape: [Int], values: [Float]) {
-            precondition(shape.reduce(1, *) == values.count, "tensor \(name): \(values.count) values for shape \(shape)")
+            precondition(
+                shape.reduce(1, *) == values.count, "tensor \(name): \(values.count) values for shape \(shape)")
             self.name = name
             self.shape = shape
             self.values = values
@@ -104,7 +124,9 @@ public enum TensorFileWriter {
         var header: [String: Any] = ["__metadata__": metadata]
         var offset = 0
         for tensor in tensors {
-            header[tensor.name] = ["dtype": "F32", "shape": tensor.shape, "data_offsets": [offset, offset + 4 * tensor.values.count]]
+            header[tensor.name] = [
+                "dtype": "F32", "shape": tensor.shape, "data_offsets": [offset, offset + 4 * tensor.values.count],
+            ]
             offset += 4 * tensor.values.count
         }
         var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])

@@ -2,8 +2,9 @@ import CairnInference
 import CairnLandmarkBuilder
 import CairnTesting
 import Foundation
-import Landmarks
 import Testing
+
+@testable import Landmarks
 
 /// Packs written and read back, and every way a pack file can be wrong.
 struct LandmarkPackTests {
@@ -13,17 +14,23 @@ struct LandmarkPackTests {
     /// A pack over random features: 3 landmarks, 6 photos each.
     static func samplePack() throws -> LandmarkPack {
         var random = SeededRandom(seed: 7)
-        let cities = [("berlin_a", "Berlin", 52.5163, 13.3777), ("berlin_b", "Berlin", 52.5145, 13.3501), ("agra", "Agra", 27.1751, 78.0421)]
+        let cities = [
+            ("berlin_a", "Berlin", 52.5163, 13.3777), ("berlin_b", "Berlin", 52.5145, 13.3501),
+            ("agra", "Agra", 27.1751, 78.0421),
+        ]
         let landmarks = cities.map { key, city, lat, lon in
             LandmarkPhotos(
-                landmark: .init(key: key, name: key.capitalized, city: city, country: city == "Agra" ? "India" : "Germany",
+                landmark: .init(
+                    key: key, name: key.capitalized, city: city, country: city == "Agra" ? "India" : "Germany",
                     region: "Europe", latitude: lat, longitude: lon, photos: 0, referencesChecked: false),
-                paths: [], features: (0..<6).map { _ in (0..<1280).map { _ in Float.random(in: 0...1, using: &random) } },
+                paths: [],
+                features: (0..<6).map { _ in (0..<1280).map { _ in Float.random(in: 0...1, using: &random) } },
                 checkedReferences: [])
         }
         var parameters = BuildParameters()
         parameters.dimension = 16
-        return try PackBuilder(parameters: parameters).build(landmarks, negatives: NegativePhotos(), backbone: backbone).0
+        return try PackBuilder(parameters: parameters).build(landmarks, negatives: NegativePhotos(), backbone: backbone)
+            .0
     }
 
     @Test func roundTripsEverything() throws {
@@ -82,11 +89,15 @@ struct LandmarkPackTests {
         var pack = try Self.samplePack()
         let path = folder.file("sample.cairnpack")
         try pack.write(to: path)
-        #expect(throws: LandmarkPackError.self) { try LandmarkPack.load(path: path, backbone: "efficientnet-lite0/other") }
+        #expect(throws: LandmarkPackError.self) {
+            try LandmarkPack.load(path: path, backbone: "efficientnet-lite0/other")
+        }
         do {
             _ = try LandmarkPack.load(path: path, backbone: "efficientnet-lite0/other")
         } catch {
-            #expect(error.message.contains("built for backbone efficientnet-lite0/test, but the loaded backbone is efficientnet-lite0/other"))
+            #expect(
+                error.message.contains(
+                    "built for backbone efficientnet-lite0/test, but the loaded backbone is efficientnet-lite0/other"))
         }
     }
 
@@ -116,8 +127,51 @@ struct LandmarkPackTests {
         // The backbone model is a safetensors file, but not a pack.
         let model = TestPaths.repositoryRoot.appendingPathComponent("models/efficientnet-lite0.safetensors").path
         #expect(throws: LandmarkPackError.self) { try LandmarkPack.load(path: model) }
-        #expect(message([UInt8](try Data(contentsOf: URL(fileURLWithPath: model)))).contains("not a Cairn landmark pack"))
+        #expect(
+            message([UInt8](try Data(contentsOf: URL(fileURLWithPath: model)))).contains("not a Cairn landmark pack"))
         #expect(throws: LandmarkPackError.self) { try LandmarkPack.load(path: folder.file("missing.cairnpack")) }
+    }
+
+    /// A crafted pack, its checksum made to match, is refused with a reason: a landmark index that is not a whole
+    /// number (NaN made `Int(Float)` trap before) and a head without rows.
+    @Test func refusesCraftedPacksWhoseChecksumMatches() throws {
+        var pack = try Self.samplePack()
+        let path = folder.file("sample.cairnpack")
+        try pack.write(to: path)
+        let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let headerLength = Int(original.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self).littleEndian })
+        let headerText = String(decoding: original[8..<(8 + headerLength)], as: UTF8.self)
+        let header = try #require(
+            try JSONSerialization.jsonObject(with: Data(headerText.utf8)) as? [String: Any])
+        let metadata = try #require(header["__metadata__"] as? [String: String])
+        let manifest = try #require(metadata["pack"]), stored = try #require(metadata["checksum"])
+
+        /// The pack with `value` written over the first float of `tensor`, the checksum recomputed.
+        func crafted(_ tensor: String, _ value: Float) throws -> String {
+            var bytes = original
+            let entry = try #require(header[tensor] as? [String: Any])
+            let start = 8 + headerLength + (try #require(entry["data_offsets"] as? [Int]))[0]
+            withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.replaceSubrange(start..<(start + 4), with: $0) }
+            let sum = bytes[(8 + headerLength)...].withUnsafeBytes {
+                LandmarkPack.checksum(data: $0, manifest: manifest)
+            }
+            let newHeader = Array(headerText.replacingOccurrences(of: stored, with: sum).utf8)
+            #expect(newHeader.count == headerLength)
+            bytes.replaceSubrange(8..<(8 + headerLength), with: newHeader)
+            let out = folder.file("crafted-\(tensor).cairnpack")
+            FileManager.default.createFile(atPath: out, contents: Data(bytes))
+            return out
+        }
+        for (tensor, value) in [("centroid_landmark", Float.nan), ("reference_landmark", Float(1e30))] {
+            let error = #expect(throws: LandmarkPackError.self) {
+                try LandmarkPack.load(path: try crafted(tensor, value))
+            }
+            #expect(error?.message == "tensor \(tensor) holds \(value), not a landmark index")
+        }
+        let outOfRange = #expect(throws: LandmarkPackError.self) {
+            try LandmarkPack.load(path: try crafted("centroid_landmark", 7))
+        }
+        #expect(outOfRange?.message == "a centroid or reference names a landmark the pack does not have")
     }
 
     @Test func addsAndRemovesALandmarkWithoutARebuild() throws {
