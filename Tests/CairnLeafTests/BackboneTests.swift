@@ -94,7 +94,8 @@ import Testing
             let logits = session.run([BackboneInput.normalised(try Self.input(photo))])[0].logits
             return logits.indices.max { logits[$0] < logits[$1] }!
         }
-        #expect([504, 967, 968].contains(try top("distractors-dev/n03063599_coffee_mug.jpg")))  // coffee mug, espresso, cup
+        // coffee mug, espresso, cup
+        #expect([504, 967, 968].contains(try top("distractors-dev/n03063599_coffee_mug.jpg")))
         #expect((281...285).contains(try top("distractors-dev/n02123597_Siamese_cat.jpg")))  // a domestic cat class
     }
 
