@@ -24,7 +24,8 @@ public final class Catalog: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw CatalogError(code: .database, path: path, message: "cannot create its folder: \(error.localizedDescription)")
+            throw CatalogError(
+                code: .database, path: path, message: "cannot create its folder: \(error.localizedDescription)")
         }
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
@@ -42,7 +43,10 @@ public final class Catalog: Sendable {
     /// Opens an existing catalog for reading only. Fails with `.missing`, `.newerSchema`, `.olderSchema`
     /// or `.notACatalog` when it cannot be browsed.
     public static func openReadOnly(path: String) throws(CatalogError) -> Catalog {
-        guard FileManager.default.fileExists(atPath: path) else { throw CatalogError.missing(path) }
+        // A folder this user may not search hides the file: say so, rather than that there is no catalog.
+        if access(path, F_OK) != 0 {
+            throw errno == EACCES ? CatalogError.notAllowed(path) : CatalogError.missing(path)
+        }
         var configuration = Configuration()
         configuration.readonly = true
         configuration.busyMode = .timeout(10)
@@ -91,7 +95,8 @@ public final class Catalog: Sendable {
             let (unknown, isCatalog) = try writer.read { db in
                 let isEmpty = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master").isEmpty
                 let hasMigrations = try db.tableExists("grdb_migrations")
-                let unknown = hasMigrations
+                let unknown =
+                    hasMigrations
                     ? try migrator.appliedIdentifiers(db).subtracting(migrator.migrations) : []
                 return (unknown, isEmpty || hasMigrations)
             }
@@ -113,6 +118,8 @@ public final class Catalog: Sendable {
                 return .notACatalog(path, cause: error)
             case .SQLITE_CANTOPEN where !FileManager.default.fileExists(atPath: path):
                 return .missing(path)
+            case .SQLITE_CANTOPEN where access(path, R_OK) != 0 && errno == EACCES:
+                return .notAllowed(path)
             default:
                 return .database(path, error)
             }
