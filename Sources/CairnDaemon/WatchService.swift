@@ -204,11 +204,17 @@ public final class WatchService: Service, @unchecked Sendable {
                     }
                 }
             }
-            // Refresh what `cairn status` shows once a minute, not every tick: an idle daemon should not keep
-            // writing to the disk. A failed write not yet recorded is recorded at the next tick.
+            // Refresh what `cairn status` and `systemctl status` show once a minute, not every tick: an idle daemon
+            // should not keep writing to the disk. A failed write not yet recorded is recorded at the next tick.
             if Date().timeIntervalSince(lastReport) >= 60 || hasUnrecordedWriteFailure {
                 lastReport = Date()
                 await reportOrLogOffThePool(watch)
+                // STATUS= was sent only after the start-up scan and reloads, so `systemctl status` kept the queue
+                // of that moment ("queue 16" with nothing left to do). The scan's own progress lines stay.
+                if lock.withLock({ phase }) == .watching {
+                    let line = await onOwnThread { _ in self.statusLine(watch, phase: "Watching") }
+                    notifier.notify("STATUS=\(line)")
+                }
             }
         }
     }
