@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// The SQLite catalog: photos, their facts, places, tags and recognition state, and the album views over them.
 ///
@@ -30,6 +31,12 @@ public final class Catalog: Sendable {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
+        // Keep the -wal and -shm files when the last connection closes: a reader that may not create files in the
+        // catalog's folder (a member of the group cairn, under systemd) can then open it while cairnd is stopped.
+        configuration.prepareDatabase { db in
+            var persist: Int32 = 1
+            _ = sqlite3_file_control(db.sqliteConnection, nil, SQLITE_FCNTL_PERSIST_WAL, &persist)
+        }
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
