@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs Cairn as a system service: cairnd and cairn in /usr/local/bin, the unit in /etc/systemd/system, the
-# inotify limits in /etc/sysctl.d, the default configuration in /etc/cairn/cairn.yaml (an existing one is kept),
+# system user and group `cairn` (systemd/cairn.sysusers, in /usr/local/lib/sysusers.d), the inotify limits in
+# /etc/sysctl.d, the default configuration in /etc/cairn/cairn.yaml (an existing one is kept),
 # the CNN weights in /usr/local/share/cairn, the example external plugin in /usr/local/lib/cairn/plugins and the
 # README and PLUGINS.md in /usr/local/share/doc/cairn. Then, on a running systemd, reloads it and applies the limits.
 #
@@ -21,6 +22,7 @@ fi
 install -D -m 0755 "$bindir/cairnd" "$destdir/usr/local/bin/cairnd"
 install -D -m 0755 "$bindir/cairn" "$destdir/usr/local/bin/cairn"
 install -D -m 0644 systemd/cairnd.service "$destdir/etc/systemd/system/cairnd.service"
+install -D -m 0644 systemd/cairn.sysusers "$destdir/usr/local/lib/sysusers.d/cairn.conf"
 install -D -m 0644 systemd/cairn-inotify.conf "$destdir/etc/sysctl.d/60-cairn-inotify.conf"
 install -D -m 0644 README.md "$destdir/usr/local/share/doc/cairn/README.md"
 install -D -m 0644 docs/PLUGINS.md "$destdir/usr/local/share/doc/cairn/PLUGINS.md"
@@ -35,6 +37,13 @@ if [ ! -e "$destdir/etc/cairn/cairn.yaml" ]; then
     install -D -m 0644 Config/cairn.yaml "$destdir/etc/cairn/cairn.yaml"
 else
     echo "keeping the existing $destdir/etc/cairn/cairn.yaml (the shipped one is Config/cairn.yaml)"
+fi
+
+# The user and group the unit runs as. In a staged tree, only if it is a whole system (it has an /etc/passwd).
+if [ -z "$destdir" ]; then
+    systemd-sysusers /usr/local/lib/sysusers.d/cairn.conf
+elif [ -f "$destdir/etc/passwd" ]; then
+    systemd-sysusers --root="$destdir" - < systemd/cairn.sysusers
 fi
 
 if [ -z "$destdir" ] && [ -d /run/systemd/system ]; then

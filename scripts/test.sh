@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: installs the dependencies, lints the Swift files changed (scripts/format-check.sh), builds the
-# package with its tests and both executables, then runs the unit, catalog, CLI and daemon end-to-end tests. The tests
-# read real photos from ../shared/data.
+# package with its tests and both executables, then runs the unit, catalog, CLI and daemon end-to-end tests, then (as
+# root) the systemd unit under a real systemd in a container (scripts/test-systemd.sh). The tests read real photos
+# from ../shared/data.
 #
 #   bash scripts/test.sh
 set -euo pipefail
@@ -38,6 +39,14 @@ if [ -z "$count" ] || [ "$count" -eq 0 ]; then
     exit 1
 fi
 echo "swift test: $count passed, 0 failed"
+
+# The unit under a real systemd, in a Debian 12 container (systemd-nspawn needs root; CI runs this as root).
+if [ "$(id -u)" -eq 0 ]; then
+    echo "==> the systemd unit under a real systemd (scripts/test-systemd.sh)"
+    BINDIR="$(swift build --show-bin-path)" bash scripts/test-systemd.sh
+else
+    echo "==> skipping scripts/test-systemd.sh: it needs root (sudo bash scripts/test-systemd.sh)"
+fi
 
 echo "==> fuzzing the format decoders briefly, the same inputs every run (scripts/fuzz.sh; longer runs by hand)"
 RUNS=400 bash scripts/fuzz.sh formats

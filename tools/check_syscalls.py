@@ -7,7 +7,7 @@ and that nothing maps memory writable and executable at once (which MemoryDenyWr
 Groups (@system-service, @privileged, ...) are expanded with `systemd-analyze syscall-filter`, the way systemd
 does: allow lists are joined, then lines starting with ~ remove their calls. Prints the calls the trace made and
 exits 1 if any would be refused. As root, SQLite also calls fchown on its journal files; under the unit's
-DynamicUser it does not (it only does so when running as root), so fchown is reported but not counted.
+user `cairn` it does not (it only does so when running as root), so fchown is reported but not counted.
 """
 import re
 import subprocess

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// The SQLite catalog: photos, their facts, places, tags and recognition state, and the album views over them.
 ///
@@ -24,11 +25,18 @@ public final class Catalog: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw CatalogError(code: .database, path: path, message: "cannot create its folder: \(error.localizedDescription)")
+            throw CatalogError(
+                code: .database, path: path, message: "cannot create its folder: \(error.localizedDescription)")
         }
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
+        // Keep the -wal and -shm files when the last connection closes: a reader that may not create files in the
+        // catalog's folder (a member of the group cairn, under systemd) can then open it while cairnd is stopped.
+        configuration.prepareDatabase { db in
+            var persist: Int32 = 1
+            _ = sqlite3_file_control(db.sqliteConnection, nil, SQLITE_FCNTL_PERSIST_WAL, &persist)
+        }
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
@@ -42,7 +50,10 @@ public final class Catalog: Sendable {
     /// Opens an existing catalog for reading only. Fails with `.missing`, `.newerSchema`, `.olderSchema`
     /// or `.notACatalog` when it cannot be browsed.
     public static func openReadOnly(path: String) throws(CatalogError) -> Catalog {
-        guard FileManager.default.fileExists(atPath: path) else { throw CatalogError.missing(path) }
+        // A folder this user may not search hides the file: say so, rather than that there is no catalog.
+        if access(path, F_OK) != 0 {
+            throw errno == EACCES ? CatalogError.notAllowed(path) : CatalogError.missing(path)
+        }
         var configuration = Configuration()
         configuration.readonly = true
         configuration.busyMode = .timeout(10)
@@ -91,7 +102,8 @@ public final class Catalog: Sendable {
             let (unknown, isCatalog) = try writer.read { db in
                 let isEmpty = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master").isEmpty
                 let hasMigrations = try db.tableExists("grdb_migrations")
-                let unknown = hasMigrations
+                let unknown =
+                    hasMigrations
                     ? try migrator.appliedIdentifiers(db).subtracting(migrator.migrations) : []
                 return (unknown, isEmpty || hasMigrations)
             }
@@ -113,6 +125,8 @@ public final class Catalog: Sendable {
                 return .notACatalog(path, cause: error)
             case .SQLITE_CANTOPEN where !FileManager.default.fileExists(atPath: path):
                 return .missing(path)
+            case .SQLITE_CANTOPEN where access(path, R_OK) != 0 && errno == EACCES:
+                return .notAllowed(path)
             default:
                 return .database(path, error)
             }

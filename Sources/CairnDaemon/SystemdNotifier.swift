@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// sd_notify(3) spoken directly: one datagram per message to the socket systemd names in `NOTIFY_SOCKET`
@@ -23,10 +23,28 @@ public struct SystemdNotifier: Sendable {
         }
     }
 
-    /// Sends `state` (such as "READY=1\nSTATUS=Watching 3 folders"). Failures are returned, never fatal.
+    /// The longest message systemd reads from the notification socket (`NOTIFY_BUFFER_MAX` in systemd 252): a longer
+    /// datagram is dropped whole, and a READY=1 in it with it.
+    public static let maximumMessageBytes = 4096
+
+    /// `text` made fit for a `STATUS=` value: its first line only (a newline would start a new assignment), at most
+    /// `limit` bytes, cut at a character and ended with "…" when longer.
+    public static func statusValue(_ text: String, limit: Int = 300) -> String {
+        let line = String(text.prefix { !$0.isNewline })
+        guard line.utf8.count > limit else { return line }
+        var cut = ""
+        for character in line {
+            guard cut.utf8.count + character.utf8.count + "…".utf8.count <= limit else { break }
+            cut.append(character)
+        }
+        return cut + "…"
+    }
+
+    /// Sends `state` (such as "READY=1\nSTATUS=Watching 3 folders"). Failures are returned, never fatal; a message
+    /// longer than `maximumMessageBytes` is not sent (systemd would drop it).
     @discardableResult
     public func notify(_ state: String) -> Bool {
-        guard let socketPath else { return false }
+        guard let socketPath, state.utf8.count <= Self.maximumMessageBytes else { return false }
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }

@@ -58,10 +58,12 @@ public final class WatchService: Service, @unchecked Sendable {
         watch.start()
         try report(watch, starting: true)
         notifier.notify("READY=1\nSTATUS=\(statusLine(watch, phase: "Reconciling the catalog with the disk"))")
-        logger.notice("watching", metadata: [
-            "folders": "\(roots.count)", "watches": "\(watch.watchCount)",
-            "watch.budget": "\(FolderWatch.maxUserWatches.map(String.init) ?? "unknown")",
-        ])
+        logger.notice(
+            "watching",
+            metadata: [
+                "folders": "\(roots.count)", "watches": "\(watch.watchCount)",
+                "watch.budget": "\(FolderWatch.maxUserWatches.map(String.init) ?? "unknown")",
+            ])
 
         do {
             try await cancelWhenGracefulShutdown {
@@ -110,12 +112,14 @@ public final class WatchService: Service, @unchecked Sendable {
         for (folder, reason) in summary.unreadableFolders {
             logger.error("cannot read folder", metadata: ["folder": "\(folder)", "reason": "\(reason)"])
         }
-        logger.notice("library reconciled", metadata: [
-            "seen": "\(summary.seen)", "indexed": "\(summary.indexed)", "unchanged": "\(summary.unchanged)",
-            "moved": "\(summary.moved)", "damaged": "\(summary.damaged.count)",
-            "unsupported": "\(summary.unsupported.count)", "removed": "\(summary.removed)",
-            "purged": "\(summary.purged)", "seconds": "\(String(format: "%.1f", summary.seconds))",
-        ])
+        logger.notice(
+            "library reconciled",
+            metadata: [
+                "seen": "\(summary.seen)", "indexed": "\(summary.indexed)", "unchanged": "\(summary.unchanged)",
+                "moved": "\(summary.moved)", "damaged": "\(summary.damaged.count)",
+                "unsupported": "\(summary.unsupported.count)", "removed": "\(summary.removed)",
+                "purged": "\(summary.purged)", "seconds": "\(String(format: "%.1f", summary.seconds))",
+            ])
         var renamed = 0
         do {
             let ingester = handler.indexer.ingester
@@ -126,7 +130,9 @@ public final class WatchService: Service, @unchecked Sendable {
             writeFailed("places named again after a gazetteer change", error)
         }
         if renamed > 0 {
-            logger.notice("places renamed", metadata: ["photos": "\(renamed)", "gazetteer": "\(handler.indexer.ingester.gazetteer.version)"])
+            logger.notice(
+                "places renamed",
+                metadata: ["photos": "\(renamed)", "gazetteer": "\(handler.indexer.ingester.gazetteer.version)"])
         }
         setBusy(false)
         lock.withLock { phase = .watching }
@@ -198,11 +204,17 @@ public final class WatchService: Service, @unchecked Sendable {
                     }
                 }
             }
-            // Refresh what `cairn status` shows once a minute, not every tick: an idle daemon should not keep
-            // writing to the disk. A failed write not yet recorded is recorded at the next tick.
+            // Refresh what `cairn status` and `systemctl status` show once a minute, not every tick: an idle daemon
+            // should not keep writing to the disk. A failed write not yet recorded is recorded at the next tick.
             if Date().timeIntervalSince(lastReport) >= 60 || hasUnrecordedWriteFailure {
                 lastReport = Date()
                 await reportOrLogOffThePool(watch)
+                // STATUS= was sent only after the start-up scan and reloads, so `systemctl status` kept the queue
+                // of that moment ("queue 16" with nothing left to do). The scan's own progress lines stay.
+                if lock.withLock({ phase }) == .watching {
+                    let line = await onOwnThread { _ in self.statusLine(watch, phase: "Watching") }
+                    notifier.notify("STATUS=\(line)")
+                }
             }
         }
     }
@@ -250,7 +262,12 @@ public final class WatchService: Service, @unchecked Sendable {
                 logger.error("\(outcome)")
             }
             await reportOrLogOffThePool(watch)
-            let phase = failure.map { "Reload failed: \($0) (the previous configuration stays). Watching" } ?? "Watching"
+            // A reason can span lines (a YAML error quotes the file): STATUS= gets its first line, or systemd drops
+            // the whole message and READY=1 with it, and the unit stays "reloading".
+            let phase =
+                failure.map {
+                    "Reload failed: \(SystemdNotifier.statusValue($0)) (the previous configuration stays). Watching"
+                } ?? "Watching"
             notifier.notify("READY=1\nSTATUS=\(statusLine(watch, phase: phase, mentionReloadFailure: false))")
         }
     }
@@ -307,7 +324,8 @@ public final class WatchService: Service, @unchecked Sendable {
 
     private func install(_ root: String, in watch: FolderWatch) {
         guard FileManager.default.fileExists(atPath: root) else {
-            logger.error("watched folder is missing; cairnd checks for it every minute", metadata: ["folder": "\(root)"])
+            logger.error(
+                "watched folder is missing; cairnd checks for it every minute", metadata: ["folder": "\(root)"])
             return
         }
         let failed = watch.addRoot(root)
@@ -338,7 +356,10 @@ public final class WatchService: Service, @unchecked Sendable {
     private func statusLine(_ watch: FolderWatch, phase: String, mentionReloadFailure: Bool = true) -> String {
         let status = try? catalog.status(errorLimit: 0)
         let photos = status.map { ", \($0.totalPhotos) photos, queue \($0.queue)" } ?? ""
-        let failure = mentionReloadFailure ? lock.withLock { reloadFailure }.map { "; last reload failed: \($0)" } ?? "" : ""
+        let failure =
+            mentionReloadFailure
+            ? lock.withLock { reloadFailure }.map { "; last reload failed: \(SystemdNotifier.statusValue($0))" } ?? ""
+            : ""
         return "\(phase): \(roots.count) folders, \(watch.watchCount) watches\(photos)\(failure)"
     }
 

@@ -15,13 +15,20 @@ struct CLIError: Error {
     }
 
     init(_ error: CatalogError) {
-        let exitCode: Int32 = switch error.code {
-        case .missing: ExitStatus.noInput
-        case .newerSchema, .olderSchema: ExitStatus.schema
-        case .notFound: ExitStatus.failure
-        default: ExitStatus.catalogUnreadable
-        }
-        self.init(code: error.code.description, message: error.description, exitCode: exitCode)
+        let exitCode: Int32 =
+            switch error.code {
+            case .missing: ExitStatus.noInput
+            case .newerSchema, .olderSchema: ExitStatus.schema
+            case .notFound: ExitStatus.failure
+            case .notAllowed: ExitStatus.notAllowed
+            default: ExitStatus.catalogUnreadable
+            }
+        // The service's catalog (/var/lib/cairn) is readable by the group cairn (systemd/cairn.sysusers).
+        let hint =
+            error.code == .notAllowed
+            ? "; cairnd's catalog is readable by the group cairn: usermod -aG cairn USER, then log in again"
+            : ""
+        self.init(code: error.code.description, message: error.description + hint, exitCode: exitCode)
     }
 }
 
@@ -43,7 +50,7 @@ enum ExitStatus {
     /// Try again later: cairnd did not answer in time (`cairn reload`), or a running cairnd owns the catalog's
     /// recognizers (`cairn index` without `--facts-only`).
     static let tryLater: Int32 = 75
-    /// Not allowed to signal cairnd (`cairn reload`).
+    /// Not allowed to signal cairnd (`cairn reload`) or to read the catalog.
     static let notAllowed: Int32 = 77
     /// Bad configuration.
     static let configuration: Int32 = 78
@@ -51,8 +58,8 @@ enum ExitStatus {
     static let summary = """
         Exit codes: 0 success, 1 not found, 64 bad arguments, 65 catalog of a newer or older schema, \
         66 no catalog, 69 no running cairnd (reload), 74 catalog unreadable or not a Cairn catalog, 75 no answer \
-        in time (reload) or a running cairnd owns the catalog (index), 77 not allowed to signal cairnd (reload), \
-        78 bad configuration.
+        in time (reload) or a running cairnd owns the catalog (index), 77 not allowed to signal cairnd (reload) or to \
+        read the catalog, 78 bad configuration.
         """
 }
 

@@ -29,6 +29,21 @@ import Testing
         #expect(try reader.status().photos["pending"] == 1)
     }
 
+    @Test func walFilesStayAfterTheWriterClosesSoAReaderNeedNotCreateThem() throws {
+        // Under systemd the group cairn reads /var/lib/cairn but may not create files there: with the -wal and -shm
+        // files removed at cairnd's stop, `cairn status` failed ("attempt to write a readonly database").
+        let folder = TemporaryDirectory()
+        let path = folder.file("cairn.sqlite")
+        do {
+            let catalog = try Catalog.openForWriting(path: path)
+            try catalog.notePhoto(FileIdentity(path: "/p/a.jpg", device: 1, inode: 2, size: 3, mtimeNs: 4))
+        }
+        #expect(FileManager.default.fileExists(atPath: path + "-wal"))
+        #expect(FileManager.default.fileExists(atPath: path + "-shm"))
+        let reader = try Catalog.openReadOnly(path: path)
+        #expect(try reader.status().totalPhotos == 1)
+    }
+
     @Test func catalogOfANewerSchemaIsRefused() throws {
         let folder = TemporaryDirectory()
         let path = folder.file("cairn.sqlite")

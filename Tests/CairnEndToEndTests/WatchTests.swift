@@ -131,7 +131,8 @@ import Testing
         try tag(folder.file("photos/2019 trip/7.jpg"), label: "beach")
 
         let ingestedBefore = daemon.count("photo indexed")
-        try FileManager.default.moveItem(atPath: folder.file("photos/2019 trip"), toPath: folder.file("photos/2019 Portugal"))
+        try FileManager.default.moveItem(
+            atPath: folder.file("photos/2019 trip"), toPath: folder.file("photos/2019 Portugal"))
         #expect(waitUntil { id(folder.file("photos/2019 Portugal/199.jpg")) == ids[199] })
         #expect((0..<200).map { id(folder.file("photos/2019 Portugal/\($0).jpg")) } == ids)
         #expect(try catalog().photo(path: folder.file("photos/2019 Portugal/7.jpg")).tags.map(\.label) == ["beach"])
@@ -168,7 +169,9 @@ import Testing
             FileManager.default.createFile(atPath: "\(flood)/\(i).jpg", contents: data)
         }
         daemon.send(SIGCONT)
-        #expect(waitUntil(timeout: 240) { (try? catalog().status().photos["indexed"]) == 20_000 }, "\(daemon.stderr.suffix(2000))")
+        #expect(
+            waitUntil(timeout: 240) { (try? catalog().status().photos["indexed"]) == 20_000 },
+            "\(daemon.stderr.suffix(2000))")
         #expect(daemon.stderr.contains("inotify queue overflowed; rescanning"))
         #expect(try catalog().status().totalPhotos == 20_000)
         #expect(daemon.stop() == 0)
@@ -176,7 +179,8 @@ import Testing
 
     @Test func killedDuringIngestThenRestartedLeavesACompleteConsistentCatalog() throws {
         for i in 0..<1_500 { try folder.copy(Self.small, to: "photos/batch/\(i).jpg") }
-        let daemon = try RunningProcess(TestPaths.executable("cairnd"), ["--watch", root, "--catalog", catalogPath, "--facts-only"])
+        let daemon = try RunningProcess(
+            TestPaths.executable("cairnd"), ["--watch", root, "--catalog", catalogPath, "--facts-only"])
         #expect(waitUntil { (try? catalog().status().photos["indexed"] ?? 0) ?? 0 > 100 })
         daemon.send(SIGKILL)
         _ = daemon.stop()
@@ -190,7 +194,9 @@ import Testing
         #expect(status.totalPhotos == 1_500)
         let check = try DatabaseQueue(path: catalogPath).read { try String.fetchOne($0, sql: "PRAGMA integrity_check") }
         #expect(check == "ok")
-        let facts = try DatabaseQueue(path: catalogPath).read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM photo_facts") }
+        let facts = try DatabaseQueue(path: catalogPath).read {
+            try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM photo_facts")
+        }
         #expect(facts == 1_500)
         #expect(restarted.stop() == 0)
     }
@@ -199,7 +205,8 @@ import Testing
         let second = folder.file("more")
         try folder.copy(Self.street, to: "more/extra.jpg")
         let config = folder.file("cairn.yaml")
-        try "watch:\n  folders: [photos]\ncatalog:\n  path: cairn.sqlite\n".write(toFile: config, atomically: true, encoding: .utf8)
+        try "watch:\n  folders: [photos]\ncatalog:\n  path: cairn.sqlite\n".write(
+            toFile: config, atomically: true, encoding: .utf8)
         let notify = try NotifySocket(path: folder.file("notify.sock"))
         let daemon = try RunningProcess(
             TestPaths.executable("cairnd"), ["--config", config, "--facts-only"],
@@ -234,6 +241,37 @@ import Testing
         #expect(waitUntil(timeout: 2) { notify.saw("STOPPING=1") })
     }
 
+    @Test func aReloadErrorOfManyLinesStillEndsTheReloadForSystemd() throws {
+        // systemd 252 drops a notification over 4096 bytes whole: a YAML error quoting the shipped configuration
+        // in STATUS= took READY=1 with it, and a real systemd left the unit "reloading" until it timed out.
+        let config = folder.file("cairn.yaml")
+        let shipped = try String(
+            contentsOfFile: TestPaths.repositoryRoot.appendingPathComponent("Config/cairn.yaml").path, encoding: .utf8)
+        let good = "watch:\n  folders: [photos]\ncatalog:\n  path: cairn.sqlite\n"
+        try good.write(toFile: config, atomically: true, encoding: .utf8)
+        let notify = try NotifySocket(path: folder.file("notify.sock"))
+        let daemon = try RunningProcess(
+            TestPaths.executable("cairnd"), ["--config", config, "--facts-only"],
+            environment: ["NOTIFY_SOCKET": notify.path])
+        #expect(daemon.waitForLog("library reconciled"), "\(daemon.stderr)")
+        #expect(waitUntil { notify.saw("READY=1") })
+        let readyBefore = notify.messages.filter { $0.contains("READY=1") }.count
+
+        try (good + shipped.replacingOccurrences(of: "/srv/photos", with: "photos") + "log:\n  level: debug\n")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        daemon.send(SIGHUP)
+        #expect(daemon.waitForLog("reload failed, keeping the previous configuration"), "\(daemon.stderr)")
+        #expect(waitUntil { notify.messages.filter { $0.contains("READY=1") }.count > readyBefore })
+        let messages = notify.messages
+        #expect(messages.allSatisfy { $0.utf8.count <= 4096 }, "\(messages.map(\.utf8.count))")
+        // Every line is one assignment: a reason's own lines never leak into the message.
+        let lines = messages.flatMap { $0.split(separator: "\n") }
+        #expect(
+            lines.allSatisfy { $0.range(of: #"^[A-Z_]+="#, options: .regularExpression) != nil }, "\(lines.prefix(20))")
+        #expect(messages.contains { $0.contains("STATUS=Reload failed: ") && $0.contains("duplicated key") })
+        #expect(daemon.stop() == 0)
+    }
+
     @Test func watchdogPingsKeepComingDuringALongReconcileOnOneCPU() throws {
         let data = try Data(contentsOf: Self.small)
         for i in 0..<8_000 {
@@ -242,7 +280,10 @@ import Testing
         let notify = try NotifySocket(path: folder.file("notify.sock"))
         let daemon = try RunningProcess(
             URL(fileURLWithPath: "/usr/bin/taskset"),
-            ["-c", "0", TestPaths.executable("cairnd").path, "--watch", root, "--catalog", catalogPath, "--facts-only"],
+            [
+                "-c", "0", TestPaths.executable("cairnd").path, "--watch", root, "--catalog", catalogPath,
+                "--facts-only",
+            ],
             environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000"])
         // What systemd received by the time the reconcile ended.
         var received: [String] = []
@@ -252,7 +293,8 @@ import Testing
             usleep(20_000)
         }
         #expect(daemon.waitForLog("library reconciled", timeout: 1), "\(daemon.stderr.suffix(2000))")
-        let seconds = daemon.stderr.components(separatedBy: "seconds=").dropFirst().first
+        let seconds =
+            daemon.stderr.components(separatedBy: "seconds=").dropFirst().first
             .flatMap { Double($0.prefix { $0 == "." || $0.isNumber }) } ?? 0
         #expect(seconds >= 2, "the reconcile took \(seconds) s: too short to prove anything")
         let afterReady = received.drop { !$0.contains("READY=1") }
@@ -264,7 +306,8 @@ import Testing
 
     @Test func aCatalogWriteThatFailsIsLoggedAndShownByCairnStatus() throws {
         let config = folder.file("cairn.yaml")
-        try "watch:\n  folders: [photos]\ncatalog:\n  path: cairn.sqlite\n".write(toFile: config, atomically: true, encoding: .utf8)
+        try "watch:\n  folders: [photos]\ncatalog:\n  path: cairn.sqlite\n".write(
+            toFile: config, atomically: true, encoding: .utf8)
         let daemon = try RunningProcess(TestPaths.executable("cairnd"), ["--config", config, "--facts-only"])
         #expect(waitUntil { try catalog().daemonStatus().state == .watching }, "\(daemon.stderr)")
 
@@ -296,7 +339,8 @@ import Testing
 
     @Test func foldersBeyondTheWatchBudgetAreRescannedPeriodically() throws {
         for name in ["a", "b", "c"] {
-            try FileManager.default.createDirectory(atPath: folder.file("photos/\(name)"), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: folder.file("photos/\(name)"), withIntermediateDirectories: true)
         }
         let config = folder.file("cairn.yaml")
         try "watch:\n  folders: [photos]\n  max-watches: 2\n  rescan-minutes: 1\ncatalog:\n  path: cairn.sqlite\n"
@@ -304,7 +348,8 @@ import Testing
         let daemon = try RunningProcess(TestPaths.executable("cairnd"), ["--config", config, "--facts-only"])
         #expect(daemon.waitForLog("library reconciled"), "\(daemon.stderr)")
         #expect(daemon.stderr.contains("inotify watch budget spent"))
-        let status = try ProcessRunner.run(TestPaths.executable("cairn"), ["status", "--catalog", catalogPath, "--json"])
+        let status = try ProcessRunner.run(
+            TestPaths.executable("cairn"), ["status", "--catalog", catalogPath, "--json"])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
         let report = try #require(object["daemon"] as? [String: String])
         #expect(report["watches"] == "2")
@@ -313,7 +358,8 @@ import Testing
 
         // Photos land in every subfolder; the unwatched ones are found by the next periodic rescan.
         let photos = try ["a", "b", "c"].map { try folder.copy(Self.small, to: "photos/\($0)/new.jpg") }
-        #expect(waitUntil(timeout: 90) { photos.allSatisfy { state($0) == "indexed" } }, "\(daemon.stderr.suffix(1500))")
+        #expect(
+            waitUntil(timeout: 90) { photos.allSatisfy { state($0) == "indexed" } }, "\(daemon.stderr.suffix(1500))")
         #expect(daemon.stderr.contains("rescanning folders without a watch"))
         #expect(daemon.stop() == 0)
     }
@@ -327,20 +373,26 @@ import Testing
         let model = TestPaths.repositoryRoot.appendingPathComponent("models/efficientnet-lite0.safetensors").path
         let config = folder.file("cairn.yaml")
         let daylight = TestPaths.repositoryRoot.appendingPathComponent("Plugins/External/daylight/cairn-daylight").path
-        try "watch:\n  folders: [photos]\ncatalog:\n  path: cairn.sqlite\nbackbone:\n  model: \(model)\nworkers:\n  threads: 1\n"
+        try
+            "watch:\n  folders: [photos]\ncatalog:\n  path: cairn.sqlite\nbackbone:\n  model: \(model)\nworkers:\n  threads: 1\n"
             .appending("recognizers:\n  daylight:\n    command: \(daylight)\n")
             .write(toFile: config, atomically: true, encoding: .utf8)
         let traced = try RunningProcess(
-            URL(fileURLWithPath: "/usr/bin/strace"), ["-f", "-qq", "-o", trace, TestPaths.executable("cairnd").path, "--config", config])
-        #expect(waitUntil(timeout: 120) {
-            let recognizers = try catalog().status().recognizers
-            return recognizers.first { $0.id == "scene-tags" }?.done == 1 && recognizers.first { $0.id == "daylight" }?.done == 1
-        }, "\(traced.stderr)")
+            URL(fileURLWithPath: "/usr/bin/strace"),
+            ["-f", "-qq", "-o", trace, TestPaths.executable("cairnd").path, "--config", config])
+        #expect(
+            waitUntil(timeout: 120) {
+                let recognizers = try catalog().status().recognizers
+                return recognizers.first { $0.id == "scene-tags" }?.done == 1
+                    && recognizers.first { $0.id == "daylight" }?.done == 1
+            }, "\(traced.stderr)")
         let pid = try #require(try catalog().status().daemon.pid)
         try folder.copy(Self.small, to: "photos/new.jpg")
-        try FileManager.default.moveItem(atPath: folder.file("photos/new.jpg"), toPath: folder.file("photos/renamed.jpg"))
+        try FileManager.default.moveItem(
+            atPath: folder.file("photos/new.jpg"), toPath: folder.file("photos/renamed.jpg"))
         try FileManager.default.createDirectory(atPath: folder.file("photos/sub"), withIntermediateDirectories: true)
-        #expect(waitUntil { state(folder.file("photos/renamed.jpg")) == "indexed" },
+        #expect(
+            waitUntil { state(folder.file("photos/renamed.jpg")) == "indexed" },
             "\(String(describing: state(folder.file("photos/renamed.jpg")))) \(traced.stderr.suffix(3000))")
         kill(pid, SIGHUP)
         #expect(traced.waitForLog("configuration reloaded"))
@@ -348,8 +400,10 @@ import Testing
         #expect(traced.stop(signal: 0, timeout: 30) == 0)
         let check = try ProcessRunner.run(
             URL(fileURLWithPath: "/usr/bin/env"),
-            ["python3", TestPaths.repositoryRoot.appendingPathComponent("tools/check_syscalls.py").path,
-             TestPaths.repositoryRoot.appendingPathComponent("systemd/cairnd.service").path, trace])
+            [
+                "python3", TestPaths.repositoryRoot.appendingPathComponent("tools/check_syscalls.py").path,
+                TestPaths.repositoryRoot.appendingPathComponent("systemd/cairnd.service").path, trace,
+            ])
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
         #expect(check.stdout.contains("distinct system calls in the trace"))
     }
@@ -357,17 +411,22 @@ import Testing
     @Test func shippedUnitPassesSystemdAnalyzeVerify() throws {
         let stage = TemporaryDirectory("cairn-root")
         let install = try ProcessRunner.run(
-            URL(fileURLWithPath: "/bin/bash"), [TestPaths.repositoryRoot.appendingPathComponent("scripts/install.sh").path, "--no-build"],
+            URL(fileURLWithPath: "/bin/bash"),
+            [TestPaths.repositoryRoot.appendingPathComponent("scripts/install.sh").path, "--no-build"],
             environment: ["DESTDIR": stage.path, "BINDIR": TestPaths.productsDirectory.path])
         #expect(install.status == 0, "\(install.stderr)")
-        for path in ["usr/local/bin/cairnd", "usr/local/bin/cairn", "etc/systemd/system/cairnd.service",
-                     "etc/sysctl.d/60-cairn-inotify.conf", "etc/cairn/cairn.yaml"] {
+        for path in [
+            "usr/local/bin/cairnd", "usr/local/bin/cairn", "etc/systemd/system/cairnd.service",
+            "etc/sysctl.d/60-cairn-inotify.conf", "etc/cairn/cairn.yaml",
+        ] {
             #expect(FileManager.default.fileExists(atPath: stage.file(path)), "\(path) not installed")
         }
         // systemd-analyze resolves units and commands inside --root: give it the system's units and kill(1).
-        try FileManager.default.createDirectory(atPath: stage.file("usr/lib/systemd"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: stage.file("usr/lib/systemd"), withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: stage.file("usr/bin"), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: "/usr/lib/systemd/system", toPath: stage.file("usr/lib/systemd/system"))
+        try FileManager.default.copyItem(
+            atPath: "/usr/lib/systemd/system", toPath: stage.file("usr/lib/systemd/system"))
         try FileManager.default.copyItem(atPath: "/usr/bin/kill", toPath: stage.file("usr/bin/kill"))
         try FileManager.default.createSymbolicLink(atPath: stage.file("bin"), withDestinationPath: "usr/bin")
         let verify = try ProcessRunner.run(

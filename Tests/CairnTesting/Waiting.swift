@@ -44,7 +44,8 @@ public final class NotifySocket: @unchecked Sendable {
 
     /// Every message received so far (reads what is waiting first).
     public var messages: [String] {
-        var buffer = [UInt8](repeating: 0, count: 4096)
+        // Larger than systemd reads (4096 bytes), so that a message systemd would drop is seen whole.
+        var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
             let count = recv(fd, &buffer, buffer.count, 0)
             if count <= 0 { break }
