@@ -1,46 +1,127 @@
 #!/usr/bin/env bash
-# Builds and runs Cairn's libFuzzer targets (fuzz/*.c) with address and undefined-behaviour sanitizers, seeded
-# from ../shared/data, then replays the saved regression inputs (fuzz/regressions/TARGET/).
+# Builds and runs Cairn's libFuzzer targets, one per parser of untrusted bytes, with address (and, for C,
+# undefined-behaviour) sanitizers, seeded from ../shared/data, then replays the saved regression inputs
+# (fuzz/regressions/TARGET/).
 #
-#   scripts/fuzz.sh [TARGET] [SECONDS]     TARGET: formats (default: every target); SECONDS per target (default 30)
-#   RUNS=N scripts/fuzz.sh formats         N inputs from a fixed seed instead of a time: the same inputs every run
-#                                          (what scripts/test.sh does, so CI does not fail by chance)
+#   scripts/fuzz.sh [TARGET] [SECONDS]     TARGET: one of the targets below (default: every target); SECONDS per
+#                                          target (default 30)
+#   RUNS=N scripts/fuzz.sh [TARGET]        N inputs from a fixed seed instead of a time: the same inputs every run
+#                                          (what scripts/test.sh does, so CI does not fail by chance); the seeds count
+#                                          among the N
+#
+# Targets (harnesses in fuzz/, Swift ones in fuzz/swift/):
+#   formats  PNG, WebP, TIFF, JPEG XL and raw previews through Sources/CFormats
+#   eighth   Cairn's own 1/8-scale JPEG entropy decoder (Sources/CJPEG/eighth.c), compared with libjpeg's output
+#   jpeg     the whole JPEG decode path of Sources/CJPEG/cairn_jpeg.c (libjpeg-turbo and the 1/8 decoder)
+#   exif     the EXIF reader over a whole file (Sources/CairnEXIF over libexif), in Swift
 #
 # Corpora grow in .build/fuzz/corpus-TARGET (kept between runs); a crash is written to .build/fuzz/ and the run
-# fails. The toolchain's clang carries libFuzzer and the sanitizers.
+# fails. Objects are kept in .build/fuzz/obj and rebuilt when a source or header they use changes. The toolchain's
+# clang and swiftc carry libFuzzer and the sanitizers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-targets=("${1:-formats}")
-[ "${1:-all}" = all ] && targets=(formats)
+all=(formats eighth jpeg exif)
+targets=("${1:-all}")
+[ "${1:-all}" = all ] && targets=("${all[@]}")
 seconds="${2:-30}"
 data="$(cd .. && pwd)/shared/data"
-mkdir -p .build/fuzz/obj
+obj=.build/fuzz/obj
+mkdir -p "$obj"
+cflags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined)
+swiftflags=(-g -O -sanitize=fuzzer,address -parse-as-library)
+
+# compile SOURCE OBJECT COMPILER FLAGS...: compiles unless the object is newer than the source, every header it
+# included (clang's dependency file) and this script.
+compile() {
+    local source=$1 object=$2
+    shift 2
+    if [ -f "$object" ] && [ -f "$object.d" ] && [ ! scripts/fuzz.sh -nt "$object" ]; then
+        local dep stale=0
+        for dep in $(sed -e 's/^[^:]*://' -e 's/\\$//' "$object.d"); do
+            [ "$dep" -nt "$object" ] && stale=1
+        done
+        [ "$stale" = 0 ] && return 0
+    fi
+    "$@" -MMD -MF "$object.d" -c "$source" -o "$object"
+}
+
+# swift_binary BINARY SOURCES... -- SWIFTC FLAGS...: builds the Swift sources (a module's own and a harness) into one
+# fuzzing executable, unless it is newer than all of them and this script.
+swift_binary() {
+    local binary=$1 source stale=0
+    shift
+    local sources=()
+    while [ "$1" != -- ]; do
+        sources+=("$1")
+        shift
+    done
+    shift
+    [ -f "$binary" ] && [ ! scripts/fuzz.sh -nt "$binary" ] || stale=1
+    for source in "${sources[@]}"; do
+        [ "$source" -nt "$binary" ] && stale=1
+    done
+    [ "$stale" = 0 ] && return 0
+    swiftc "${swiftflags[@]}" "$@" "${sources[@]}" -o "$binary"
+}
+
+# seed DIRECTORY FIND-ARGUMENTS...: copies the files that `find` lists into DIRECTORY, once.
+seed() {
+    local directory=$1
+    shift
+    [ -d "$directory" ] && return 0
+    rm -rf "$directory.partial"
+    mkdir -p "$directory.partial"
+    find "$@" -exec cp --backup=numbered {} "$directory.partial/" \;
+    mv "$directory.partial" "$directory"
+}
+
+# Every JPEG of the EXIF suites (camera and phone files, crash files; their headers vary the most) and the first
+# few of the landmark photos (plain re-encoded baseline files), all under 300 kB.
+jpeg_seeds() {
+    seed "$1" "$data/exif" "$data/landmarks-dev/colosseum" -type f \( -iname '*.jpg' -o -iname '*.jpeg' \) \
+        -size -300k
+}
 
 for target in "${targets[@]}"; do
     binary=".build/fuzz/$target"
+    seeds=".build/fuzz/seeds-$target"
     case "$target" in
     formats)
-        flags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-            -I Sources/CFormats/include -I Sources/CFormats)
+        flags=("${cflags[@]}" -I Sources/CFormats/include -I Sources/CFormats)
         {
-            clang "${flags[@]}" -c fuzz/formats.c -o .build/fuzz/obj/formats-main.o &&
-                clang "${flags[@]}" -c Sources/CFormats/cairn_formats.c -o .build/fuzz/obj/cairn_formats.o &&
-                clang++ "${flags[@]}" -std=c++17 -c Sources/CFormats/cairn_raw.cpp -o .build/fuzz/obj/cairn_raw.o &&
-                clang++ "${flags[@]}" .build/fuzz/obj/formats-main.o .build/fuzz/obj/cairn_formats.o .build/fuzz/obj/cairn_raw.o \
+            compile fuzz/formats.c "$obj/formats-main.o" clang "${flags[@]}" &&
+                compile Sources/CFormats/cairn_formats.c "$obj/cairn_formats.o" clang "${flags[@]}" &&
+                compile Sources/CFormats/cairn_raw.cpp "$obj/cairn_raw.o" clang++ "${flags[@]}" -std=c++17 &&
+                clang++ "${flags[@]}" "$obj/formats-main.o" "$obj/cairn_formats.o" "$obj/cairn_raw.o" \
                     -lspng -lwebp -ltiff -ljxl -lraw_r -o "$binary"
         } 2>".build/fuzz/build-$target.log" || { cat ".build/fuzz/build-$target.log" >&2; exit 1; }
-        seeds=".build/fuzz/seeds-$target"
-        if [ ! -d "$seeds" ]; then
-            mkdir -p "$seeds"
-            # Every PNG, WebP, TIFF, JPEG XL and raw file of the shared suites, crash files included.
-            find "$data/exif" -type f \( -iname '*.png' -o -iname '*.webp' -o -iname '*.tif' -o -iname '*.tiff' \
-                -o -iname '*.jxl' -o -iname '*.dng' -o -iname '*.crw' -o -iname '*.cr2' -o -iname '*.cr3' \
-                -o -iname '*.nef' -o -iname '*.raf' -o -iname '*.rw2' -o -iname '*.x3f' -o -iname '*.mrw' \
-                -o -iname '*.iiq' \) -size -2M -exec cp {} "$seeds/" \;
-        fi
+        # Every PNG, WebP, TIFF, JPEG XL and raw file of the shared suites, crash files included.
+        seed "$seeds" "$data/exif" -type f \( -iname '*.png' -o -iname '*.webp' -o -iname '*.tif' -o -iname '*.tiff' \
+            -o -iname '*.jxl' -o -iname '*.dng' -o -iname '*.crw' -o -iname '*.cr2' -o -iname '*.cr3' \
+            -o -iname '*.nef' -o -iname '*.raf' -o -iname '*.rw2' -o -iname '*.x3f' -o -iname '*.mrw' \
+            -o -iname '*.iiq' \) -size -2M
+        ;;
+    eighth | jpeg)
+        # The 1/8 decoder at the -O2 it ships with (Package.swift), so the fuzzer runs the code cairnd runs.
+        flags=("${cflags[@]}" -I Sources/CJPEG/include -I Sources/CJPEG)
+        {
+            compile "fuzz/$target.c" "$obj/$target-main.o" clang "${flags[@]}" &&
+                compile Sources/CJPEG/eighth.c "$obj/eighth.o" clang "${flags[@]}" -O2 &&
+                compile Sources/CJPEG/cairn_jpeg.c "$obj/cairn_jpeg.o" clang "${flags[@]}" -O2 &&
+                clang "${flags[@]}" "$obj/$target-main.o" "$obj/eighth.o" "$obj/cairn_jpeg.o" -ljpeg -lm -o "$binary"
+        } 2>".build/fuzz/build-$target.log" || { cat ".build/fuzz/build-$target.log" >&2; exit 1; }
+        jpeg_seeds "$seeds"
+        ;;
+    exif)
+        {
+            swift_binary "$binary" Sources/CairnEXIF/*.swift Sources/CairnEXIF/Internal/*.swift fuzz/swift/exif.swift \
+                -- -module-name CairnEXIF -I Sources/CExif
+        } 2>".build/fuzz/build-$target.log" || { cat ".build/fuzz/build-$target.log" >&2; exit 1; }
+        # Every file of the EXIF suites under 2 MB: JPEG, TIFF, HEIF, PNG, WebP, raw and the crash files.
+        seed "$seeds" "$data/exif" -type f -size -2M
         ;;
     *)
-        echo "unknown target: $target (known: formats)" >&2
+        echo "unknown target: $target (known: ${all[*]})" >&2
         exit 2
         ;;
     esac
@@ -50,7 +131,7 @@ for target in "${targets[@]}"; do
     if [ -n "${RUNS:-}" ]; then budget=(-runs="$RUNS" -seed=1); else budget=(-max_total_time="$seconds"); fi
     ASAN_OPTIONS=detect_leaks=1 "$binary" "${budget[@]}" -rss_limit_mb=2048 -timeout=10 \
         -artifact_prefix=".build/fuzz/$target-" -print_final_stats=1 "$corpus" "$seeds" 2>&1 \
-        | grep -E "^#[0-9]+ +(DONE|INITED)|stat::|ERROR|SUMMARY|==[0-9]+==" || true
+        | grep -E "^#[0-9]+[[:space:]]+(DONE|INITED)|stat::|ERROR|SUMMARY|==[0-9]+==|^eighth:" || true
     if ls ".build/fuzz/$target-"* >/dev/null 2>&1; then
         echo "fuzz: $target found a crash: $(ls ".build/fuzz/$target-"*)" >&2
         exit 1
