@@ -14,13 +14,14 @@
 #   eighth   Cairn's own 1/8-scale JPEG entropy decoder (Sources/CJPEG/eighth.c), compared with libjpeg's output
 #   jpeg     the whole JPEG decode path of Sources/CJPEG/cairn_jpeg.c (libjpeg-turbo and the 1/8 decoder)
 #   exif     the EXIF reader over a whole file (Sources/CairnEXIF over libexif), in Swift
+#   heif     the HEIF/AVIF probe and decode (Sources/CairnImaging/HEIFDecoder.swift over libheif), in Swift
 #
 # Corpora grow in .build/fuzz/corpus-TARGET (kept between runs); a crash is written to .build/fuzz/ and the run
 # fails. Objects are kept in .build/fuzz/obj and rebuilt when a source or header they use changes. The toolchain's
 # clang and swiftc carry libFuzzer and the sanitizers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-all=(formats eighth jpeg exif)
+all=(formats eighth jpeg exif heif)
 targets=("${1:-all}")
 [ "${1:-all}" = all ] && targets=("${all[@]}")
 seconds="${2:-30}"
@@ -29,6 +30,8 @@ obj=.build/fuzz/obj
 mkdir -p "$obj"
 cflags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined)
 swiftflags=(-g -O -sanitize=fuzzer,address -parse-as-library)
+# The C targets under Swift ones: coverage and address sanitizer only (swiftc links no UBSan runtime).
+swift_cflags=(-g -O2 -fsanitize=fuzzer-no-link,address)
 
 # compile SOURCE OBJECT COMPILER FLAGS...: compiles unless the object is newer than the source, every header it
 # included (clang's dependency file) and this script.
@@ -119,6 +122,35 @@ for target in "${targets[@]}"; do
         } 2>".build/fuzz/build-$target.log" || { cat ".build/fuzz/build-$target.log" >&2; exit 1; }
         # Every file of the EXIF suites under 2 MB: JPEG, TIFF, HEIF, PNG, WebP, raw and the crash files.
         seed "$seeds" "$data/exif" -type f -size -2M
+        ;;
+    heif)
+        # CairnImaging imports the C targets CJPEG, CFormats and CResample: their objects, and module maps for swiftc
+        # (SwiftPM writes those itself).
+        modules=.build/fuzz/modules
+        mkdir -p "$modules"
+        {
+            printf 'module %s {\n    header "../../../Sources/%s/include/%s"\n    export *\n}\n' \
+                CJPEG CJPEG cairn_jpeg.h CFormats CFormats cairn_formats.h CResample CResample cairn_resample.h
+        } >"$modules/module.modulemap.new"
+        cmp -s "$modules/module.modulemap.new" "$modules/module.modulemap" ||
+            mv "$modules/module.modulemap.new" "$modules/module.modulemap"
+        {
+            compile Sources/CJPEG/eighth.c "$obj/swift-eighth.o" clang "${swift_cflags[@]}" -I Sources/CJPEG/include &&
+                compile Sources/CJPEG/cairn_jpeg.c "$obj/swift-cairn_jpeg.o" clang "${swift_cflags[@]}" \
+                    -I Sources/CJPEG/include &&
+                compile Sources/CFormats/cairn_formats.c "$obj/swift-cairn_formats.o" clang "${swift_cflags[@]}" \
+                    -I Sources/CFormats/include &&
+                compile Sources/CFormats/cairn_raw.cpp "$obj/swift-cairn_raw.o" clang++ "${swift_cflags[@]}" \
+                    -std=c++17 -I Sources/CFormats/include &&
+                compile Sources/CResample/resample.c "$obj/swift-resample.o" clang "${swift_cflags[@]}" \
+                    -ffp-contract=off -I Sources/CResample/include &&
+                swift_binary "$binary" Sources/CairnImaging/*.swift fuzz/swift/heif.swift "$obj"/swift-*.o -- \
+                    -module-name CairnImaging -I "$modules" -I Sources/CHeif \
+                    -lheif -ljpeg -lspng -lwebp -ltiff -ljxl -lraw_r -lstdc++ -lm
+        } 2>".build/fuzz/build-$target.log" || { cat ".build/fuzz/build-$target.log" >&2; exit 1; }
+        # Every HEIF and AVIF file of the EXIF suites under 2 MB, crash files included.
+        seed "$seeds" "$data/exif" -type f \( -iname '*.heic' -o -iname '*.heif' -o -iname '*.hif' -o -iname '*.avif' \) \
+            -size -2M
         ;;
     *)
         echo "unknown target: $target (known: ${all[*]})" >&2
