@@ -15,13 +15,14 @@
 #   jpeg     the whole JPEG decode path of Sources/CJPEG/cairn_jpeg.c (libjpeg-turbo and the 1/8 decoder)
 #   exif     the EXIF reader over a whole file (Sources/CairnEXIF over libexif), in Swift
 #   heif     the HEIF/AVIF probe and decode (Sources/CairnImaging/HEIFDecoder.swift over libheif), in Swift
+#   tensor   the safetensors loader of models and packs (Sources/CairnInference/TensorFile.swift), in Swift
 #
 # Corpora grow in .build/fuzz/corpus-TARGET (kept between runs); a crash is written to .build/fuzz/ and the run
 # fails. Objects are kept in .build/fuzz/obj and rebuilt when a source or header they use changes. The toolchain's
 # clang and swiftc carry libFuzzer and the sanitizers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-all=(formats eighth jpeg exif heif)
+all=(formats eighth jpeg exif heif tensor)
 targets=("${1:-all}")
 [ "${1:-all}" = all ] && targets=("${all[@]}")
 seconds="${2:-30}"
@@ -151,6 +152,32 @@ for target in "${targets[@]}"; do
         # Every HEIF and AVIF file of the EXIF suites under 2 MB, crash files included.
         seed "$seeds" "$data/exif" -type f \( -iname '*.heic' -o -iname '*.heif' -o -iname '*.hif' -o -iname '*.avif' \) \
             -size -2M
+        ;;
+    tensor)
+        {
+            swift_binary "$binary" Sources/CairnInference/TensorFile.swift fuzz/swift/tensor.swift -- \
+                -module-name CairnInference
+        } 2>".build/fuzz/build-$target.log" || { cat ".build/fuzz/build-$target.log" >&2; exit 1; }
+        # No safetensors file is small enough among the shared data (the model is 13 MB): three small ones written
+        # here, as TensorFileWriter writes them (8-byte length, JSON header padded with spaces, F32 data).
+        if [ ! -d "$seeds" ]; then
+            mkdir -p "$seeds.partial"
+            safetensors() {
+                local header=$1 data_bytes=$2 length
+                while [ $(((8 + ${#header}) % 8)) != 0 ]; do header+=" "; done
+                length=${#header}
+                printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $((length & 255)) $((length >> 8 & 255)) \
+                    $((length >> 16 & 255)) $((length >> 24 & 255)))\\0\\0\\0\\0"
+                printf '%s' "$header"
+                head -c "$data_bytes" /dev/zero | tr '\0' '\077'
+            }
+            safetensors '{"__metadata__":{"format":"pt"},"w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]}}' 24 \
+                >"$seeds.partial/one.safetensors"
+            safetensors '{"__metadata__":{"kind":"landmarks","version":"3"},"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},"b":{"dtype":"F32","shape":[2,2,2],"data_offsets":[16,48]},"c":{"dtype":"F32","shape":[],"data_offsets":[48,52]}}' 56 \
+                >"$seeds.partial/three.safetensors"
+            safetensors '{"e":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}}' 0 >"$seeds.partial/empty.safetensors"
+            mv "$seeds.partial" "$seeds"
+        fi
         ;;
     *)
         echo "unknown target: $target (known: ${all[*]})" >&2

@@ -24,17 +24,24 @@ public final class TensorFile: @unchecked Sendable {
         guard FileManager.default.fileExists(atPath: path) else {
             throw ModelError(path: path, message: "model file is missing; run scripts/fetch-model.sh")
         }
+        // Too short for a header, refused before it is read: swift-foundation's Data(contentsOf:) leaks its 4 KB
+        // buffer on an empty file (found by fuzz/swift/tensor.swift).
+        var status = stat()
+        if stat(path, &status) == 0, status.st_size < 8 {
+            throw ModelError(path: path, message: "not a safetensors file (too short)")
+        }
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
         } catch {
             throw ModelError(path: path, message: "cannot read the model file: \(error.localizedDescription)")
         }
         guard data.count >= 8 else { throw ModelError(path: path, message: "not a safetensors file (too short)") }
-        let headerLength = data.withUnsafeBytes { Int($0.loadUnaligned(as: UInt64.self).littleEndian) }
-        guard headerLength > 1, headerLength <= 100_000_000, 8 + headerLength <= data.count else {
+        // Checked before it becomes an Int: a length above Int.max would trap, and under -Ounchecked wrap.
+        let headerLength = data.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        guard headerLength > 1, headerLength <= 100_000_000, headerLength <= UInt64(data.count - 8) else {
             throw ModelError(path: path, message: "not a safetensors file (bad header length \(headerLength))")
         }
-        dataStart = 8 + headerLength
+        dataStart = 8 + Int(headerLength)
         let json = data.subdata(in: 8..<dataStart)
         guard let header = try? JSONSerialization.jsonObject(with: json) as? [String: Any] else {
             throw ModelError(path: path, message: "not a safetensors file (header is not JSON)")
@@ -46,8 +53,14 @@ public final class TensorFile: @unchecked Sendable {
                 let shape = info["shape"] as? [Int], let offsets = info["data_offsets"] as? [Int], offsets.count == 2
             else { throw ModelError(path: path, message: "tensor \(name) has a malformed header entry") }
             guard dtype == "F32" else { throw ModelError(path: path, message: "tensor \(name) is \(dtype), not F32") }
-            let count = shape.reduce(1, *)
-            guard offsets[0] >= 0, offsets[1] == offsets[0] + 4 * count else {
+            // Explicit overflow checks: CairnInference is compiled with -Ounchecked, where `*` and `+` would wrap
+            // silently and a shape of 2^62 x 4 would pass as a tensor of no bytes.
+            guard let count = Self.elementCount(shape) else {
+                throw ModelError(path: path, message: "tensor \(name) has an impossible shape \(shape)")
+            }
+            let (bytes, bytesOverflow) = count.multipliedReportingOverflow(by: 4)
+            let (end, endOverflow) = offsets[0].addingReportingOverflow(bytes)
+            guard offsets[0] >= 0, !bytesOverflow, !endOverflow, offsets[1] == end else {
                 throw ModelError(path: path, message: "tensor \(name): byte range does not match its shape \(shape)")
             }
             guard offsets[1] <= available else {
@@ -60,6 +73,18 @@ public final class TensorFile: @unchecked Sendable {
         }
         self.entries = entries
         metadata = (header["__metadata__"] as? [String: Any])?.compactMapValues { $0 as? String } ?? [:]
+    }
+
+    /// The number of elements of `shape`, or nil when a dimension is negative or the product overflows.
+    static func elementCount(_ shape: [Int]) -> Int? {
+        var count = 1
+        for dimension in shape {
+            guard dimension >= 0 else { return nil }
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            if overflow { return nil }
+            count = product
+        }
+        return count
     }
 
     /// The bytes after the header (every tensor's data), for checksums.
@@ -77,7 +102,8 @@ public final class TensorFile: @unchecked Sendable {
         }
         return data.withUnsafeBytes { raw in
             UnsafeBufferPointer(
-                start: raw.baseAddress!.advanced(by: entry.start).assumingMemoryBound(to: Float.self), count: entry.count)
+                start: raw.baseAddress!.advanced(by: entry.start).assumingMemoryBound(to: Float.self),
+                count: entry.count)
         }
     }
 
@@ -93,7 +119,8 @@ public enum TensorFileWriter {
         public var shape: [Int]
         public var values: [Float]
         public init(name: String, shape: [Int], values: [Float]) {
-            precondition(shape.reduce(1, *) == values.count, "tensor \(name): \(values.count) values for shape \(shape)")
+            precondition(
+                shape.reduce(1, *) == values.count, "tensor \(name): \(values.count) values for shape \(shape)")
             self.name = name
             self.shape = shape
             self.values = values
@@ -104,7 +131,9 @@ public enum TensorFileWriter {
         var header: [String: Any] = ["__metadata__": metadata]
         var offset = 0
         for tensor in tensors {
-            header[tensor.name] = ["dtype": "F32", "shape": tensor.shape, "data_offsets": [offset, offset + 4 * tensor.values.count]]
+            header[tensor.name] = [
+                "dtype": "F32", "shape": tensor.shape, "data_offsets": [offset, offset + 4 * tensor.values.count],
+            ]
             offset += 4 * tensor.values.count
         }
         var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
