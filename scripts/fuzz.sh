@@ -190,7 +190,7 @@ for target in "${targets[@]}"; do
     if [ -n "${RUNS:-}" ]; then budget=(-runs="$RUNS" -seed=1); else budget=(-max_total_time="$seconds"); fi
     ASAN_OPTIONS=detect_leaks=1 "$binary" "${budget[@]}" -rss_limit_mb=2048 -timeout=10 \
         -artifact_prefix=".build/fuzz/$target-" -print_final_stats=1 "$corpus" "$seeds" 2>&1 \
-        | grep -E "^#[0-9]+[[:space:]]+(DONE|INITED)|stat::|ERROR|SUMMARY|==[0-9]+==|^eighth:" || true
+        | grep -E "^#[0-9]+[[:space:]]+(DONE|INITED)|stat::|ERROR:|SUMMARY|==[0-9]+==|^eighth:" || true
     if ls ".build/fuzz/$target-"* >/dev/null 2>&1; then
         echo "fuzz: $target found a crash: $(ls ".build/fuzz/$target-"*)" >&2
         exit 1

@@ -40,7 +40,7 @@ fi
 echo "swift test: $count passed, 0 failed"
 
 # Each target's seeds count among its inputs: the numbers give every target a few hundred to a few thousand mutations
-# beyond them, about two and a half minutes in all on two cores (docs/RELIABILITY.md has the long campaigns).
+# beyond them: about two minutes in all on two cores, builds included (docs/RELIABILITY.md has the campaigns).
 echo "==> fuzzing every parser briefly, the same inputs every run, and replaying the saved findings (scripts/fuzz.sh)"
 RUNS=400 bash scripts/fuzz.sh formats
 RUNS=1500 bash scripts/fuzz.sh eighth
