@@ -1,46 +1,186 @@
 #!/usr/bin/env bash
-# Builds and runs Cairn's libFuzzer targets (fuzz/*.c) with address and undefined-behaviour sanitizers, seeded
-# from ../shared/data, then replays the saved regression inputs (fuzz/regressions/TARGET/).
+# Builds and runs Cairn's libFuzzer targets, one per parser of untrusted bytes, with address (and, for C,
+# undefined-behaviour) sanitizers, seeded from ../shared/data, then replays the saved regression inputs
+# (fuzz/regressions/TARGET/).
 #
-#   scripts/fuzz.sh [TARGET] [SECONDS]     TARGET: formats (default: every target); SECONDS per target (default 30)
-#   RUNS=N scripts/fuzz.sh formats         N inputs from a fixed seed instead of a time: the same inputs every run
-#                                          (what scripts/test.sh does, so CI does not fail by chance)
+#   scripts/fuzz.sh [TARGET] [SECONDS]     TARGET: one of the targets below (default: every target); SECONDS per
+#                                          target (default 30)
+#   RUNS=N scripts/fuzz.sh [TARGET]        N inputs from a fixed seed instead of a time: the same inputs every run
+#                                          (what scripts/test.sh does, so CI does not fail by chance); the seeds count
+#                                          among the N
+#
+# Targets (harnesses in fuzz/, Swift ones in fuzz/swift/):
+#   formats  PNG, WebP, TIFF, JPEG XL and raw previews through Sources/CFormats
+#   eighth   Cairn's own 1/8-scale JPEG entropy decoder (Sources/CJPEG/eighth.c), compared with libjpeg's output
+#   jpeg     the whole JPEG decode path of Sources/CJPEG/cairn_jpeg.c (libjpeg-turbo and the 1/8 decoder)
+#   exif     the EXIF reader over a whole file (Sources/CairnEXIF over libexif), in Swift
+#   heif     the HEIF/AVIF probe and decode (Sources/CairnImaging/HEIFDecoder.swift over libheif), in Swift
+#   tensor   the safetensors loader of models and packs (Sources/CairnInference/TensorFile.swift), in Swift
 #
 # Corpora grow in .build/fuzz/corpus-TARGET (kept between runs); a crash is written to .build/fuzz/ and the run
-# fails. The toolchain's clang carries libFuzzer and the sanitizers.
+# fails. Objects are kept in .build/fuzz/obj and rebuilt when a source or header they use changes. The toolchain's
+# clang and swiftc carry libFuzzer and the sanitizers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-targets=("${1:-formats}")
-[ "${1:-all}" = all ] && targets=(formats)
+all=(formats eighth jpeg exif heif tensor)
+targets=("${1:-all}")
+[ "${1:-all}" = all ] && targets=("${all[@]}")
 seconds="${2:-30}"
 data="$(cd .. && pwd)/shared/data"
-mkdir -p .build/fuzz/obj
+obj=.build/fuzz/obj
+mkdir -p "$obj"
+cflags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined)
+swiftflags=(-g -O -sanitize=fuzzer,address -parse-as-library)
+# The C targets under Swift ones: coverage and address sanitizer only (swiftc links no UBSan runtime).
+swift_cflags=(-g -O2 -fsanitize=fuzzer-no-link,address)
+
+# compile SOURCE OBJECT COMPILER FLAGS...: compiles unless the object is newer than the source, every header it
+# included (clang's dependency file) and this script.
+compile() {
+    local source=$1 object=$2
+    shift 2
+    if [ -f "$object" ] && [ -f "$object.d" ] && [ ! scripts/fuzz.sh -nt "$object" ]; then
+        local dep stale=0
+        for dep in $(sed -e 's/^[^:]*://' -e 's/\\$//' "$object.d"); do
+            [ "$dep" -nt "$object" ] && stale=1
+        done
+        [ "$stale" = 0 ] && return 0
+    fi
+    "$@" -MMD -MF "$object.d" -c "$source" -o "$object"
+}
+
+# swift_binary BINARY SOURCES... -- SWIFTC FLAGS...: builds the Swift sources (a module's own and a harness) into one
+# fuzzing executable, unless it is newer than all of them and this script.
+swift_binary() {
+    local binary=$1 source stale=0
+    shift
+    local sources=()
+    while [ "$1" != -- ]; do
+        sources+=("$1")
+        shift
+    done
+    shift
+    [ -f "$binary" ] && [ ! scripts/fuzz.sh -nt "$binary" ] || stale=1
+    for source in "${sources[@]}"; do
+        [ "$source" -nt "$binary" ] && stale=1
+    done
+    [ "$stale" = 0 ] && return 0
+    swiftc "${swiftflags[@]}" "$@" "${sources[@]}" -o "$binary"
+}
+
+# seed DIRECTORY FIND-ARGUMENTS...: copies the files that `find` lists into DIRECTORY, once.
+seed() {
+    local directory=$1
+    shift
+    [ -d "$directory" ] && return 0
+    rm -rf "$directory.partial"
+    mkdir -p "$directory.partial"
+    find "$@" -exec cp --backup=numbered {} "$directory.partial/" \;
+    mv "$directory.partial" "$directory"
+}
+
+# Every JPEG of the EXIF suites (camera and phone files, crash files; their headers vary the most) and the first
+# few of the landmark photos (plain re-encoded baseline files), all under 300 kB.
+jpeg_seeds() {
+    seed "$1" "$data/exif" "$data/landmarks-dev/colosseum" -type f \( -iname '*.jpg' -o -iname '*.jpeg' \) \
+        -size -300k
+}
 
 for target in "${targets[@]}"; do
     binary=".build/fuzz/$target"
+    seeds=".build/fuzz/seeds-$target"
     case "$target" in
     formats)
-        flags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-            -I Sources/CFormats/include -I Sources/CFormats)
+        flags=("${cflags[@]}" -I Sources/CFormats/include -I Sources/CFormats)
         {
-            clang "${flags[@]}" -c fuzz/formats.c -o .build/fuzz/obj/formats-main.o &&
-                clang "${flags[@]}" -c Sources/CFormats/cairn_formats.c -o .build/fuzz/obj/cairn_formats.o &&
-                clang++ "${flags[@]}" -std=c++17 -c Sources/CFormats/cairn_raw.cpp -o .build/fuzz/obj/cairn_raw.o &&
-                clang++ "${flags[@]}" .build/fuzz/obj/formats-main.o .build/fuzz/obj/cairn_formats.o .build/fuzz/obj/cairn_raw.o \
+            compile fuzz/formats.c "$obj/formats-main.o" clang "${flags[@]}" &&
+                compile Sources/CFormats/cairn_formats.c "$obj/cairn_formats.o" clang "${flags[@]}" &&
+                compile Sources/CFormats/cairn_raw.cpp "$obj/cairn_raw.o" clang++ "${flags[@]}" -std=c++17 &&
+                clang++ "${flags[@]}" "$obj/formats-main.o" "$obj/cairn_formats.o" "$obj/cairn_raw.o" \
                     -lspng -lwebp -ltiff -ljxl -lraw_r -o "$binary"
         } 2>".build/fuzz/build-$target.log" || { cat ".build/fuzz/build-$target.log" >&2; exit 1; }
-        seeds=".build/fuzz/seeds-$target"
+        # Every PNG, WebP, TIFF, JPEG XL and raw file of the shared suites, crash files included.
+        seed "$seeds" "$data/exif" -type f \( -iname '*.png' -o -iname '*.webp' -o -iname '*.tif' -o -iname '*.tiff' \
+            -o -iname '*.jxl' -o -iname '*.dng' -o -iname '*.crw' -o -iname '*.cr2' -o -iname '*.cr3' \
+            -o -iname '*.nef' -o -iname '*.raf' -o -iname '*.rw2' -o -iname '*.x3f' -o -iname '*.mrw' \
+            -o -iname '*.iiq' \) -size -2M
+        ;;
+    eighth | jpeg)
+        # The 1/8 decoder at the -O2 it ships with (Package.swift), so the fuzzer runs the code cairnd runs.
+        flags=("${cflags[@]}" -I Sources/CJPEG/include -I Sources/CJPEG)
+        {
+            compile "fuzz/$target.c" "$obj/$target-main.o" clang "${flags[@]}" &&
+                compile Sources/CJPEG/eighth.c "$obj/eighth.o" clang "${flags[@]}" -O2 &&
+                compile Sources/CJPEG/cairn_jpeg.c "$obj/cairn_jpeg.o" clang "${flags[@]}" -O2 &&
+                clang "${flags[@]}" "$obj/$target-main.o" "$obj/eighth.o" "$obj/cairn_jpeg.o" -ljpeg -lm -o "$binary"
+        } 2>".build/fuzz/build-$target.log" || { cat ".build/fuzz/build-$target.log" >&2; exit 1; }
+        jpeg_seeds "$seeds"
+        ;;
+    exif)
+        {
+            swift_binary "$binary" Sources/CairnEXIF/*.swift Sources/CairnEXIF/Internal/*.swift fuzz/swift/exif.swift \
+                -- -module-name CairnEXIF -I Sources/CExif
+        } 2>".build/fuzz/build-$target.log" || { cat ".build/fuzz/build-$target.log" >&2; exit 1; }
+        # Every file of the EXIF suites under 2 MB: JPEG, TIFF, HEIF, PNG, WebP, raw and the crash files.
+        seed "$seeds" "$data/exif" -type f -size -2M
+        ;;
+    heif)
+        # CairnImaging imports the C targets CJPEG, CFormats and CResample: their objects, and module maps for swiftc
+        # (SwiftPM writes those itself).
+        modules=.build/fuzz/modules
+        mkdir -p "$modules"
+        {
+            printf 'module %s {\n    header "../../../Sources/%s/include/%s"\n    export *\n}\n' \
+                CJPEG CJPEG cairn_jpeg.h CFormats CFormats cairn_formats.h CResample CResample cairn_resample.h
+        } >"$modules/module.modulemap.new"
+        cmp -s "$modules/module.modulemap.new" "$modules/module.modulemap" ||
+            mv "$modules/module.modulemap.new" "$modules/module.modulemap"
+        {
+            compile Sources/CJPEG/eighth.c "$obj/swift-eighth.o" clang "${swift_cflags[@]}" -I Sources/CJPEG/include &&
+                compile Sources/CJPEG/cairn_jpeg.c "$obj/swift-cairn_jpeg.o" clang "${swift_cflags[@]}" \
+                    -I Sources/CJPEG/include &&
+                compile Sources/CFormats/cairn_formats.c "$obj/swift-cairn_formats.o" clang "${swift_cflags[@]}" \
+                    -I Sources/CFormats/include &&
+                compile Sources/CFormats/cairn_raw.cpp "$obj/swift-cairn_raw.o" clang++ "${swift_cflags[@]}" \
+                    -std=c++17 -I Sources/CFormats/include &&
+                compile Sources/CResample/resample.c "$obj/swift-resample.o" clang "${swift_cflags[@]}" \
+                    -ffp-contract=off -I Sources/CResample/include &&
+                swift_binary "$binary" Sources/CairnImaging/*.swift fuzz/swift/heif.swift "$obj"/swift-*.o -- \
+                    -module-name CairnImaging -I "$modules" -I Sources/CHeif \
+                    -lheif -ljpeg -lspng -lwebp -ltiff -ljxl -lraw_r -lstdc++ -lm
+        } 2>".build/fuzz/build-$target.log" || { cat ".build/fuzz/build-$target.log" >&2; exit 1; }
+        # Every HEIF and AVIF file of the EXIF suites under 2 MB, crash files included.
+        seed "$seeds" "$data/exif" -type f \( -iname '*.heic' -o -iname '*.heif' -o -iname '*.hif' -o -iname '*.avif' \) \
+            -size -2M
+        ;;
+    tensor)
+        {
+            swift_binary "$binary" Sources/CairnInference/TensorFile.swift fuzz/swift/tensor.swift -- \
+                -module-name CairnInference
+        } 2>".build/fuzz/build-$target.log" || { cat ".build/fuzz/build-$target.log" >&2; exit 1; }
+        # No safetensors file is small enough among the shared data (the model is 13 MB): three small ones written
+        # here, as TensorFileWriter writes them (8-byte length, JSON header padded with spaces, F32 data).
         if [ ! -d "$seeds" ]; then
-            mkdir -p "$seeds"
-            # Every PNG, WebP, TIFF, JPEG XL and raw file of the shared suites, crash files included.
-            find "$data/exif" -type f \( -iname '*.png' -o -iname '*.webp' -o -iname '*.tif' -o -iname '*.tiff' \
-                -o -iname '*.jxl' -o -iname '*.dng' -o -iname '*.crw' -o -iname '*.cr2' -o -iname '*.cr3' \
-                -o -iname '*.nef' -o -iname '*.raf' -o -iname '*.rw2' -o -iname '*.x3f' -o -iname '*.mrw' \
-                -o -iname '*.iiq' \) -size -2M -exec cp {} "$seeds/" \;
+            mkdir -p "$seeds.partial"
+            safetensors() {
+                local header=$1 data_bytes=$2 length
+                while [ $(((8 + ${#header}) % 8)) != 0 ]; do header+=" "; done
+                length=${#header}
+                printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $((length & 255)) $((length >> 8 & 255)) \
+                    $((length >> 16 & 255)) $((length >> 24 & 255)))\\0\\0\\0\\0"
+                printf '%s' "$header"
+                head -c "$data_bytes" /dev/zero | tr '\0' '\077'
+            }
+            safetensors '{"__metadata__":{"format":"pt"},"w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]}}' 24 \
+                >"$seeds.partial/one.safetensors"
+            safetensors '{"__metadata__":{"kind":"landmarks","version":"3"},"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},"b":{"dtype":"F32","shape":[2,2,2],"data_offsets":[16,48]},"c":{"dtype":"F32","shape":[],"data_offsets":[48,52]}}' 56 \
+                >"$seeds.partial/three.safetensors"
+            safetensors '{"e":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}}' 0 >"$seeds.partial/empty.safetensors"
+            mv "$seeds.partial" "$seeds"
         fi
         ;;
     *)
-        echo "unknown target: $target (known: formats)" >&2
+        echo "unknown target: $target (known: ${all[*]})" >&2
         exit 2
         ;;
     esac
@@ -50,7 +190,7 @@ for target in "${targets[@]}"; do
     if [ -n "${RUNS:-}" ]; then budget=(-runs="$RUNS" -seed=1); else budget=(-max_total_time="$seconds"); fi
     ASAN_OPTIONS=detect_leaks=1 "$binary" "${budget[@]}" -rss_limit_mb=2048 -timeout=10 \
         -artifact_prefix=".build/fuzz/$target-" -print_final_stats=1 "$corpus" "$seeds" 2>&1 \
-        | grep -E "^#[0-9]+ +(DONE|INITED)|stat::|ERROR|SUMMARY|==[0-9]+==" || true
+        | grep -E "^#[0-9]+[[:space:]]+(DONE|INITED)|stat::|ERROR:|SUMMARY|==[0-9]+==|^eighth:" || true
     if ls ".build/fuzz/$target-"* >/dev/null 2>&1; then
         echo "fuzz: $target found a crash: $(ls ".build/fuzz/$target-"*)" >&2
         exit 1

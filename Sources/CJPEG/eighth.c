@@ -446,28 +446,51 @@ static void build_idct_constants(void) {
 static inline int64_t descale(int64_t x, int n) { return (x + ((int64_t)1 << (n - 1))) >> n; }
 
 /* libjpeg's 2x2 reduced IDCT: columns 0, 1, 3, 5, 7 then two rows, from rows/columns 0, 1, 3, 5, 7 of the
- * dequantised block; `out` gets the 2x2 samples, rows `stride` apart. */
-static void idct_2x2(const int16_t *block, const int16_t *quant, uint8_t *out, size_t stride) {
+ * dequantised block; `out` gets the 2x2 samples, rows `stride` apart.
+ *
+ * libjpeg-turbo runs this IDCT in SSE2 with 16-bit lanes: it dequantises with a 16-bit multiply, saturates the
+ * first pass to 16 bits and clamps the result, where its C code (and this one) keeps 32 bits and wraps the result
+ * through the 1024-entry range-limit table. The two agree as long as every dequantised coefficient and every
+ * first-pass value fits in 16 bits and each result is within [-512, 511]; an encoder's data always is (its
+ * coefficients come from 8-bit samples), damaged data need not be (found by fuzzing: fuzz/regressions/eighth/).
+ * Returns 0 for such a block, and the file goes to libjpeg, so the output stays libjpeg's. */
+static int idct_2x2(const int16_t *block, const int16_t *quant, uint8_t *out, size_t stride) {
     static const int used[5] = {0, 1, 3, 5, 7};
     int work[2][8] = {{0}};
     for (int u = 0; u < 5; u++) {
         int col = used[u];
-#define DQ(row) ((int64_t)(block[(row) * 8 + col] * quant[(row) * 8 + col]))
-        int64_t even = DQ(0) * ((int64_t)1 << (CONST_BITS + 2));
-        int64_t odd = DQ(7) * idct2_c7 + DQ(5) * idct2_c5 + DQ(3) * idct2_c3 + DQ(1) * idct2_c1;
-#undef DQ
-        work[0][col] = (int)descale(even + odd, CONST_BITS - PASS1_BITS + 2);
-        work[1][col] = (int)descale(even - odd, CONST_BITS - PASS1_BITS + 2);
+        int64_t dq[8];
+        for (int r = 0; r < 5; r++) {
+            int row = used[r];
+            dq[row] = (int64_t)block[row * 8 + col] * quant[row * 8 + col];
+            if (dq[row] < INT16_MIN || dq[row] > INT16_MAX) return 0;
+        }
+        int64_t even = dq[0] * ((int64_t)1 << (CONST_BITS + 2));
+        int64_t odd = dq[7] * idct2_c7 + dq[5] * idct2_c5 + dq[3] * idct2_c3 + dq[1] * idct2_c1;
+        int64_t top = descale(even + odd, CONST_BITS - PASS1_BITS + 2);
+        int64_t bottom = descale(even - odd, CONST_BITS - PASS1_BITS + 2);
+        if (top < INT16_MIN || top > INT16_MAX || bottom < INT16_MIN || bottom > INT16_MAX) return 0;
+        work[0][col] = (int)top;
+        work[1][col] = (int)bottom;
     }
+    int64_t samples[2][2];
     for (int row = 0; row < 2; row++) {
         const int *w = work[row];
         int64_t even = (int64_t)w[0] * ((int64_t)1 << (CONST_BITS + 2));
         int64_t odd = (int64_t)w[7] * idct2_c7 + (int64_t)w[5] * idct2_c5 + (int64_t)w[3] * idct2_c3 +
                       (int64_t)w[1] * idct2_c1;
         int shift = CONST_BITS + PASS1_BITS + 3 + 2;
-        out[row * stride + 0] = idct_limit[(int)descale(even + odd, shift) & 1023];
-        out[row * stride + 1] = idct_limit[(int)descale(even - odd, shift) & 1023];
+        samples[row][0] = descale(even + odd, shift);
+        samples[row][1] = descale(even - odd, shift);
+        if (samples[row][0] < -512 || samples[row][0] > 511 || samples[row][1] < -512 || samples[row][1] > 511) {
+            return 0;
+        }
     }
+    for (int row = 0; row < 2; row++) {
+        out[row * stride + 0] = idct_limit[(int)samples[row][0] & 1023];
+        out[row * stride + 1] = idct_limit[(int)samples[row][1] & 1023];
+    }
+    return 1;
 }
 
 static void build_all_shared_tables(void) {
@@ -651,9 +674,12 @@ static int decode_scan(decoder *d, int mcus_x, int mcus_y, unsigned restart_inte
                     int coded = decode_ac(bp->ac, &reader, block);
                     if (coded < 0) return 0;
                     if (coded) {
-                        idct_2x2(block, p->quant, out, p->stride);
+                        if (!idct_2x2(block, p->quant, out, p->stride)) return 0;
                     } else {
-                        /* DC only: libjpeg's 2x2 IDCT gives its 1x1 value four times. */
+                        /* DC only: libjpeg's 2x2 IDCT gives its 1x1 value four times, within the range where its
+                         * C and SIMD code agree (see idct_2x2). */
+                        int value = ((int16_t)dc * p->quant[0] + 4) >> 3;
+                        if (value < -512 || value > 511) return 0;
                         out[0] = out[1] = out[p->stride] = out[p->stride + 1] = idct_1x1(dc, p->quant[0]);
                     }
                 }

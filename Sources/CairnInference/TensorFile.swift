@@ -24,17 +24,24 @@ public final class TensorFile: @unchecked Sendable {
         guard FileManager.default.fileExists(atPath: path) else {
             throw ModelError(path: path, message: "model file is missing; run scripts/fetch-model.sh")
         }
+        // Too short for a header, refused before it is read: swift-foundation's Data(contentsOf:) leaks its 4 KB
+        // buffer on an empty file (found by fuzz/swift/tensor.swift).
+        var status = stat()
+        if stat(path, &status) == 0, status.st_size < 8 {
+            throw ModelError(path: path, message: "not a safetensors file (too short)")
+        }
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
         } catch {
             throw ModelError(path: path, message: "cannot read the model file: \(error.localizedDescription)")
         }
         guard data.count >= 8 else { throw ModelError(path: path, message: "not a safetensors file (too short)") }
-        let headerLength = data.withUnsafeBytes { Int($0.loadUnaligned(as: UInt64.self).littleEndian) }
-        guard headerLength > 1, headerLength <= 100_000_000, 8 + headerLength <= data.count else {
+        // Checked before it becomes an Int: a length above Int.max would trap, and under -Ounchecked wrap.
+        let headerLength = data.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        guard headerLength > 1, headerLength <= 100_000_000, headerLength <= UInt64(data.count - 8) else {
             throw ModelError(path: path, message: "not a safetensors file (bad header length \(headerLength))")
         }
-        dataStart = 8 + headerLength
+        dataStart = 8 + Int(headerLength)
         let json = data.subdata(in: 8..<dataStart)
         guard let header = try? JSONSerialization.jsonObject(with: json) as? [String: Any] else {
             throw ModelError(path: path, message: "not a safetensors file (header is not JSON)")
@@ -68,6 +75,18 @@ public final class TensorFile: @unchecked Sendable {
         metadata = (header["__metadata__"] as? [String: Any])?.compactMapValues { $0 as? String } ?? [:]
     }
 
+    /// The number of elements of `shape`, or nil when a dimension is negative or the product overflows.
+    static func elementCount(_ shape: [Int]) -> Int? {
+        var count = 1
+        for dimension in shape {
+            guard dimension >= 0 else { return nil }
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            if overflow { return nil }
+            count = product
+        }
+        return count
+    }
+
     /// The bytes after the header (every tensor's data), for checksums.
     public func withDataSection<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try data.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[dataStart...])) }
@@ -90,18 +109,6 @@ public final class TensorFile: @unchecked Sendable {
 
     /// Whether the file holds a tensor called `name`.
     public func has(_ name: String) -> Bool { entries[name] != nil }
-
-    /// The number of elements of `shape`, or nil when a dimension is negative or the product overflows.
-    static func elementCount(_ shape: [Int]) -> Int? {
-        var count = 1
-        for dimension in shape {
-            guard dimension >= 0 else { return nil }
-            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
-            guard !overflow else { return nil }
-            count = product
-        }
-        return count
-    }
 }
 
 /// Writes safetensors files: F32 tensors, string metadata, tensors aligned to 8 bytes. The file is written beside

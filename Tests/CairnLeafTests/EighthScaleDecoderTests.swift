@@ -87,10 +87,14 @@ import Testing
         // measured 2,013 files changed (median 2.7 levels of mean difference, p95 5.6, worst 10.1), 331 identical.
         means.sort()
         #expect(changed > 1500 && identical > 250, "\(changed) changed, \(identical) identical")
-        #expect(means.isEmpty || (means[means.count / 2] < 4 && means[means.count * 95 / 100] < 8), "median \(means[means.count / 2]), p95 \(means[means.count * 95 / 100])")
+        #expect(
+            means.isEmpty || (means[means.count / 2] < 4 && means[means.count * 95 / 100] < 8),
+            "median \(means[means.count / 2]), p95 \(means[means.count * 95 / 100])")
         #expect(worstMean < 16, "\(worstFile): mean difference \(worstMean) levels")
         // Grayscale and 4:4:4 photos have no chroma to take from the DC alone.
-        for path in ["landmarks-dev/petra/44224f7ea640.jpg", "exif/immich-app__test-assets/metadata/rating/mongolels.jpg"] {
+        for path in [
+            "landmarks-dev/petra/44224f7ea640.jpg", "exif/immich-app__test-assets/metadata/rating/mongolels.jpg",
+        ] {
             let data = try Data(contentsOf: TestPaths.data(path))
             #expect(decode(data, dcChroma: true) == decode(data, dcChroma: false), "\(path)")
         }
@@ -105,10 +109,13 @@ import Testing
         for y in stride(from: 0, to: height - 1, by: 2) {
             for x in stride(from: 0, to: width - 1, by: 2) {
                 let pixels = [(x, y), (x + 1, y), (x, y + 1), (x + 1, y + 1)].map { (px, py) in (py * width + px) * 3 }
-                if pixels.contains(where: { p in (0..<3).contains { rgb[p + $0] == 0 || rgb[p + $0] == 255 } }) { continue }
+                if pixels.contains(where: { p in (0..<3).contains { rgb[p + $0] == 0 || rgb[p + $0] == 255 } }) {
+                    continue
+                }
                 let redMinusGreen = pixels.map { Int(rgb[$0]) - Int(rgb[$0 + 1]) }
                 let blueMinusGreen = pixels.map { Int(rgb[$0 + 2]) - Int(rgb[$0 + 1]) }
-                spread = max(spread, redMinusGreen.max()! - redMinusGreen.min()!, blueMinusGreen.max()! - blueMinusGreen.min()!)
+                spread = max(
+                    spread, redMinusGreen.max()! - redMinusGreen.min()!, blueMinusGreen.max()! - blueMinusGreen.min()!)
             }
         }
         #expect(spread <= 4, "colour differences within a 2×2 block spread by \(spread)")
@@ -117,10 +124,10 @@ import Testing
     @Test func handlesRestartMarkersAndEveryCommonSampling() throws {
         // Small files need minShortSide 1 to be decoded at 1/8; the phone photo is there at the pipeline's 224.
         let cases = [
-            ("exif/Exiv2__exiv2/test/data/FurnaceCreekInn.jpg", 1),                   // 4:2:2, a restart every 25 MCUs
-            ("exif/Exiv2__exiv2/test/data/preview/exiv2-bug501-preview1.jpg", 1),      // 4:2:0, restart every 8
-            ("exif/immich-app__test-assets/metadata/rating/mongolels.jpg", 1),         // 4:4:4, restart every 119
-            ("exif/mapillary__OpenSfM/data/berlin/images/01.jpg", 224),                // 8 MP phone photo, 4:2:0
+            ("exif/Exiv2__exiv2/test/data/FurnaceCreekInn.jpg", 1),  // 4:2:2, a restart every 25 MCUs
+            ("exif/Exiv2__exiv2/test/data/preview/exiv2-bug501-preview1.jpg", 1),  // 4:2:0, restart every 8
+            ("exif/immich-app__test-assets/metadata/rating/mongolels.jpg", 1),  // 4:4:4, restart every 119
+            ("exif/mapillary__OpenSfM/data/berlin/images/01.jpg", 224),  // 8 MP phone photo, 4:2:0
         ]
         for (path, minShortSide) in cases {
             let data = try Data(contentsOf: TestPaths.data(path))
@@ -208,6 +215,24 @@ extension EighthScaleDecoderTests {
         #expect(engine == nil)
         let same = candidate == reference
         #expect(same, "the default decoder reports something else than libjpeg")
+    }
+
+    /// Found by fuzz/eighth.c: a 48x40 4:2:0 file whose damaged data decodes without a warning to chroma coefficients
+    /// no encoder writes. libjpeg-turbo's SSE2 2x2 IDCT saturates them in 16 bits where the C arithmetic wraps, so
+    /// the pixels differed; the 1/8 decoder now leaves such a block to libjpeg, and the output is libjpeg's.
+    @Test func chromaOutOfAnEncodersRangeGoesToLibjpeg() throws {
+        let data = try Data(
+            contentsOf: TestPaths.repositoryRoot.appendingPathComponent("Tests/Fixtures/jpeg/simd-idct-2x2-range.jpg"))
+        let (reference, _) = Self.outcome(data, libjpegOnly: true)
+        let (candidate, engine) = Self.outcome(data, libjpegOnly: false)
+        guard case .image(let width, let height, _) = reference else {
+            Issue.record("libjpeg should decode the file")
+            return
+        }
+        #expect(width == 6 && height == 5)
+        #expect(engine == .libjpeg)
+        let same = candidate == reference
+        #expect(same, "the 1/8 decoder's pixels differ from libjpeg's")
     }
 }
 
