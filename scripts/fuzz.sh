@@ -143,6 +143,8 @@ for target in "${targets[@]}"; do
                     -I Sources/CFormats/include &&
                 compile Sources/CFormats/cairn_raw.cpp "$obj/swift-cairn_raw.o" clang++ "${swift_cflags[@]}" \
                     -std=c++17 -I Sources/CFormats/include &&
+                compile Sources/CFormats/cairn_threads.c "$obj/swift-cairn_threads.o" clang "${swift_cflags[@]}" \
+                    -I Sources/CFormats/include &&
                 compile Sources/CResample/resample.c "$obj/swift-resample.o" clang "${swift_cflags[@]}" \
                     -ffp-contract=off -I Sources/CResample/include &&
                 swift_binary "$binary" Sources/CairnImaging/*.swift fuzz/swift/heif.swift "$obj"/swift-*.o -- \
