@@ -18,7 +18,7 @@
 
 #include "eighth.h"
 
-size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
+#include "jpeg_mutator.h"
 
 // 16 megapixels at most, as in formats.c: an input declaring a huge image is refused before allocation.
 static const uint64_t max_pixels = 16u << 20;
@@ -34,33 +34,8 @@ static void emit_message(j_common_ptr cinfo, int level) {
     if (level < 0) cinfo->err->num_warnings++;
 }
 
-// Offset just past the first SOS segment (where the entropy-coded data starts), or 0 when there is none.
-static size_t entropy_start(const uint8_t *data, size_t size) {
-    if (size < 4 || data[0] != 0xFF || data[1] != 0xD8) return 0;
-    size_t p = 2;
-    while (p + 4 <= size) {
-        if (data[p] != 0xFF) return 0;
-        uint8_t marker = data[p + 1];
-        if (marker == 0xFF) {
-            p++;
-            continue;
-        }
-        if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8)) {
-            p += 2;
-            continue;
-        }
-        size_t length = (size_t)data[p + 2] << 8 | data[p + 3];
-        if (length < 2 || p + 2 + length > size) return 0;
-        p += 2 + length;
-        if (marker == 0xDA) return p;
-    }
-    return 0;
-}
-
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed) {
-    size_t header = entropy_start(data, size);
-    if (header == 0 || header >= max_size || seed % 8 == 0) return LLVMFuzzerMutate(data, size, max_size);
-    return header + LLVMFuzzerMutate(data + header, size - header, max_size - header);
+    return mutate_keeping_header(data, size, max_size, seed, 8);
 }
 
 // libjpeg's own 1/8 decode of the same data into `out`; 1 when it finished without a warning.

@@ -2,43 +2,17 @@
 // read, the choice of DCT scale, Cairn's 1/8 decoder with its fall-back to libjpeg, libjpeg's own decode at other
 // scales, CMYK conversion and the truncation check, as a file dropped into a watched folder would take them. Debian's
 // libjpeg underneath is not instrumented: the sanitizers watch the shim's code (setjmp/longjmp clean-up, buffer
-// sizes, the 1/8 decoder) and catch what crashes inside the library. The header-keeping mutator is eighth.c's.
+// sizes, the 1/8 decoder) and catch what crashes inside the library. The header-keeping mutator (jpeg_mutator.h)
+// is shared with eighth.c.
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "cairn_jpeg.h"
 
-size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
+#include "jpeg_mutator.h"
 
-// Offset just past the first SOS segment (where the entropy-coded data starts), or 0 when there is none.
-static size_t entropy_start(const uint8_t *data, size_t size) {
-    if (size < 4 || data[0] != 0xFF || data[1] != 0xD8) return 0;
-    size_t p = 2;
-    while (p + 4 <= size) {
-        if (data[p] != 0xFF) return 0;
-        uint8_t marker = data[p + 1];
-        if (marker == 0xFF) {
-            p++;
-            continue;
-        }
-        if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8)) {
-            p += 2;
-            continue;
-        }
-        size_t length = (size_t)data[p + 2] << 8 | data[p + 3];
-        if (length < 2 || p + 2 + length > size) return 0;
-        p += 2 + length;
-        if (marker == 0xDA) return p;
-    }
-    return 0;
-}
-
-// Half the mutations keep the header and change only the entropy-coded data (the decoders' inner loops); the other
-// half change the whole file (markers, tables, sizes: the header reader and the choice of decoder).
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed) {
-    size_t header = entropy_start(data, size);
-    if (header == 0 || header >= max_size || seed % 2 == 0) return LLVMFuzzerMutate(data, size, max_size);
-    return header + LLVMFuzzerMutate(data + header, size - header, max_size - header);
+    return mutate_keeping_header(data, size, max_size, seed, 2);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
