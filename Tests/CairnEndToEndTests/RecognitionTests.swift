@@ -110,10 +110,7 @@ import Testing
         #expect(daemon.waitForLog("recognition queue empty", timeout: 300), "\(daemon.stderr)")
         #expect(try catalog().status().recognizers.first { $0.id == "scene-tags" }?.done == 66)
         usleep(500_000)
-        let status = try String(contentsOfFile: "/proc/\(daemon.process.processIdentifier)/status", encoding: .utf8)
-        let anonymousKB = status.split(separator: "\n").first { $0.hasPrefix("RssAnon:") }
-            .flatMap { Int($0.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "") }
-        let resident = try #require(anonymousKB)
+        let resident = try #require(procStatusKB(daemon.process.processIdentifier, "RssAnon"))
         #expect(resident < 100 * 1024, "\(resident / 1024) MB of heap still resident when idle")
         #expect(daemon.stop() == 0)
     }
@@ -136,17 +133,11 @@ import Testing
         )
         .replacingOccurrences(of: "folders: [photos]\n", with: "folders: [photos]\n  max-decode-mb: 1024\n")
         .write(toFile: configPath, atomically: true, encoding: .utf8)
-        func residentMB(_ pid: Int32) -> Int? {
-            guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
-            return status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }
-                .flatMap { Int($0.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "") }
-                .map { $0 / 1024 }
-        }
         for start in 1...2 {
             let daemon = try RunningProcess(TestPaths.executable("cairnd"), ["--config", configPath])
             let pid = daemon.process.processIdentifier
             #expect(
-                waitUntil(timeout: 180, interval: 0.005) { (residentMB(pid) ?? 0) > 250 },
+                waitUntil(timeout: 180, interval: 0.005) { (procStatusKB(pid, "VmRSS") ?? 0) > 250 * 1024 },
                 "start \(start): \(daemon.stderr)")
             kill(pid, SIGKILL)
             daemon.process.waitUntilExit()

@@ -115,3 +115,10 @@ final class LockedData: @unchecked Sendable {
     func append(_ value: Data) { lock.withLock { data.append(value) } }
     func get() -> Data { lock.withLock { data } }
 }
+
+/// A size field of `/proc/PID/status` ("VmRSS", "VmHWM", "RssAnon") in kB; nil when the process or field is gone.
+public func procStatusKB(_ pid: Int32, _ field: String) -> Int? {
+    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+    return status.split(separator: "\n").first { $0.hasPrefix(field + ":") }
+        .flatMap { Int($0.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "") }
+}
