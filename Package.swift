@@ -71,6 +71,13 @@ let package = Package(
             path: "Sources/CKernels",
             cSettings: [.unsafeFlags(["-O3"])]
         ),
+        // XMP sidecars through libxml2's tree (merge, never overwrite): one C file, as for the other libraries.
+        .target(
+            name: "CXMP",
+            path: "Sources/CXMP",
+            cSettings: [.unsafeFlags(["-I/usr/include/libxml2"])],
+            linkerSettings: [.linkedLibrary("xml2")]
+        ),
         .systemLibrary(
             name: "CGeonames",
             path: "Sources/CGeonames",
@@ -85,6 +92,8 @@ let package = Package(
             // Resizing is per-pixel Swift: optimised in debug builds too, so tests over real photos stay quick.
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "CairnPlaces", dependencies: ["CGeonames"]),
+        // XMP sidecars: what Cairn writes, merged into a photo's sidecar beside it or in a tree of Cairn's own.
+        .target(name: "CairnSidecars", dependencies: ["CXMP"]),
         .target(
             name: "CairnInference", dependencies: ["COpenBLAS", "CKernels"],
             // The kernels index raw buffers whose bounds the callers check once; per-element overflow checks
@@ -111,7 +120,7 @@ let package = Package(
             name: "CairnIndexing",
             dependencies: [
                 "CairnCatalog", "CairnConfig", "CairnEXIF", "CairnImaging", "CairnInference", "CairnPlaces",
-                "CairnPhotoNames", "CairnRecognition", "CairnPluginHost",
+                "CairnPhotoNames", "CairnRecognition", "CairnPluginHost", "CairnSidecars",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -195,7 +204,9 @@ let package = Package(
         ),
         .testTarget(
             name: "CairnLeafTests",
-            dependencies: ["CairnEXIF", "CairnImaging", "CairnPlaces", "CairnInference", "CairnTesting"]
+            dependencies: [
+                "CairnEXIF", "CairnImaging", "CairnPlaces", "CairnInference", "CairnSidecars", "CairnTesting",
+            ]
         ),
         .testTarget(
             name: "CairnIndexingTests",

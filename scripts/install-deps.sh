@@ -20,9 +20,11 @@ packages=(
     libtiff-dev      # TIFF decoding (scans, exports)
     libjxl-dev       # JPEG XL decoding
     libraw-dev       # camera raw files, read by their embedded JPEG preview
+    libxml2-dev      # XMP sidecars (sidecars.mode), merged into what other tools wrote through libxml2's tree
     python3-pil      # tests: Pillow is the reference decoder the PNG, WebP and TIFF pixels are compared with
     libjxl-tools     # tests: djxl is the reference decoder for JPEG XL
-    libimage-exiftool-perl  # tests: exiftool puts a real JPEG preview into the shared data's stripped raw files
+    libimage-exiftool-perl  # tests: exiftool puts a real JPEG preview into the shared data's stripped raw files,
+                            # and reads back Cairn's XMP sidecars
 )
 
 missing=()
