@@ -146,7 +146,7 @@ let package = Package(
         .target(
             name: "CairnDaemon",
             dependencies: [
-                "CairnCatalog", "CairnConfig", "CairnIndexing", "CairnInference", "CairnPhotoNames",
+                "CairnCatalog", "CairnConfig", "CairnIndexing", "CairnInference", "CairnPhotoNames", "CairnSidecars",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -166,7 +166,7 @@ let package = Package(
             name: "cairn",
             dependencies: [
                 "CairnCatalog", "CairnConfig", "CairnIndexing", "CairnInference", "CairnPlaces", "CairnLandmarkBuilder",
-                "Landmarks", "CairnRecognition", "CairnRecognizers", "CairnStartup",
+                "Landmarks", "CairnRecognition", "CairnRecognizers", "CairnSidecars", "CairnStartup",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

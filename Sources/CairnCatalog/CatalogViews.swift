@@ -32,6 +32,8 @@ public struct CatalogStatus: Codable, Sendable, Equatable {
     /// What the daemon last reported about itself (pid, state, folders, watches, reload outcome, the last failed
     /// catalog write); empty when no daemon ever ran on this catalog.
     public var daemon: DaemonStatus
+    /// The XMP sidecars' state (`Catalog.sidecarStatus`), filled in by `cairn status`.
+    public var sidecars: SidecarStatus? = nil
 }
 
 /// The album tree: country ▸ city ▸ landmark, each with its photo count.

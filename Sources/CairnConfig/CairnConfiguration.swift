@@ -18,6 +18,8 @@ public struct CairnConfiguration: Sendable, Equatable {
     public var recognizers: [RecognizerConfiguration]
     /// The backbone CNN every photo goes through once for the recognizers.
     public var backbone: BackboneConfiguration
+    /// XMP sidecars with Cairn's tags, for the photo managers that read them.
+    public var sidecars: SidecarsConfiguration
 
     public init(
         watch: WatchConfiguration = .init(),
@@ -26,9 +28,11 @@ public struct CairnConfiguration: Sendable, Equatable {
         places: PlacesConfiguration = .init(),
         workers: WorkersConfiguration = .init(),
         recognizers: [RecognizerConfiguration] = [],
-        backbone: BackboneConfiguration = .init()
+        backbone: BackboneConfiguration = .init(),
+        sidecars: SidecarsConfiguration = .init()
     ) {
         self.backbone = backbone
+        self.sidecars = sidecars
         self.watch = watch
         self.catalog = catalog
         self.log = log
@@ -143,6 +147,33 @@ public struct BackboneConfiguration: Sendable, Equatable {
         self.model = model
         self.framing = framing
         self.jpegChroma = jpegChroma
+    }
+}
+
+/// XMP sidecars: Cairn's places, landmarks and tags where Immich, PhotoPrism, digiKam and darktable read them.
+public struct SidecarsConfiguration: Sendable, Equatable {
+    public enum Mode: String, Sendable, Equatable, CaseIterable {
+        /// No sidecars.
+        case off
+        /// `PHOTO.EXT.xmp` next to each photo, merged into one that exists (the unit then needs write access to
+        /// the photo folders: docs/SIDECARS.md).
+        case beside
+        /// A mirror tree of sidecars under `folder`, for read-only libraries.
+        case tree
+    }
+
+    public var mode: Mode
+    /// The root of the mirror tree in `tree` mode (under the unit's state directory by default, which it may write).
+    public var folder: String
+    /// A photo placed only by its landmark gets the landmark's position as exif:GPSLatitude/GPSLongitude, marked
+    /// inferred in Cairn's namespace (cairn:GPSInferredFrom). Off by default: a measured position and an inferred
+    /// one look alike to most tools.
+    public var writeInferredGPS: Bool
+
+    public init(mode: Mode = .off, folder: String = "/var/lib/cairn/sidecars", writeInferredGPS: Bool = false) {
+        self.mode = mode
+        self.folder = folder
+        self.writeInferredGPS = writeInferredGPS
     }
 }
 

@@ -52,7 +52,8 @@ public struct ConfigurationLoader: Sendable {
         guard let root, root.null == nil else { return configuration }
         let reader = ConfigReader(source: source, baseDirectory: baseDirectory, schemas: recognizers)
         let top = try reader.mapping(root, key: "")
-        try reader.checkKeys(top, allowed: ["watch", "catalog", "log", "places", "workers", "backbone", "recognizers"])
+        try reader.checkKeys(
+            top, allowed: ["watch", "catalog", "log", "places", "workers", "backbone", "sidecars", "recognizers"])
 
         if let watch = try top.value("watch").map({ node throws(ConfigurationError) in
             try reader.mapping(node, key: "watch")
@@ -119,6 +120,21 @@ public struct ConfigurationLoader: Sendable {
             if let node = places.value("max-city-distance-km") {
                 configuration.places.maxCityDistanceKm = try reader.double(
                     node, key: "places.max-city-distance-km", in: 0.1...500)
+            }
+        }
+        if let sidecars = try top.value("sidecars").map({ node throws(ConfigurationError) in
+            try reader.mapping(node, key: "sidecars")
+        }) {
+            try reader.checkKeys(sidecars, allowed: ["mode", "folder", "write-inferred-gps"])
+            if let node = sidecars.value("mode") {
+                configuration.sidecars.mode = try reader.choice(
+                    node, key: "sidecars.mode", as: SidecarsConfiguration.Mode.self)
+            }
+            if let node = sidecars.value("folder") {
+                configuration.sidecars.folder = try reader.path(node, key: "sidecars.folder")
+            }
+            if let node = sidecars.value("write-inferred-gps") {
+                configuration.sidecars.writeInferredGPS = try reader.bool(node, key: "sidecars.write-inferred-gps")
             }
         }
         if let workers = try top.value("workers").map({ node throws(ConfigurationError) in

@@ -20,6 +20,7 @@ public final class WatchService: Service, @unchecked Sendable {
     private let reloadConfiguration: ConfigurationSource?
     private let logLevel: LogLevelBox?
     private let recognition: RecognitionService?
+    private let sidecars: SidecarService?
     private let lock = NSLock()
     private var reloadFailure: String?
     /// What `cairn status` shows the daemon doing.
@@ -36,10 +37,12 @@ public final class WatchService: Service, @unchecked Sendable {
     public init(
         settings: CairnConfiguration, indexer: LibraryIndexer, notifier: SystemdNotifier, logger: Logger,
         reloadConfiguration: ConfigurationSource? = nil, logLevel: LogLevelBox? = nil,
-        recognition: RecognitionService? = nil, writeFailures: CatalogWriteFailures? = nil
+        recognition: RecognitionService? = nil, writeFailures: CatalogWriteFailures? = nil,
+        sidecars: SidecarService? = nil
     ) {
         self.writeFailures = writeFailures ?? CatalogWriteFailures(logger: logger)
         self.recognition = recognition
+        self.sidecars = sidecars
         self.settings = settings
         self.handler = WatchEventHandler(indexer: indexer, logger: logger)
         self.notifier = notifier
@@ -298,6 +301,7 @@ public final class WatchService: Service, @unchecked Sendable {
         let recognizers = prepared.flatMap { prepared in recognition.map { "; " + $0.commit(prepared) } } ?? ""
         for root in removed { watch.removeRoot(root) }
         logLevel?.level = Logger.Level(rawValue: new.log.level.rawValue) ?? .info
+        sidecars?.apply(new.sidecars)
         lock.withLock {
             settings.watch.folders = new.watch.folders
             settings.log = new.log

@@ -36,14 +36,15 @@ public struct PlaceNamer: Sendable {
         return PhotoPlaceRecord(
             photoId: photoId, source: .landmark, countryCode: named.countryCode, country: country,
             adminRegion: named.city == nil ? nil : named.adminRegion, city: named.city ?? hint.city,
-            gazetteerVersion: "landmark:\(hint.key)")
+            gazetteerVersion: "landmark:\(hint.key)", latitude: position.latitude, longitude: position.longitude)
     }
 
     /// The place a hint gives a photo without a gazetteer: the hint's own city and country.
     public static func unnamed(_ hint: PlaceHint, photoId: Int64) -> PhotoPlaceRecord {
         PhotoPlaceRecord(
             photoId: photoId, source: .landmark, countryCode: nil, country: hint.country, adminRegion: nil,
-            city: hint.city, gazetteerVersion: "landmark:\(hint.key)")
+            city: hint.city, gazetteerVersion: "landmark:\(hint.key)", latitude: hint.position?.latitude,
+            longitude: hint.position?.longitude)
     }
 }
 

@@ -38,7 +38,8 @@ public enum SidecarPlacement: Sendable, Equatable {
 /// Reading, merging and replacing sidecar files. A write reads the sidecar, merges Cairn's content into it, writes a
 /// hidden temporary file in the same folder and renames it over the sidecar, unless the sidecar changed meanwhile
 /// (another program writing it: its inode, size or modification time differ from what was read), in which case
-/// nothing is replaced and `changedWhileWriting` is thrown. A new sidecar is as readable as its photo.
+/// nothing is replaced and `changedWhileWriting` is thrown. A new sidecar is as readable as its photo, and writable by
+/// its owner.
 public enum SidecarFiles {
     public enum WriteResult: Sendable, Equatable {
         case written
@@ -71,7 +72,7 @@ public enum SidecarFiles {
         guard case .document(let data) = try XMPSidecar.merge(content, into: existing?.data, writtenAt: now) else {
             throw SidecarError(.io, path: path, reason: "merging produced no document")
         }
-        let mode = existing?.mode ?? (fileMode(photo).map { $0 & 0o666 } ?? 0o644)
+        let mode = existing?.mode ?? (fileMode(photo).map { $0 & 0o666 | 0o200 } ?? 0o644)
         try replace(path, with: data, mode: mode, expecting: existing)
         return .written
     }

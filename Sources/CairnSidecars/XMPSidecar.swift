@@ -127,5 +127,7 @@ private struct CStrings {
         return pointer
     }
 
-    func free() { pointers.forEach { Foundation.free($0) } }
+    func free() {
+        for pointer in pointers { Foundation.free(pointer) }
+    }
 }

@@ -15,6 +15,6 @@ struct Cairn: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Status.self, Albums.self, Photos.self, Photo.self, Tags.self, Index.self, Places.self, Reload.self,
-            LandmarksCommand.self,
+            LandmarksCommand.self, SidecarsCommand.self,
         ])
 }

@@ -124,15 +124,17 @@ struct Cairnd: AsyncParsableCommand {
         let recognition = RecognitionService(
             pipeline: pipeline, writer: RecognitionWriter(catalog: store, failures: writeFailures, logger: logger),
             workers: workers, logger: logger)
+        // XMP sidecars (sidecars.mode), kept in step with the catalog in the background.
+        let sidecars = SidecarService(catalog: store, settings: settings.sidecars, logger: logger)
         let service = WatchService(
             settings: settings,
             indexer: LibraryIndexer(ingester: ingester, purgeRemovedAfterDays: settings.catalog.purgeRemovedAfterDays),
             notifier: SystemdNotifier(environment: ProcessInfo.processInfo.environment), logger: logger,
             reloadConfiguration: { try options.loadSettings() }, logLevel: levelBox, recognition: recognition,
-            writeFailures: writeFailures)
+            writeFailures: writeFailures, sidecars: sidecars)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: service), .init(service: recognition)],
+                services: [.init(service: service), .init(service: recognition), .init(service: sidecars)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()

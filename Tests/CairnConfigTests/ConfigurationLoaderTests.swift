@@ -34,6 +34,20 @@ import Testing
                     jpegChroma: .fast))
         #expect(configuration.recognizers[0].settings["min-score"] == .double(0.25))
         #expect(configuration.recognizers[1].settings["pack"] == .string("/var/lib/cairn/landmarks.cairnpack"))
+        #expect(
+            configuration.sidecars
+                == SidecarsConfiguration(mode: .off, folder: "/var/lib/cairn/sidecars", writeInferredGPS: false))
+    }
+
+    @Test func sidecarsAreReadWithTheirFolderFromTheFilesFolder() throws {
+        let folder = TemporaryDirectory()
+        let path = folder.file("cairn.yaml")
+        try "sidecars:\n  mode: tree\n  folder: xmp\n  write-inferred-gps: true\n".write(
+            toFile: path, atomically: true, encoding: .utf8)
+        let configuration = try ConfigurationLoader.builtIn.load(path: path)
+        #expect(
+            configuration.sidecars
+                == SidecarsConfiguration(mode: .tree, folder: folder.file("xmp"), writeInferredGPS: true))
     }
 
     @Test func externalPluginsAreReadInOrderWithTheirLimits() throws {
@@ -163,7 +177,7 @@ import Testing
         Rejected(
             yaml: "watchh:\n  folders: []\n", code: .unknownKey, key: "watchh", line: 1,
             messagePart:
-                "unknown key 'watchh'; valid keys here are: watch, catalog, log, places, workers, backbone, recognizers"
+                "unknown key 'watchh'; valid keys here are: watch, catalog, log, places, workers, backbone, sidecars, recognizers"
         ),
         Rejected(
             yaml: "log:\n  level: info\nwatch:\n  folder: /x\n", code: .unknownKey, key: "watch.folder", line: 4,
@@ -191,6 +205,12 @@ import Testing
         Rejected(
             yaml: "recognizers:\n  scene-tags:\n    min-scor: 0.1\n", code: .unknownKey,
             key: "recognizers.scene-tags.min-scor", line: 3, messagePart: "min-score, max-tags"),
+        Rejected(
+            yaml: "sidecars:\n  mode: always\n", code: .invalidValue, key: "sidecars.mode", line: 2,
+            messagePart: "'sidecars.mode' must be off, beside or tree, got 'always'"),
+        Rejected(
+            yaml: "sidecars:\n  mode: tree\n  root: /x\n", code: .unknownKey, key: "sidecars.root", line: 3,
+            messagePart: "valid keys here are: mode, folder, write-inferred-gps"),
         Rejected(
             yaml: "workers:\n  niceness: 25\n", code: .invalidValue, key: "workers.niceness", line: 2,
             messagePart: "'workers.niceness' must be a whole number from 0 to 19, got '25'"),

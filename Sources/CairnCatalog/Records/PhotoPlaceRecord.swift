@@ -23,11 +23,16 @@ public struct PhotoPlaceRecord: Codable, Sendable, Equatable, FetchableRecord, P
     public var city: String?
     /// Which gazetteer named the place (for example `libgeonames-0.3.0`), so a new one can re-run.
     public var gazetteerVersion: String
+    /// A landmark place: the landmark's position (v9); nil for an EXIF place, whose position is the photo's facts.
+    public var latitude: Double?
+    public var longitude: Double?
 
     public init(
         photoId: Int64, source: Source, countryCode: String?, country: String?, adminRegion: String?,
-        city: String?, gazetteerVersion: String
+        city: String?, gazetteerVersion: String, latitude: Double? = nil, longitude: Double? = nil
     ) {
+        self.latitude = latitude
+        self.longitude = longitude
         self.photoId = photoId
         self.source = source
         self.countryCode = countryCode
