@@ -18,7 +18,7 @@ import Testing
     }
 
     /// A daemon configuration watching `photos`, with its catalog in the temp folder and the landmark `pack`.
-    func daemonConfig(watching photos: String, pack: String) throws -> String {
+    func daemonConfig(watching photos: String, pack: String, extra: String = "") throws -> String {
         let config = folder.file("cairn.yaml")
         try """
         watch:
@@ -32,6 +32,7 @@ import Testing
         recognizers:
           landmarks:
             pack: \(pack)
+        \(extra)
         """.write(toFile: config, atomically: true, encoding: .utf8)
         return config
     }
@@ -353,7 +354,9 @@ import Testing
         let (dataset, pack) = try buildPack()
         let photos = folder.file("photos")
         try FileManager.default.createDirectory(atPath: photos + "/trip", withIntermediateDirectories: true)
-        let config = try daemonConfig(watching: photos, pack: pack)
+        // With sidecars beside the photos, the inferred position asked for.
+        let config = try daemonConfig(
+            watching: photos, pack: pack, extra: "sidecars:\n  mode: beside\n  write-inferred-gps: true")
         let daemon = try RunningProcess(TestPaths.executable("cairnd"), ["--config", config])
         #expect(daemon.waitForLog("library reconciled"), "\(daemon.stderr)")
         // The recognition service announces its recognizers on its own task: not necessarily before the reconcile.
@@ -408,6 +411,34 @@ import Testing
         let listed = try ProcessRunner.run(
             TestPaths.executable("cairn"), ["photos", "--landmark", "Brandenburg Gate", "--config", config])
         #expect(listed.stdout.contains("trip/gate.jpg"))
+
+        // The sidecars, as exiftool reads them: the landmark in the place hierarchy and as the location shown, with
+        // its position; the Taj Mahal photo without GPS gets that position as its own, marked inferred; the gate
+        // photo keeps only its measured one (in the JPEG, not in the sidecar).
+        func xmp(_ photo: String, _ tag: String) throws -> Any? {
+            let result = try ProcessRunner.run(
+                URL(fileURLWithPath: "/usr/bin/exiftool"), ["-j", "-G1", "-n", "-" + tag, photo + ".xmp"])
+            let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]]
+            return object?.first?[tag]
+        }
+        // exiftool prints a bag of one as its item.
+        func keywords(_ photo: String) throws -> [String] {
+            let value = try xmp(photo, "XMP-lr:HierarchicalSubject")
+            return (value as? [String]) ?? (value as? String).map { [$0] } ?? []
+        }
+        #expect(
+            waitUntil { try xmp(taj, "XMP-cairn:Fingerprint") != nil && xmp(gate, "XMP-cairn:Fingerprint") != nil },
+            "\(daemon.stderr)")
+        #expect(try keywords(taj).contains("Cairn|Places|India|Agra|Taj Mahal"))
+        #expect(try xmp(taj, "XMP-iptcExt:LocationShownLocationName") as? String == "Taj Mahal")
+        let inferred = try #require(try xmp(taj, "XMP-exif:GPSLatitude") as? Double)
+        #expect(abs(inferred - tajLat) < 0.001)
+        #expect(try xmp(taj, "XMP-cairn:GPSInferredFrom") as? String == "landmark")
+        #expect(try xmp(gate, "XMP-exif:GPSLatitude") == nil)
+        #expect(try xmp(gate, "XMP-cairn:GPSInferredFrom") == nil)
+        #expect(try keywords(gate).contains("Cairn|Places|Germany|Berlin|Brandenburg Gate"))
+        let shownLatitude = try #require(try xmp(gate, "XMP-iptcExt:LocationShownGPSLatitude") as? Double)
+        #expect(abs(shownLatitude - lat) < 0.001)
         #expect(daemon.stop() == 0)
 
         // A catalog from before landmark places were named by the gazetteer: the place the next start names again.

@@ -116,6 +116,43 @@ import Testing
         #expect(try catalog.sidecarStatus().written == 2)
     }
 
+    @Test func aNewPlacementMovesCairnsPartAndTheTreeFollowsMoves() throws {
+        try makeLibrary()
+        var daemon = try startDaemon(try config(mode: "beside"))
+        let lund = folder.file("photos/lund/01.JPG.xmp")
+        #expect(waitUntil { exists("photos/phone/madrid.jpg.xmp") && exists("photos/berlin/02.jpg.xmp") })
+        #expect(waitUntil { try Self.read(lund, "XMP-lr:HierarchicalSubject")?.count == 2 }, "\(daemon.stderr)")
+        #expect(daemon.stop() == 0)
+
+        // Tree mode now: the sidecars only Cairn wrote beside the photos go, Cairn's part leaves someone's, and the
+        // tree gets them all.
+        daemon = try startDaemon(try config(mode: "tree"))
+        let tree = folder.file("tree")
+        let madrid = tree + folder.file("photos/phone/madrid.jpg") + ".xmp"
+        #expect(
+            waitUntil { FileManager.default.fileExists(atPath: madrid) && !exists("photos/phone/madrid.jpg.xmp") },
+            "\(daemon.stderr)")
+        #expect(waitUntil { try Self.read(lund, "XMP-lr:HierarchicalSubject") == ["People|Anna"] })
+        #expect(try Self.read(lund, "XMP-xmp:Rating") == ["4"])
+        #expect(
+            try Self.read(tree + folder.file("photos/lund/01.JPG") + ".xmp", "XMP-lr:HierarchicalSubject") == [
+                "Cairn|Places|Sweden|Lund"
+            ])
+        #expect(!exists("photos/berlin/01.jpg.xmp"))
+
+        // A photo moved: its sidecar moves in the tree.
+        try FileManager.default.moveItem(
+            atPath: folder.file("photos/phone/madrid.jpg"), toPath: folder.file("photos/madrid.jpg"))
+        let moved = tree + folder.file("photos/madrid.jpg") + ".xmp"
+        #expect(
+            waitUntil {
+                FileManager.default.fileExists(atPath: moved) && !FileManager.default.fileExists(atPath: madrid)
+            },
+            "\(daemon.stderr)")
+        #expect(try Self.read(moved, "XMP-lr:HierarchicalSubject") == ["Cairn|Places|Spain|Madrid"])
+        #expect(daemon.stop() == 0)
+    }
+
     @Test func aReadOnlyPhotoFolderIsReportedNotFatal() throws {
         try makeLibrary()
         let config = try config(mode: "beside")
