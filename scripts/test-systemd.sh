@@ -4,7 +4,8 @@
 # journalctl: READY and the STATUS= line; the photos tagged (`cairn status`, `cairn tags`); a photo folder in a 0700
 # home opened to the user `cairn` with an ACL; `cairn status` by a member of the group `cairn` (and refused to a
 # user who is not); `systemctl reload` with a good and with a broken configuration; the watchdog restarting a
-# stopped daemon; `systemctl stop` within its timeout; the `systemd-analyze security` exposure; and no process
+# stopped daemon; XMP sidecars beside the photos, refused by the sandbox until `cairn sidecars unit`'s drop-in is
+# installed, then written; `systemctl stop` within its timeout; the `systemd-analyze security` exposure; and no process
 # killed by the system-call filter over the whole run (the run uses a drop-in that turns the unit's EPERM answer
 # into SIGSYS, so that any call outside SystemCallFilter= shows). Each check prints PASS or FAIL with what it saw;
 # the script exits 1 if any failed. The container is always torn down.
@@ -355,6 +356,35 @@ grep -q "Watchdog timeout" <<<"$log" || ok=1
 report watchdog "$ok" "SIGSTOP to $pid; after $((SECONDS - watchdog_started)) s NRestarts $restarts -> $(prop NRestarts), MainPID $pid -> $(prop MainPID), $(prop ActiveState); journal: \"$(grep -m1 'Watchdog timeout' <<<"$log")\""
 rm "$root/etc/systemd/system/cairnd.service.d/60-test-watchdog.conf"
 in_ct systemctl daemon-reload
+
+# 7b. Sidecars beside the photos (sidecars.mode: beside) in a folder the user cairn owns: refused by the unit's
+# ProtectSystem=strict (reported once, the daemon carries on) until the drop-in `cairn sidecars unit` prints is
+# installed; then written. /srv/photos (read-only from the host) and alice's folder (read-only to cairn) stay
+# unwritten, with the reason.
+in_ct install -d -o cairn -g cairn /srv/tagged
+in_ct install -o cairn -g cairn -m 0644 /srv/photos/colosseum.jpg /srv/tagged/colosseum.jpg
+sed -i 's|^    - /home/alice/Pictures$|    - /home/alice/Pictures\n    - /srv/tagged|; s|^  mode: off$|  mode: beside|' "$config"
+mark=$(cursor)
+in_ct timeout 120 systemctl restart cairnd || true
+wait_for 60 is_active || true
+refused() { journal_since "$mark" | grep -q "reason=/srv/tagged/colosseum.jpg.xmp: .*cannot write sidecars in a folder"; }
+wait_for 120 refused && ok=0 || ok=1
+[ -e "$root/srv/tagged/colosseum.jpg.xmp" ] && ok=1
+refusal=$(journal_since "$mark" | grep -o "reason=/srv/tagged/colosseum.jpg.xmp: [^(]*" | head -1 || true)
+in_ct sh -c 'cairn sidecars unit --config /etc/cairn/cairn.yaml > /etc/systemd/system/cairnd.service.d/sidecars.conf'
+dropin=$(grep ReadWritePaths "$root/etc/systemd/system/cairnd.service.d/sidecars.conf" | tr '\n' ' ')
+in_ct systemctl daemon-reload
+in_ct timeout 120 systemctl restart cairnd || true
+written() { grep -q "Cairn|Scenes|" "$root/srv/tagged/colosseum.jpg.xmp" 2>/dev/null; }
+wait_for 120 written || ok=1
+sidecars=$(in_ct cairn status 2>/dev/null | grep -A2 "^Sidecars:" | sed 's/  */ /g' | tr '\n' ';')
+report sidecars-beside "$ok" "without the drop-in: \"${refusal% }\"; with it ($dropin): $(grep -o 'Cairn|[^<]*' "$root/srv/tagged/colosseum.jpg.xmp" 2>/dev/null | tr '\n' ',')$(is_active && echo ' active'); $sidecars"
+rm "$root/etc/systemd/system/cairnd.service.d/sidecars.conf"
+in_ct systemctl daemon-reload
+cp "$work/cairn.yaml.good" "$config"
+total=$((total + 1))  # the photo in /srv/tagged
+in_ct timeout 120 systemctl restart cairnd || true
+wait_for 60 is_active || true
 
 # 8. Stop within TimeoutStopSec, cleanly (exit 0, not killed).
 timeout_stop=$(prop TimeoutStopUSec)

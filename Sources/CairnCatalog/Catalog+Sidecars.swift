@@ -77,6 +77,19 @@ extension Catalog {
         }
     }
 
+    /// Puts the photos whose sidecar could not be written back on the queue (at start and on reload: the folder may
+    /// have been made writable since).
+    @discardableResult
+    public func queueFailedSidecars() throws(CatalogError) -> Int {
+        try write { db in
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO sidecar_due (photoId) SELECT photoId FROM sidecars WHERE error IS NOT NULL
+                    """)
+            return db.changesCount
+        }
+    }
+
     /// Photos under `folders` (every photo when empty) that are indexed or have a sidecar record, by path.
     public func sidecarPhotos(under folders: [String]) throws(CatalogError) -> [Int64] {
         try read { db in

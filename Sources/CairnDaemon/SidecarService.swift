@@ -9,7 +9,7 @@ import ServiceLifecycle
 /// XMP sidecars in the background (`sidecars.mode`): the photos the catalog's triggers put due (new or changed tags
 /// or places, a moved photo) get their sidecar written or moved through `SidecarSync`, and a purged photo's sidecar
 /// is stripped of Cairn's part. A new placement (the mode or folder changed, at start or on reload) puts every photo
-/// due once. With sidecars off the queue is emptied; a purged photo's sidecar is still stripped.
+/// due once; else, at start and on reload, the photos whose sidecar could not be written are tried again. With sidecars off the queue is emptied; a purged photo's sidecar is still stripped.
 public final class SidecarService: Service, @unchecked Sendable {
     private let catalog: Catalog
     private let logger: Logger
@@ -25,13 +25,12 @@ public final class SidecarService: Service, @unchecked Sendable {
         self.logger = logger
     }
 
-    /// A reloaded configuration's `sidecars` section; applied at the next pass.
+    /// A reloaded configuration's `sidecars` section; applied at the next pass (which also tries failed sidecars
+    /// again).
     public func apply(_ new: SidecarsConfiguration) {
         lock.withLock {
-            if settings != new {
-                settings = new
-                settingsChanged = true
-            }
+            settings = new
+            settingsChanged = true
         }
     }
 
@@ -67,6 +66,11 @@ public final class SidecarService: Service, @unchecked Sendable {
                     logger.notice("writing sidecars", metadata: ["placement": "\(name)", "photos": "\(queued)"])
                 }
                 try catalog.setSidecarPlacementInUse(name)
+            } else if placement != nil {
+                // At start and on reload, sidecars that could not be written are tried again: the folder may have
+                // been made writable meanwhile (a drop-in, a new ACL).
+                let queued = try catalog.queueFailedSidecars()
+                if queued > 0 { logger.info("trying failed sidecars again", metadata: ["photos": "\(queued)"]) }
             }
         }
         // Off: nothing is written; a purged photo's sidecar is still stripped of Cairn's part.

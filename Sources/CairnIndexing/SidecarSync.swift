@@ -41,6 +41,8 @@ public struct SidecarSync: Sendable {
         public var skipped = 0
         /// The first failures' reasons.
         public var problems: [String] = []
+        /// Photos whose sidecar another program changed while Cairn merged into it: to be tried again.
+        public var retry: [Int64] = []
 
         public init() {}
 
@@ -51,6 +53,7 @@ public struct SidecarSync: Sendable {
             removed += other.removed
             failed += other.failed
             skipped += other.skipped
+            retry += other.retry
             problems += other.problems.prefix(max(0, 10 - problems.count))
         }
     }
@@ -87,8 +90,10 @@ public struct SidecarSync: Sendable {
         try catalog.forgetSidecarOrphans(orphans)
         let due = try catalog.dueSidecars(limit: limit)
         summary.add(try sync(due))
-        try catalog.finishSidecars(due)
-        return (summary, due.count == limit || orphans.count == limit)
+        // A sidecar another program was writing stays due, for the next pass.
+        let retry = Set(summary.retry)
+        try catalog.finishSidecars(due.filter { !retry.contains($0) })
+        return (summary, (due.count == limit && retry.count < due.count) || orphans.count == limit)
     }
 
     /// Writes (or removes) the sidecars of `photoIds` as the catalog holds them now.
@@ -147,6 +152,7 @@ public struct SidecarSync: Sendable {
                 SidecarRecord(path: target, placement: placement.name, fingerprint: content.fingerprint, error: nil))
         case .failure(let error):
             summary.add(failure(error, source: source, path: target))
+            if error.code == .changedWhileWriting { summary.retry.append(source.photoId) }
             try catalog.recordSidecar(
                 photoId: source.photoId,
                 SidecarRecord(path: target, placement: placement.name, fingerprint: nil, error: error.description))
