@@ -96,10 +96,13 @@ import Testing
     }
 
     @Test func recognizersLeftOutOrDisabledAreTurnedOffWithTheReason() throws {
-        try catalog.registerRecognizers([RecognizerRecord(id: "scene-tags", version: "fixture-1", enabled: true, status: "loaded")])
+        try catalog.registerRecognizers([
+            RecognizerRecord(id: "scene-tags", version: "fixture-1", enabled: true, status: "loaded")
+        ])
         var status = try catalog.status()
-        #expect(status.recognizers.first { $0.id == "landmarks" }.map { [$0.enabled ? "on" : "off", $0.status ?? ""] }
-            == ["off", "not enabled in the configuration"])
+        #expect(
+            status.recognizers.first { $0.id == "landmarks" }.map { [$0.enabled ? "on" : "off", $0.status ?? ""] }
+                == ["off", "not enabled in the configuration"])
         #expect(status.recognizers.first { $0.id == "landmarks" }?.queued == 0)
         try catalog.setRecognizerStatus(id: "scene-tags", enabled: false, status: "disabled after 5 failures in a row")
         status = try catalog.status()
@@ -111,7 +114,8 @@ import Testing
     @Test func changedRemovedAndPurgedFiles() throws {
         let file = FileIdentity(path: "/lib/a/x.jpg", device: 1, inode: 7, size: 10, mtimeNs: 5)
         #expect(try catalog.notePhoto(file).needsIngest)
-        try catalog.storeFacts(PhotoFactsRecord(photoId: try catalog.notePhoto(file).photo.id!), place: nil, contentHash: "h")
+        try catalog.storeFacts(
+            PhotoFactsRecord(photoId: try catalog.notePhoto(file).photo.id!), place: nil, contentHash: "h")
         #expect(try catalog.notePhoto(file).needsIngest == false)
         var edited = file
         edited.mtimeNs = 6
