@@ -56,8 +56,11 @@ import Testing
         let photo = try catalog.photo(path: path)
         #expect(photo.state == "indexed")
         #expect(photo.facts?.latitude == 41.8902)
-        #expect(photo.places.map(\.city) == ["Rome"])
-        #expect(photo.places.first?.source == "exif")
+        // The EXIF place and the Colosseum's; the albums (and `place`) use the EXIF one.
+        #expect(photo.places.map(\.city) == ["Rome", "Rome"])
+        #expect(photo.places.map(\.source) == ["exif", "landmark"])
+        #expect(photo.places.last?.gazetteer == "landmark:colosseum")
+        #expect(photo.place?.source == "exif")
         #expect(photo.tags.map(\.label) == ["Colosseum"])
         #expect(photo.recognition.map(\.state) == ["done"])
         #expect((#expect(throws: CatalogError.self) { try catalog.photo(path: "/nope.jpg") })?.code == .notFound)

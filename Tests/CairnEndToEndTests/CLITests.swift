@@ -118,7 +118,10 @@ import Testing
         #expect(text.stdout.contains("State:    indexed\n"))
         #expect(text.stdout.contains("Taken:    2024-05-01T10:00:00+02:00\n"))
         #expect(text.stdout.contains("GPS:      41.8902, 12.4922\n"))
-        #expect(text.stdout.contains("Place:    Rome, Lazio, Italy (from exif, libgeonames/"))
+        // GPS in Rome and the Colosseum's place: one line, the place the albums use (the EXIF one).
+        let places = text.stdout.split(separator: "\n").filter { $0.hasPrefix("Place:") }
+        #expect(places.count == 1, "\(places)")
+        #expect(places.first?.hasPrefix("Place:    Rome, Lazio, Italy (from exif, libgeonames/") == true)
         #expect(text.stdout.contains("Tag:      landmark Colosseum 0.90 (landmarks)\n"))
 
         let result = try cairn("photo", path, "--json", "--catalog", catalogPath)
@@ -126,6 +129,8 @@ import Testing
         #expect(object["path"] as? String == path)
         #expect((object["facts"] as? [String: Any])?["latitude"] as? Double == 41.8902)
         #expect((object["tags"] as? [[String: Any]])?.first?["label"] as? String == "Colosseum")
+        // --json keeps every source's place.
+        #expect((object["places"] as? [[String: Any]])?.map { $0["source"] as? String } == ["exif", "landmark"])
     }
 
     @Test func tagsListsLabelsWithCounts() throws {
