@@ -66,6 +66,37 @@ import Testing
         #expect((#expect(throws: CatalogError.self) { try catalog.photo(path: "/nope.jpg") })?.code == .notFound)
     }
 
+    @Test func namesToMatchComeFromTheCountsWithLandmarkKeys() throws {
+        #expect(
+            try catalog.countryNames()
+                == [
+                    CountryName(country: "Germany", countryCode: "DE", photos: 5),
+                    CountryName(country: "Italy", countryCode: "IT", photos: 3),
+                ])
+        #expect(try catalog.cityNames().map(\.city) == ["Berlin", "Rome", "Cologne"])
+        #expect(
+            try catalog.cityNames(country: "Germany")
+                == [
+                    CityName(city: "Berlin", country: "Germany", photos: 3),
+                    CityName(city: "Cologne", country: "Germany", photos: 2),
+                ])
+        #expect(try catalog.cityNames(country: "germany").isEmpty)  // an exact name: cairn resolves it first
+        #expect(
+            try catalog.landmarkNames()
+                == [
+                    LandmarkName(name: "Colosseum", key: "colosseum", photos: 3),
+                    LandmarkName(name: "Brandenburg Gate", key: "brandenburg_gate", photos: 2),
+                    LandmarkName(name: "Cologne Cathedral", key: "cologne_cathedral", photos: 2),
+                    LandmarkName(name: "Berlin Cathedral", key: "berlin_cathedral", photos: 1),
+                ])
+        // A landmark tag whose photo records no key (written by a plugin without a place): its name alone.
+        let hen = try #require(try catalog.photoID(path: TestPaths.data("distractors-dev/n01514859_hen.jpg").path))
+        try catalog.storeRecognition(
+            photoId: hen, recognizerId: "landmarks", version: "fixture-1",
+            result: .success(RecognitionResult(tags: [(kind: "landmark", label: "Hen House", score: 0.5)])))
+        #expect(try catalog.landmarkNames().last == LandmarkName(name: "Hen House", key: nil, photos: 1))
+    }
+
     @Test func tagCountsAndStatus() throws {
         let tags = try catalog.tagCounts()
         #expect(tags.first.map { [$0.kind, $0.label, "\($0.photos)"] } == ["landmark", "Colosseum", "3"])

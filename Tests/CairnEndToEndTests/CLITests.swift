@@ -66,8 +66,10 @@ import Testing
                 """)
         let italy = try cairn("albums", "--country", "IT", "--catalog", catalogPath)
         #expect(italy.stdout == "Italy (IT): 3 photos\n  Rome, Lazio: 3 photos\n    Colosseum: 3 photos\n")
+        // A city the catalog does not hold is an error (CLINameMatchingTests).
         let none = try cairn("albums", "--city", "Atlantis", "--catalog", catalogPath)
-        #expect(none.stdout == "No album matches.\n")
+        #expect(none.status == 1)
+        #expect(none.stdout.isEmpty)
     }
 
     @Test func statusTextAndJSON() throws {
@@ -106,9 +108,15 @@ import Testing
         #expect(lines.first?.hasPrefix("2024-05-04T10:00:00  ") == true)
         #expect(lines.first?.hasSuffix("[Berlin, Germany]  ★ Brandenburg Gate") == true)
 
-        let none = try cairn("photos", "--landmark", "Eiffel Tower", "--json", "--catalog", catalogPath)
+        // A landmark in the catalog with no photo in the days asked for: no photo, not an error.
+        let none = try cairn(
+            "photos", "--landmark", "Colosseum", "--from", "2030-01-01", "--json", "--catalog", catalogPath)
         #expect(none.status == 0)
         #expect((try json(none) as? [Any])?.isEmpty == true)
+        // One the catalog does not hold is an error (CLINameMatchingTests).
+        let eiffel = try cairn("photos", "--landmark", "Eiffel Tower", "--json", "--catalog", catalogPath)
+        #expect(eiffel.status == 1)
+        #expect((try json(eiffel) as? [String: [String: String]])?["error"]?["code"] == "noMatch")
     }
 
     @Test func photoShowsEverythingKnown() throws {

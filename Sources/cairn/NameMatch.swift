@@ -1,0 +1,168 @@
+import CairnCatalog
+import Foundation
+
+/// How `--landmark`, `--tag`, `--city` and `--country` find what the catalog holds, ignoring case and accents:
+/// a name (or a landmark's key, or a country's ISO code) typed in full wins; else the one name that begins with
+/// what was typed; else the one that contains it. Several → an error listing them; none → an error saying so.
+/// The value found is the exact name the catalog's query then takes.
+struct NameMatch {
+    /// One thing a name can stand for.
+    struct Candidate {
+        /// The exact value the catalog's query takes: a tag label, a city, a country as stored.
+        var value: String
+        /// How an error lists it, such as `Brandenburg Gate (brandenburg_gate)`.
+        var shown: String
+        /// Words matched whole, at their start or within: the name, a landmark's key.
+        var words: [String]
+        /// Words matched only whole: a country's ISO code.
+        var codes: [String] = []
+    }
+
+    /// The option, such as `--landmark`.
+    var option: String
+    /// What a candidate is, singular and plural: `landmark`, `landmarks`.
+    var noun: String
+    var nouns: String
+    /// The command that lists them all, for an error when there are many.
+    var listing: String
+    var candidates: [Candidate]
+
+    /// How the matching works, for `--help`.
+    static let rule =
+        "in any case, with or without accents: a name given in full wins, else the one name that starts with what is "
+        + "given, else the one that contains it."
+
+    /// The exact catalog value `typed` stands for.
+    func resolve(_ typed: String) throws(CLIError) -> String {
+        let query = Self.folded(typed.trimmingCharacters(in: .whitespaces))
+        let tiers: [(String) -> Bool] = [{ $0 == query }, { $0.hasPrefix(query) }, { $0.contains(query) }]
+        for (index, tier) in tiers.enumerated() {
+            var found: [Candidate] = []
+            for candidate in candidates {
+                let codes = index == 0 ? candidate.codes : []
+                guard (candidate.words + codes).contains(where: { tier(Self.folded($0)) }) else { continue }
+                // The catalog's queries ignore case: names that differ only in case are one.
+                if !found.contains(where: { $0.value.lowercased() == candidate.value.lowercased() }) {
+                    found.append(candidate)
+                }
+            }
+            if found.count == 1 { return found[0].value }
+            if found.count > 1 {
+                throw CLIError(
+                    code: "ambiguous",
+                    message: "\(option) '\(typed)' matches \(found.count) \(nouns): \(Self.list(found)); "
+                        + "give more of the name",
+                    exitCode: ExitStatus.usage)
+            }
+        }
+        let known =
+            candidates.isEmpty
+            ? "the catalog has no \(nouns) yet"
+            : candidates.count <= 10
+                ? "the catalog has \(Self.list(candidates))" : "\(listing) lists the \(candidates.count) there are"
+        throw CLIError(
+            code: "noMatch", message: "\(option) '\(typed)' matches no \(noun); \(known)",
+            exitCode: ExitStatus.failure)
+    }
+
+    /// Up to ten candidates, by name.
+    private static func list(_ candidates: [Candidate]) -> String {
+        let sorted = candidates.map(\.shown).sorted { folded($0) < folded($1) }
+        let more = sorted.count > 10 ? " and \(sorted.count - 10) more" : ""
+        return sorted.prefix(10).joined(separator: ", ") + more
+    }
+
+    private static func folded(_ text: String) -> String {
+        text.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
+    }
+}
+
+extension NameMatch {
+    static func landmark(_ catalog: Catalog) throws(CLIError) -> NameMatch {
+        let landmarks = try query { () throws(CatalogError) in try catalog.landmarkNames() }
+        return NameMatch(
+            option: "--landmark", noun: "landmark", nouns: "landmarks", listing: "cairn tags --kind landmark",
+            candidates: landmarks.map(candidate))
+    }
+
+    /// Tag labels (of one kind, when given), a landmark's also by its key.
+    static func tag(_ catalog: Catalog, kind: String?) throws(CLIError) -> NameMatch {
+        let tags = try query { () throws(CatalogError) in try catalog.tagCounts(kind: kind) }
+        var keys: [String: String] = [:]
+        if tags.contains(where: { $0.kind == "landmark" }) {
+            for landmark in try query({ () throws(CatalogError) in try catalog.landmarkNames() }) {
+                keys[landmark.name] = landmark.key
+            }
+        }
+        var candidates: [Candidate] = []
+        var kinds: [String: [String]] = [:]  // by label, lowercased: the tag query ignores case
+        for tag in tags {
+            let label = tag.label.lowercased()
+            if kinds[label] == nil {
+                candidates.append(Candidate(value: tag.label, shown: "", words: [tag.label]))
+            }
+            kinds[label, default: []].append(tag.kind)
+            if tag.kind == "landmark", let key = keys[tag.label],
+                let index = candidates.firstIndex(where: {
+                    $0.value.lowercased() == label
+                })
+            {
+                candidates[index].words.append(key)
+            }
+        }
+        for index in candidates.indices {
+            let label = candidates[index].value
+            candidates[index].shown = "\(label) (\(kinds[label.lowercased()]!.joined(separator: ", ")))"
+        }
+        return NameMatch(
+            option: "--tag", noun: kind.map { "\($0) tag" } ?? "tag", nouns: kind.map { "\($0) tags" } ?? "tags",
+            listing: "cairn tags" + (kind.map { " --kind \($0)" } ?? ""), candidates: candidates)
+    }
+
+    static func country(_ catalog: Catalog) throws(CLIError) -> NameMatch {
+        let countries = try query { () throws(CatalogError) in try catalog.countryNames() }
+        return NameMatch(
+            option: "--country", noun: "country", nouns: "countries", listing: "cairn albums",
+            candidates: countries.map { country in
+                Candidate(
+                    value: country.country,
+                    shown: country.countryCode.map { "\(country.country) (\($0))" } ?? country.country,
+                    words: [country.country], codes: country.countryCode.map { [$0] } ?? [])
+            })
+    }
+
+    /// Cities, only those of `country` (its exact name) when given.
+    static func city(_ catalog: Catalog, country: String?) throws(CLIError) -> NameMatch {
+        let cities = try query { () throws(CatalogError) in try catalog.cityNames(country: country) }
+        var candidates: [Candidate] = []
+        var countries: [String: [String]] = [:]  // by city, lowercased: the city query ignores case
+        for city in cities {
+            let name = city.city.lowercased()
+            if countries[name] == nil { candidates.append(Candidate(value: city.city, shown: "", words: [city.city])) }
+            countries[name, default: []].append(city.country)
+        }
+        for index in candidates.indices {
+            let city = candidates[index].value
+            candidates[index].shown = "\(city) (\(countries[city.lowercased()]!.joined(separator: ", ")))"
+        }
+        return NameMatch(
+            option: "--city", noun: country.map { "city in \($0)" } ?? "city",
+            nouns: country.map { "cities in \($0)" } ?? "cities", listing: "cairn albums", candidates: candidates)
+    }
+
+    private static func candidate(_ landmark: LandmarkName) -> Candidate {
+        Candidate(
+            value: landmark.name, shown: landmark.key.map { "\(landmark.name) (\($0))" } ?? landmark.name,
+            words: [landmark.name] + (landmark.key.map { [$0] } ?? []))
+    }
+}
+
+/// The exact country and city names a command's `--country` and `--city` stand for (the city looked for in that
+/// country when both are given).
+func resolvePlace(country: String?, city: String?, in catalog: Catalog) throws(CLIError) -> (String?, String?) {
+    let countryName = try country.map { typed throws(CLIError) in try NameMatch.country(catalog).resolve(typed) }
+    let cityName = try city.map { typed throws(CLIError) in
+        try NameMatch.city(catalog, country: countryName).resolve(typed)
+    }
+    return (countryName, cityName)
+}
