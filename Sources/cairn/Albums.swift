@@ -13,10 +13,14 @@ struct Albums: ParsableCommand {
     @OptionGroup var catalogOptions: CatalogOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(help: "Only this country: its name or ISO code, any case; the start or part of a name is enough.")
+    @Option(
+        help: "Only this country: its name or ISO code, any case; the start or part of a name is enough.",
+        completion: NameMatch.completion(.country))
     var country: String?
 
-    @Option(help: "Only this city (in --country, when given), any case; the start or part of a name is enough.")
+    @Option(
+        help: "Only this city (in --country, when given), any case; the start or part of a name is enough.",
+        completion: NameMatch.completion(.city))
     var city: String?
 
     func validate() throws {

@@ -1,3 +1,4 @@
+import ArgumentParser
 import CairnCatalog
 import Foundation
 
@@ -165,4 +166,49 @@ func resolvePlace(country: String?, city: String?, in catalog: Catalog) throws(C
         try NameMatch.city(catalog, country: countryName).resolve(typed)
     }
     return (countryName, cityName)
+}
+
+extension NameMatch {
+    /// Which option a shell completes.
+    enum Completed: Sendable {
+        case landmark, tag, country, city
+    }
+
+    /// Shell completion of a name option: the names (and landmark keys) in the catalog that the command line being
+    /// typed names with `--catalog` or `--config` (else the default one); nothing when it cannot be read.
+    static func completion(_ completed: Completed) -> CompletionKind {
+        .custom { words, _, _ in
+            func value(of option: String) -> String? {
+                for (index, word) in words.enumerated() {
+                    if word == option, index + 1 < words.count { return unquoted(words[index + 1]) }
+                    if word.hasPrefix(option + "=") { return unquoted(String(word.dropFirst(option.count + 1))) }
+                }
+                return nil
+            }
+            do {
+                let catalog = try CatalogOptions.openCatalog(
+                    catalog: value(of: "--catalog"), config: value(of: "--config"))
+                let match: NameMatch =
+                    switch completed {
+                    case .landmark: try landmark(catalog)
+                    case .tag: try tag(catalog, kind: value(of: "--kind"))
+                    case .country: try country(catalog)
+                    case .city: try city(catalog, country: nil)
+                    }
+                var seen: Set<String> = []
+                return match.candidates.flatMap { $0.words + $0.codes }.filter { seen.insert($0).inserted }
+            } catch {
+                return []
+            }
+        }
+    }
+
+    /// A shell word as typed, without the quotes around it, `~/` expanded.
+    private static func unquoted(_ word: String) -> String {
+        var text = word
+        if text.count >= 2, let first = text.first, first == "'" || first == "\"", text.last == first {
+            text = String(text.dropFirst().dropLast())
+        }
+        return (text as NSString).expandingTildeInPath
+    }
 }

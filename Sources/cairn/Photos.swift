@@ -15,13 +15,21 @@ struct Photos: ParsableCommand {
     @OptionGroup var catalogOptions: CatalogOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(help: "Country: its name or ISO code, any case; the start or part of a name is enough.")
+    @Option(
+        help: "Country: its name or ISO code, any case; the start or part of a name is enough.",
+        completion: NameMatch.completion(.country))
     var country: String?
-    @Option(help: "City (in --country, when given), any case; the start or part of a name is enough.")
+    @Option(
+        help: "City (in --country, when given), any case; the start or part of a name is enough.",
+        completion: NameMatch.completion(.city))
     var city: String?
-    @Option(help: "Landmark: its name or key, any case; the start or part of either is enough.")
+    @Option(
+        help: "Landmark: its name or key, any case; the start or part of either is enough.",
+        completion: NameMatch.completion(.landmark))
     var landmark: String?
-    @Option(help: "Tag label, of any kind (or of --kind), any case; a landmark's key; the start or part of one.")
+    @Option(
+        help: "Tag label, of any kind (or of --kind), any case; a landmark's key; the start or part of one.",
+        completion: NameMatch.completion(.tag))
     var tag: String?
     @Option(help: "Tag kind for --tag, such as scene or landmark.")
     var kind: String?
