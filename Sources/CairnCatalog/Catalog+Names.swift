@@ -93,3 +93,50 @@ extension Catalog {
         }
     }
 }
+
+/// Which names `Catalog.names(equalTo:_:)` looks among.
+public enum NameKind: Sendable, Equatable {
+    case country
+    /// Cities, of one country (its exact name) when given.
+    case city(country: String?)
+    case landmark
+    /// Tag labels, of one kind when given.
+    case tag(kind: String?)
+}
+
+extension Catalog {
+    /// The names of `kind` equal to `name` without regard to (ASCII) case, a country's also by its ISO code: the
+    /// exact matches `cairn` takes before it reads every name (a landmark's key costs a lookup per landmark).
+    public func names(equalTo name: String, _ kind: NameKind) throws(CatalogError) -> [String] {
+        let (sql, arguments): (String, StatementArguments) =
+            switch kind {
+            case .country:
+                (
+                    """
+                    SELECT DISTINCT country FROM album_counts WHERE landmark = '' AND photos > 0
+                    AND (country = ? COLLATE NOCASE OR countryCode = ? COLLATE NOCASE)
+                    """, [name, name]
+                )
+            case .city(let country):
+                (
+                    """
+                    SELECT DISTINCT city FROM album_counts WHERE landmark = '' AND city <> '' AND photos > 0
+                    AND city = ? COLLATE NOCASE \(country == nil ? "" : "AND country = ?")
+                    """, StatementArguments([name] + (country.map { [$0] } ?? []))
+                )
+            case .landmark:
+                (
+                    "SELECT label FROM tag_counts WHERE kind = 'landmark' AND photos > 0 AND label = ? COLLATE NOCASE",
+                    [name]
+                )
+            case .tag(let kind):
+                (
+                    """
+                    SELECT DISTINCT label FROM tag_counts WHERE photos > 0 AND label = ? COLLATE NOCASE
+                    \(kind == nil ? "" : "AND kind = ?")
+                    """, StatementArguments([name] + (kind.map { [$0] } ?? []))
+                )
+            }
+        return try read { db in try String.fetchAll(db, sql: sql, arguments: arguments) }
+    }
+}

@@ -68,7 +68,9 @@ struct NameMatch {
 
     /// Up to ten candidates, by name.
     private static func list(_ candidates: [Candidate]) -> String {
-        let sorted = candidates.map(\.shown).sorted { folded($0) < folded($1) }
+        let sorted = candidates.map(\.shown).sorted {
+            $0.compare($1, options: [.caseInsensitive, .diacriticInsensitive, .numeric]) == .orderedAscending
+        }
         let more = sorted.count > 10 ? " and \(sorted.count - 10) more" : ""
         return sorted.prefix(10).joined(separator: ", ") + more
     }
@@ -79,6 +81,26 @@ struct NameMatch {
 }
 
 extension NameMatch {
+    /// The exact catalog name `typed` stands for, as `--option` of `kind`. One the catalog holds in full (any case,
+    /// a country's ISO code) is found through a cheap lookup of the counts; only otherwise is every name read
+    /// (a landmark's key costs a lookup per landmark) and matched.
+    static func resolve(_ typed: String, _ kind: NameKind, in catalog: Catalog) throws(CLIError) -> String {
+        let name = typed.trimmingCharacters(in: .whitespaces)
+        let exact = try query { () throws(CatalogError) in try catalog.names(equalTo: name, kind) }
+        if let first = exact.first, exact.allSatisfy({ $0.lowercased() == first.lowercased() }) { return first }
+        return try matcher(kind, catalog).resolve(typed)
+    }
+
+    /// Every name of `kind` the catalog holds, to match against.
+    static func matcher(_ kind: NameKind, _ catalog: Catalog) throws(CLIError) -> NameMatch {
+        switch kind {
+        case .country: try country(catalog)
+        case .city(let country): try city(catalog, country: country)
+        case .landmark: try landmark(catalog)
+        case .tag(let kind): try tag(catalog, kind: kind)
+        }
+    }
+
     static func landmark(_ catalog: Catalog) throws(CLIError) -> NameMatch {
         let landmarks = try query { () throws(CatalogError) in try catalog.landmarkNames() }
         return NameMatch(
@@ -96,24 +118,21 @@ extension NameMatch {
             }
         }
         var candidates: [Candidate] = []
-        var kinds: [String: [String]] = [:]  // by label, lowercased: the tag query ignores case
+        var kinds: [[String]] = []
+        var position: [String: Int] = [:]  // by label, lowercased: the tag query ignores case
         for tag in tags {
             let label = tag.label.lowercased()
-            if kinds[label] == nil {
+            let index = position[label] ?? candidates.count
+            if index == candidates.count {
+                position[label] = index
                 candidates.append(Candidate(value: tag.label, shown: "", words: [tag.label]))
+                kinds.append([])
             }
-            kinds[label, default: []].append(tag.kind)
-            if tag.kind == "landmark", let key = keys[tag.label],
-                let index = candidates.firstIndex(where: {
-                    $0.value.lowercased() == label
-                })
-            {
-                candidates[index].words.append(key)
-            }
+            kinds[index].append(tag.kind)
+            if tag.kind == "landmark", let key = keys[tag.label] { candidates[index].words.append(key) }
         }
         for index in candidates.indices {
-            let label = candidates[index].value
-            candidates[index].shown = "\(label) (\(kinds[label.lowercased()]!.joined(separator: ", ")))"
+            candidates[index].shown = "\(candidates[index].value) (\(kinds[index].joined(separator: ", ")))"
         }
         return NameMatch(
             option: "--tag", noun: kind.map { "\($0) tag" } ?? "tag", nouns: kind.map { "\($0) tags" } ?? "tags",
@@ -136,15 +155,20 @@ extension NameMatch {
     static func city(_ catalog: Catalog, country: String?) throws(CLIError) -> NameMatch {
         let cities = try query { () throws(CatalogError) in try catalog.cityNames(country: country) }
         var candidates: [Candidate] = []
-        var countries: [String: [String]] = [:]  // by city, lowercased: the city query ignores case
+        var countries: [[String]] = []
+        var position: [String: Int] = [:]  // by city, lowercased: the city query ignores case
         for city in cities {
             let name = city.city.lowercased()
-            if countries[name] == nil { candidates.append(Candidate(value: city.city, shown: "", words: [city.city])) }
-            countries[name, default: []].append(city.country)
+            let index = position[name] ?? candidates.count
+            if index == candidates.count {
+                position[name] = index
+                candidates.append(Candidate(value: city.city, shown: "", words: [city.city]))
+                countries.append([])
+            }
+            countries[index].append(city.country)
         }
         for index in candidates.indices {
-            let city = candidates[index].value
-            candidates[index].shown = "\(city) (\(countries[city.lowercased()]!.joined(separator: ", ")))"
+            candidates[index].shown = "\(candidates[index].value) (\(countries[index].joined(separator: ", ")))"
         }
         return NameMatch(
             option: "--city", noun: country.map { "city in \($0)" } ?? "city",
@@ -152,8 +176,10 @@ extension NameMatch {
     }
 
     private static func candidate(_ landmark: LandmarkName) -> Candidate {
-        Candidate(
-            value: landmark.name, shown: landmark.key.map { "\(landmark.name) (\($0))" } ?? landmark.name,
+        // A key that only repeats the name is not shown again (shells still complete it: they mind case).
+        let shown = landmark.key.flatMap { $0.lowercased() == landmark.name.lowercased() ? nil : $0 }
+        return Candidate(
+            value: landmark.name, shown: shown.map { "\(landmark.name) (\($0))" } ?? landmark.name,
             words: [landmark.name] + (landmark.key.map { [$0] } ?? []))
     }
 }
@@ -161,9 +187,9 @@ extension NameMatch {
 /// The exact country and city names a command's `--country` and `--city` stand for (the city looked for in that
 /// country when both are given).
 func resolvePlace(country: String?, city: String?, in catalog: Catalog) throws(CLIError) -> (String?, String?) {
-    let countryName = try country.map { typed throws(CLIError) in try NameMatch.country(catalog).resolve(typed) }
+    let countryName = try country.map { typed throws(CLIError) in try NameMatch.resolve(typed, .country, in: catalog) }
     let cityName = try city.map { typed throws(CLIError) in
-        try NameMatch.city(catalog, country: countryName).resolve(typed)
+        try NameMatch.resolve(typed, .city(country: countryName), in: catalog)
     }
     return (countryName, cityName)
 }
@@ -188,13 +214,14 @@ extension NameMatch {
             do {
                 let catalog = try CatalogOptions.openCatalog(
                     catalog: value(of: "--catalog"), config: value(of: "--config"))
-                let match: NameMatch =
+                let kind: NameKind =
                     switch completed {
-                    case .landmark: try landmark(catalog)
-                    case .tag: try tag(catalog, kind: value(of: "--kind"))
-                    case .country: try country(catalog)
-                    case .city: try city(catalog, country: nil)
+                    case .landmark: .landmark
+                    case .tag: .tag(kind: value(of: "--kind"))
+                    case .country: .country
+                    case .city: .city(country: nil)
                     }
+                let match = try matcher(kind, catalog)
                 var seen: Set<String> = []
                 return match.candidates.flatMap { $0.words + $0.codes }.filter { seen.insert($0).inserted }
             } catch {

@@ -58,9 +58,11 @@ struct Photos: ParsableCommand {
             let catalog = try catalogOptions.openCatalog()
             let (countryName, cityName) = try resolvePlace(country: country, city: city, in: catalog)
             let landmarkName = try landmark.map { typed throws(CLIError) in
-                try NameMatch.landmark(catalog).resolve(typed)
+                try NameMatch.resolve(typed, .landmark, in: catalog)
             }
-            let label = try tag.map { typed throws(CLIError) in try NameMatch.tag(catalog, kind: kind).resolve(typed) }
+            let label = try tag.map { typed throws(CLIError) in
+                try NameMatch.resolve(typed, .tag(kind: kind), in: catalog)
+            }
             let filter = PhotoFilter(
                 country: countryName, city: cityName, landmark: landmarkName, tag: label, tagKind: kind, from: from,
                 to: to, limit: limit)
