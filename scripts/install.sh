@@ -2,8 +2,15 @@
 # Installs Cairn as a system service: cairnd and cairn in /usr/local/bin, the unit in /etc/systemd/system, the
 # system user and group `cairn` (systemd/cairn.sysusers, in /usr/local/lib/sysusers.d), the inotify limits in
 # /etc/sysctl.d, the default configuration in /etc/cairn/cairn.yaml (an existing one is kept),
-# the CNN weights in /usr/local/share/cairn, the example external plugin in /usr/local/lib/cairn/plugins and the
-# README and PLUGINS.md in /usr/local/share/doc/cairn. Then, on a running systemd, reloads it and applies the limits.
+# the CNN weights in /usr/local/share/cairn, the example external plugin in /usr/local/lib/cairn/plugins, the
+# README and PLUGINS.md in /usr/local/share/doc/cairn, cairn's man page in /usr/local/share/man/man1 and its bash, zsh
+# and fish completions in /usr/local/share. Then, on a running systemd, reloads it and applies the limits.
+#
+# The completions and the man page are generated here from the cairn being installed, by swift-argument-parser: the
+# completions by cairn itself (--generate-completion-script), the man page by generate-manual, the tool behind the
+# package's GenerateManual plugin (`swift package plugin generate-manual` runs the same tool on every product; here it
+# runs on the binary installed, so a --no-build install from BINDIR gets that binary's page). Running the plugin with
+# --help builds only the tool, as generate-manual-tool beside the binaries.
 #
 #   bash scripts/install.sh                          # build (release) and install
 #   DESTDIR=/tmp/root BINDIR=.build/debug bash scripts/install.sh --no-build   # stage into a folder (tests)
@@ -17,6 +24,7 @@ if [ "${1:-}" != "--no-build" ]; then
     bash scripts/fetch-model.sh
     swift build -c release --product cairnd
     swift build -c release --product cairn
+    swift package -c release plugin generate-manual --help >/dev/null
 fi
 
 install -D -m 0755 "$bindir/cairnd" "$destdir/usr/local/bin/cairnd"
@@ -33,6 +41,24 @@ if [ -f models/efficientnet-lite0.safetensors ]; then
 else
     echo "warning: models/efficientnet-lite0.safetensors is missing (run scripts/fetch-model.sh); cairnd will run without recognition" >&2
 fi
+
+generated=$(mktemp -d)
+trap 'rm -rf "$generated"' EXIT
+for shell in bash zsh fish; do
+    "$bindir/cairn" --generate-completion-script "$shell" >"$generated/cairn.$shell"
+done
+install -D -m 0644 "$generated/cairn.bash" "$destdir/usr/local/share/bash-completion/completions/cairn"
+install -D -m 0644 "$generated/cairn.zsh" "$destdir/usr/local/share/zsh/site-functions/_cairn"
+install -D -m 0644 "$generated/cairn.fish" "$destdir/usr/local/share/fish/vendor_completions.d/cairn.fish"
+if [ -x "$bindir/generate-manual-tool" ]; then
+    # Dated by the last commit, not the day of installation, so one version always makes the same page.
+    "$bindir/generate-manual-tool" "$bindir/cairn" --output-directory "$generated" \
+        --date "$(git log -1 --format=%cs 2>/dev/null || date +%F)"
+    install -D -m 0644 "$generated/cairn.1" "$destdir/usr/local/share/man/man1/cairn.1"
+else
+    echo "warning: no man page: $bindir/generate-manual-tool is missing (swift package plugin generate-manual --help builds it; -c release for .build/release)" >&2
+fi
+
 if [ ! -e "$destdir/etc/cairn/cairn.yaml" ]; then
     install -D -m 0644 Config/cairn.yaml "$destdir/etc/cairn/cairn.yaml"
 else

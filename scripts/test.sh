@@ -21,6 +21,9 @@ bash scripts/format-check.sh
 
 echo "==> building (debug, with tests)"
 swift build --build-tests
+# The staged install (InstallTests, test-systemd.sh) makes cairn's man page with swift-argument-parser's generate-manual,
+# the tool of its GenerateManual plugin: running the plugin with --help builds only the tool, beside the binaries.
+swift package plugin generate-manual --help >/dev/null
 
 echo "==> running tests"
 log=$(mktemp)

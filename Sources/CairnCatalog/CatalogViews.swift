@@ -147,6 +147,14 @@ public struct PhotoDetails: Codable, Sendable, Equatable {
     public var places: [Place]
     public var tags: [Tag]
     public var recognition: [Recognition]
+
+    /// The photo's one place, the one its albums use (the rule of the `photo_place` view): its EXIF place when that
+    /// names a country, else its landmark's; else the EXIF row that names nothing near the GPS position.
+    public var place: Place? {
+        places.first { $0.source == "exif" && $0.country != nil }
+            ?? places.first { $0.source == "landmark" && $0.country != nil }
+            ?? places.first { $0.source == "exif" }
+    }
 }
 
 /// A tag label with how many photos carry it, for `cairn tags`.

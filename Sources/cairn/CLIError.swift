@@ -35,9 +35,10 @@ struct CLIError: Error {
 /// Every exit status `cairn` ends with, in one place (sysexits(3) numbers where one fits). `summary` is what
 /// `cairn --help` says of them.
 enum ExitStatus {
-    /// Not found (`cairn photo`), cairnd refused a reload.
+    /// Not found (`cairn photo`; a name given to `--landmark`, `--tag`, `--city` or `--country` that matches nothing
+    /// in the catalog), cairnd refused a reload.
     static let failure: Int32 = 1
-    /// Bad arguments (swift-argument-parser's own).
+    /// Bad arguments (swift-argument-parser's own), a name that matches several (`NameMatch`).
     static let usage: Int32 = 64
     /// A catalog of a newer or older schema; a GeoNames dump that cannot be read.
     static let schema: Int32 = 65
@@ -56,7 +57,8 @@ enum ExitStatus {
     static let configuration: Int32 = 78
 
     static let summary = """
-        Exit codes: 0 success, 1 not found, 64 bad arguments, 65 catalog of a newer or older schema, \
+        Exit codes: 0 success, 1 not found (a photo, or a name given to --landmark, --tag, --city or --country), \
+        64 bad arguments (or a name that matches several), 65 catalog of a newer or older schema, \
         66 no catalog, 69 no running cairnd (reload), 74 catalog unreadable or not a Cairn catalog, 75 no answer \
         in time (reload) or a running cairnd owns the catalog (index), 77 not allowed to signal cairnd (reload) or to \
         read the catalog, 78 bad configuration.

@@ -12,6 +12,10 @@ struct CatalogOptions: ParsableArguments {
     var config: String?
 
     func openCatalog() throws(CLIError) -> Catalog {
+        try Self.openCatalog(catalog: catalog, config: config)
+    }
+
+    static func openCatalog(catalog: String?, config: String?) throws(CLIError) -> Catalog {
         let path: String
         if let catalog {
             path = ConfigurationLoader.absolute(catalog)

@@ -39,10 +39,13 @@ struct Photo: ParsableCommand {
                 if let time = facts.gpsTimestamp { print("GPS time: \(time)") }
                 if let issue = facts.locationIssue { print("GPS note: \(issue)") }
             }
-            for place in photo.places {
+            // One place: the one the albums use (--json lists every source's).
+            if let place = photo.place {
                 let parts = [place.city, place.region, place.country].compactMap { $0 }.joined(separator: ", ")
                 let named = parts.isEmpty ? "no city or country near the GPS position" : parts
-                print("Place:    \(named) (from \(place.source), \(place.gazetteer))")
+                let key = place.gazetteer.hasPrefix("landmark:") ? String(place.gazetteer.dropFirst(9)) : nil
+                let source = key.map { "landmark \($0)" } ?? "\(place.source), \(place.gazetteer)"
+                print("Place:    \(named) (from \(source))")
             }
             for tag in photo.tags {
                 print(

@@ -4,18 +4,32 @@ import CairnCatalog
 struct Photos: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List photos of an album, tag, place or date range.",
-        discussion: "Filters combine: every one given must match. Newest first; undated photos last.")
+        discussion: """
+            Filters combine: every one given must match. Newest first; undated photos last.
+
+            --landmark, --tag, --city and --country take a name the catalog holds (a landmark also by its key, a \
+            country also by its ISO code), \(NameMatch.rule) `--landmark petra` finds "Petra (Al-Khazneh)". A name \
+            that matches several is an error that lists them (exit 64); one that matches nothing, an error (exit 1).
+            """)
 
     @OptionGroup var catalogOptions: CatalogOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(help: "Country name or ISO code.")
+    @Option(
+        help: "Country: its name or ISO code, any case; the start or part of a name is enough.",
+        completion: NameMatch.completion(.country))
     var country: String?
-    @Option(help: "City name.")
+    @Option(
+        help: "City (in --country, when given), any case; the start or part of a name is enough.",
+        completion: NameMatch.completion(.city))
     var city: String?
-    @Option(help: "Landmark name.")
+    @Option(
+        help: "Landmark: its name or key, any case; the start or part of either is enough.",
+        completion: NameMatch.completion(.landmark))
     var landmark: String?
-    @Option(help: "Tag label, of any kind (or of --kind).")
+    @Option(
+        help: "Tag label, of any kind (or of --kind), any case; a landmark's key; the start or part of one.",
+        completion: NameMatch.completion(.tag))
     var tag: String?
     @Option(help: "Tag kind for --tag, such as scene or landmark.")
     var kind: String?
@@ -34,14 +48,24 @@ struct Photos: ParsableCommand {
         }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if kind != nil && tag == nil { throw ValidationError("--kind needs --tag") }
+        for (name, value) in [("--country", country), ("--city", city), ("--landmark", landmark), ("--tag", tag)] {
+            if let value, value.allSatisfy(\.isWhitespace) { throw ValidationError("\(name) needs a name") }
+        }
     }
 
     func run() throws {
         try reporting(json: output.json) { () throws(CLIError) in
             let catalog = try catalogOptions.openCatalog()
+            let (countryName, cityName) = try resolvePlace(country: country, city: city, in: catalog)
+            let landmarkName = try landmark.map { typed throws(CLIError) in
+                try NameMatch.resolve(typed, .landmark, in: catalog)
+            }
+            let label = try tag.map { typed throws(CLIError) in
+                try NameMatch.resolve(typed, .tag(kind: kind), in: catalog)
+            }
             let filter = PhotoFilter(
-                country: country, city: city, landmark: landmark, tag: tag, tagKind: kind, from: from, to: to,
-                limit: limit)
+                country: countryName, city: cityName, landmark: landmarkName, tag: label, tagKind: kind, from: from,
+                to: to, limit: limit)
             let photos = try query { () throws(CatalogError) in try catalog.photos(matching: filter) }
             if output.json {
                 printJSON(photos)

@@ -56,11 +56,45 @@ import Testing
         let photo = try catalog.photo(path: path)
         #expect(photo.state == "indexed")
         #expect(photo.facts?.latitude == 41.8902)
-        #expect(photo.places.map(\.city) == ["Rome"])
-        #expect(photo.places.first?.source == "exif")
+        // The EXIF place and the Colosseum's; the albums (and `place`) use the EXIF one.
+        #expect(photo.places.map(\.city) == ["Rome", "Rome"])
+        #expect(photo.places.map(\.source) == ["exif", "landmark"])
+        #expect(photo.places.last?.gazetteer == "landmark:colosseum")
+        #expect(photo.place?.source == "exif")
         #expect(photo.tags.map(\.label) == ["Colosseum"])
         #expect(photo.recognition.map(\.state) == ["done"])
         #expect((#expect(throws: CatalogError.self) { try catalog.photo(path: "/nope.jpg") })?.code == .notFound)
+    }
+
+    @Test func namesToMatchComeFromTheCountsWithLandmarkKeys() throws {
+        #expect(
+            try catalog.countryNames()
+                == [
+                    CountryName(country: "Germany", countryCode: "DE", photos: 5),
+                    CountryName(country: "Italy", countryCode: "IT", photos: 3),
+                ])
+        #expect(try catalog.cityNames().map(\.city) == ["Berlin", "Rome", "Cologne"])
+        #expect(
+            try catalog.cityNames(country: "Germany")
+                == [
+                    CityName(city: "Berlin", country: "Germany", photos: 3),
+                    CityName(city: "Cologne", country: "Germany", photos: 2),
+                ])
+        #expect(try catalog.cityNames(country: "germany").isEmpty)  // an exact name: cairn resolves it first
+        #expect(
+            try catalog.landmarkNames()
+                == [
+                    LandmarkName(name: "Colosseum", key: "colosseum", photos: 3),
+                    LandmarkName(name: "Brandenburg Gate", key: "brandenburg_gate", photos: 2),
+                    LandmarkName(name: "Cologne Cathedral", key: "cologne_cathedral", photos: 2),
+                    LandmarkName(name: "Berlin Cathedral", key: "berlin_cathedral", photos: 1),
+                ])
+        // A landmark tag whose photo records no key (written by a plugin without a place): its name alone.
+        let hen = try #require(try catalog.photoID(path: TestPaths.data("distractors-dev/n01514859_hen.jpg").path))
+        try catalog.storeRecognition(
+            photoId: hen, recognizerId: "landmarks", version: "fixture-1",
+            result: .success(RecognitionResult(tags: [(kind: "landmark", label: "Hen House", score: 0.5)])))
+        #expect(try catalog.landmarkNames().last == LandmarkName(name: "Hen House", key: nil, photos: 1))
     }
 
     @Test func tagCountsAndStatus() throws {
@@ -96,10 +130,13 @@ import Testing
     }
 
     @Test func recognizersLeftOutOrDisabledAreTurnedOffWithTheReason() throws {
-        try catalog.registerRecognizers([RecognizerRecord(id: "scene-tags", version: "fixture-1", enabled: true, status: "loaded")])
+        try catalog.registerRecognizers([
+            RecognizerRecord(id: "scene-tags", version: "fixture-1", enabled: true, status: "loaded")
+        ])
         var status = try catalog.status()
-        #expect(status.recognizers.first { $0.id == "landmarks" }.map { [$0.enabled ? "on" : "off", $0.status ?? ""] }
-            == ["off", "not enabled in the configuration"])
+        #expect(
+            status.recognizers.first { $0.id == "landmarks" }.map { [$0.enabled ? "on" : "off", $0.status ?? ""] }
+                == ["off", "not enabled in the configuration"])
         #expect(status.recognizers.first { $0.id == "landmarks" }?.queued == 0)
         try catalog.setRecognizerStatus(id: "scene-tags", enabled: false, status: "disabled after 5 failures in a row")
         status = try catalog.status()
@@ -111,7 +148,8 @@ import Testing
     @Test func changedRemovedAndPurgedFiles() throws {
         let file = FileIdentity(path: "/lib/a/x.jpg", device: 1, inode: 7, size: 10, mtimeNs: 5)
         #expect(try catalog.notePhoto(file).needsIngest)
-        try catalog.storeFacts(PhotoFactsRecord(photoId: try catalog.notePhoto(file).photo.id!), place: nil, contentHash: "h")
+        try catalog.storeFacts(
+            PhotoFactsRecord(photoId: try catalog.notePhoto(file).photo.id!), place: nil, contentHash: "h")
         #expect(try catalog.notePhoto(file).needsIngest == false)
         var edited = file
         edited.mtimeNs = 6

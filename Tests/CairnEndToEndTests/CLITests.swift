@@ -28,14 +28,17 @@ import Testing
         let decoder = JSONDecoder()
         let tree = try decoder.decode(AlbumTree.self, from: Data(result.stdout.utf8))
         let summary = tree.countries.map { country in
-            "\(country.country)/\(country.countryCode ?? "")=\(country.photos): " + country.cities.map { city in
-                "\(city.city)=\(city.photos) [" + city.landmarks.map { "\($0.landmark)=\($0.photos)" }.joined(separator: ", ") + "]"
-            }.joined(separator: "; ")
+            "\(country.country)/\(country.countryCode ?? "")=\(country.photos): "
+                + country.cities.map { city in
+                    "\(city.city)=\(city.photos) ["
+                        + city.landmarks.map { "\($0.landmark)=\($0.photos)" }.joined(separator: ", ") + "]"
+                }.joined(separator: "; ")
         }
-        #expect(summary == [
-            "Germany/DE=5: Berlin=3 [Brandenburg Gate=2, Berlin Cathedral=1]; Cologne=2 [Cologne Cathedral=2]",
-            "Italy/IT=3: Rome=3 [Colosseum=3]",
-        ])
+        #expect(
+            summary == [
+                "Germany/DE=5: Berlin=3 [Brandenburg Gate=2, Berlin Cathedral=1]; Cologne=2 [Cologne Cathedral=2]",
+                "Italy/IT=3: Rome=3 [Colosseum=3]",
+            ])
         #expect(tree.unplacedPhotos == 2)
         // The raw JSON uses the documented key names.
         let object = try #require(try json(result) as? [String: Any])
@@ -47,23 +50,26 @@ import Testing
     @Test func albumsText() throws {
         let result = try cairn("albums", "--catalog", catalogPath)
         #expect(result.status == 0)
-        #expect(result.stdout == """
-            Germany (DE): 5 photos
-              Berlin, Berlin: 3 photos
-                Brandenburg Gate: 2 photos
-                Berlin Cathedral: 1 photo
-              Cologne, North Rhine-Westphalia: 2 photos
-                Cologne Cathedral: 2 photos
-            Italy (IT): 3 photos
-              Rome, Lazio: 3 photos
-                Colosseum: 3 photos
-            Without a place: 2 photos
+        #expect(
+            result.stdout == """
+                Germany (DE): 5 photos
+                  Berlin, Berlin: 3 photos
+                    Brandenburg Gate: 2 photos
+                    Berlin Cathedral: 1 photo
+                  Cologne, North Rhine-Westphalia: 2 photos
+                    Cologne Cathedral: 2 photos
+                Italy (IT): 3 photos
+                  Rome, Lazio: 3 photos
+                    Colosseum: 3 photos
+                Without a place: 2 photos
 
-            """)
+                """)
         let italy = try cairn("albums", "--country", "IT", "--catalog", catalogPath)
         #expect(italy.stdout == "Italy (IT): 3 photos\n  Rome, Lazio: 3 photos\n    Colosseum: 3 photos\n")
+        // A city the catalog does not hold is an error (CLINameMatchingTests).
         let none = try cairn("albums", "--city", "Atlantis", "--catalog", catalogPath)
-        #expect(none.stdout == "No album matches.\n")
+        #expect(none.status == 1)
+        #expect(none.stdout.isEmpty)
     }
 
     @Test func statusTextAndJSON() throws {
@@ -73,7 +79,8 @@ import Testing
         #expect(lines.contains("Photos:  11 (10 indexed, 0 pending, 1 damaged, 0 unsupported, 0 removed)"))
         #expect(lines.contains("Queue:   10"))
         #expect(lines.contains("  landmarks fixture-1 [loaded]: 8 done, 0 failed, 2 queued"))
-        #expect(lines.contains { $0.hasSuffix("issue_853_poc.jpg (ingest): corrupt JPEG: Unsupported marker type 0x04") })
+        #expect(
+            lines.contains { $0.hasSuffix("issue_853_poc.jpg (ingest): corrupt JPEG: Unsupported marker type 0x04") })
 
         let result = try cairn("status", "--json", "--catalog", catalogPath)
         let object = try #require(try json(result) as? [String: Any])
@@ -101,9 +108,15 @@ import Testing
         #expect(lines.first?.hasPrefix("2024-05-04T10:00:00  ") == true)
         #expect(lines.first?.hasSuffix("[Berlin, Germany]  ★ Brandenburg Gate") == true)
 
-        let none = try cairn("photos", "--landmark", "Eiffel Tower", "--json", "--catalog", catalogPath)
+        // A landmark in the catalog with no photo in the days asked for: no photo, not an error.
+        let none = try cairn(
+            "photos", "--landmark", "Colosseum", "--from", "2030-01-01", "--json", "--catalog", catalogPath)
         #expect(none.status == 0)
         #expect((try json(none) as? [Any])?.isEmpty == true)
+        // One the catalog does not hold is an error (CLINameMatchingTests).
+        let eiffel = try cairn("photos", "--landmark", "Eiffel Tower", "--json", "--catalog", catalogPath)
+        #expect(eiffel.status == 1)
+        #expect((try json(eiffel) as? [String: [String: String]])?["error"]?["code"] == "noMatch")
     }
 
     @Test func photoShowsEverythingKnown() throws {
@@ -113,7 +126,10 @@ import Testing
         #expect(text.stdout.contains("State:    indexed\n"))
         #expect(text.stdout.contains("Taken:    2024-05-01T10:00:00+02:00\n"))
         #expect(text.stdout.contains("GPS:      41.8902, 12.4922\n"))
-        #expect(text.stdout.contains("Place:    Rome, Lazio, Italy (from exif, libgeonames/"))
+        // GPS in Rome and the Colosseum's place: one line, the place the albums use (the EXIF one).
+        let places = text.stdout.split(separator: "\n").filter { $0.hasPrefix("Place:") }
+        #expect(places.count == 1, "\(places)")
+        #expect(places.first?.hasPrefix("Place:    Rome, Lazio, Italy (from exif, libgeonames/") == true)
         #expect(text.stdout.contains("Tag:      landmark Colosseum 0.90 (landmarks)\n"))
 
         let result = try cairn("photo", path, "--json", "--catalog", catalogPath)
@@ -121,6 +137,8 @@ import Testing
         #expect(object["path"] as? String == path)
         #expect((object["facts"] as? [String: Any])?["latitude"] as? Double == 41.8902)
         #expect((object["tags"] as? [[String: Any]])?.first?["label"] as? String == "Colosseum")
+        // --json keeps every source's place.
+        #expect((object["places"] as? [[String: Any]])?.map { $0["source"] as? String } == ["exif", "landmark"])
     }
 
     @Test func tagsListsLabelsWithCounts() throws {
@@ -142,7 +160,10 @@ import Testing
     @Test func errorsAreOneLineWithDistinctExitCodes() throws {
         let missing = try cairn("albums", "--catalog", folder.file("nope.sqlite"))
         #expect(missing.status == 66)
-        #expect(missing.stderr == "cairn: \(folder.file("nope.sqlite")): no catalog here; start cairnd (or pass --catalog FILE) to create one\n")
+        #expect(
+            missing.stderr
+                == "cairn: \(folder.file("nope.sqlite")): no catalog here; start cairnd (or pass --catalog FILE) to create one\n"
+        )
         #expect(missing.stdout.isEmpty)
 
         let missingJSON = try cairn("status", "--json", "--catalog", folder.file("nope.sqlite"))
@@ -174,7 +195,10 @@ import Testing
         try "catalog:\n  pth: x.sqlite\n".write(toFile: config, atomically: true, encoding: .utf8)
         let badConfig = try cairn("status", "--config", config)
         #expect(badConfig.status == 78)
-        #expect(badConfig.stderr == "cairn: \(config):2: unknown key 'catalog.pth'; valid keys here are: path, purge-removed-after-days\n")
+        #expect(
+            badConfig.stderr
+                == "cairn: \(config):2: unknown key 'catalog.pth'; valid keys here are: path, purge-removed-after-days\n"
+        )
     }
 
     @Test func helpExplainsCommandsAndExitCodes() throws {

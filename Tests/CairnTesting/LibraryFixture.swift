@@ -58,26 +58,11 @@ public enum LibraryFixture {
         ])
         var day = 0
         for (key, count) in landmarkPhotos {
-            let landmark = landmarks[key]!
             for url in try photos(of: key, count: count) {
                 day += 1
-                let id = try note(url, in: catalog)
-                let place = gazetteer.place(
-                    latitude: landmark.latitude, longitude: landmark.longitude, maxCityDistanceKm: 30)
-                try catalog.storeFacts(
-                    PhotoFactsRecord(
-                        photoId: id, takenAt: String(format: "2024-05-%02dT10:00:00", day), takenAtOffset: "+02:00",
-                        cameraMake: "Apple", cameraModel: "iPhone 13", orientation: 1, width: 512, height: 384,
-                        latitude: landmark.latitude, longitude: landmark.longitude),
-                    place: place.map {
-                        PhotoPlaceRecord(
-                            photoId: id, source: .exif, countryCode: $0.countryCode, country: $0.country,
-                            adminRegion: $0.adminRegion, city: $0.city, gazetteerVersion: gazetteer.version)
-                    },
-                    contentHash: nil)
-                try catalog.storeRecognition(
-                    photoId: id, recognizerId: "landmarks", version: recognizerVersion,
-                    result: .success(RecognitionResult(tags: [(kind: "landmark", label: landmark.name, score: 0.9)])))
+                try storeLandmarkPhoto(
+                    url, of: landmarks[key]!, takenAt: String(format: "2024-05-%02dT10:00:00", day), in: catalog,
+                    gazetteer: gazetteer)
             }
         }
         for (file, tag) in everydayPhotos {
@@ -90,6 +75,39 @@ public enum LibraryFixture {
         let broken = try note(TestPaths.data("exif/Exiv2__exiv2/test/data/issue_853_poc.jpg"), in: catalog)
         try catalog.markDamaged(photoId: broken, reason: "corrupt JPEG: Unsupported marker type 0x04")
         return catalog
+    }
+
+    /// Catalogs a photo of `landmark` as cairnd does: with GPS at the landmark (`gps`), its EXIF place, and the
+    /// landmark tag with the place the landmark gives it (named by the gazetteer at the landmark's coordinates,
+    /// recorded with its key); without GPS, the landmark's place alone.
+    public static func storeLandmarkPhoto(
+        _ url: URL, of landmark: Landmark, takenAt: String, gps: Bool = true, in catalog: Catalog,
+        gazetteer: Gazetteer
+    ) throws {
+        let id = try note(url, in: catalog)
+        let place = gazetteer.place(latitude: landmark.latitude, longitude: landmark.longitude, maxCityDistanceKm: 30)
+        try catalog.storeFacts(
+            PhotoFactsRecord(
+                photoId: id, takenAt: takenAt, takenAtOffset: "+02:00", cameraMake: "Apple",
+                cameraModel: "iPhone 13", orientation: 1, width: 512, height: 384,
+                latitude: gps ? landmark.latitude : nil, longitude: gps ? landmark.longitude : nil),
+            place: gps
+                ? place.map {
+                    PhotoPlaceRecord(
+                        photoId: id, source: .exif, countryCode: $0.countryCode, country: $0.country,
+                        adminRegion: $0.adminRegion, city: $0.city, gazetteerVersion: gazetteer.version)
+                } : nil,
+            contentHash: nil)
+        let landmarkPlace = PhotoPlaceRecord(
+            photoId: id, source: .landmark, countryCode: place?.countryCode,
+            country: place?.country ?? landmark.country,
+            adminRegion: place?.city == nil ? nil : place?.adminRegion, city: place?.city ?? landmark.city,
+            gazetteerVersion: "landmark:\(landmark.key)")
+        try catalog.storeRecognition(
+            photoId: id, recognizerId: "landmarks", version: recognizerVersion,
+            result: .success(
+                RecognitionResult(
+                    tags: [(kind: "landmark", label: landmark.name, score: 0.9)], landmarkPlace: landmarkPlace)))
     }
 
     private static func note(_ url: URL, in catalog: Catalog) throws -> Int64 {
