@@ -431,23 +431,38 @@ static xmlDoc *new_document(void) {
     return doc;
 }
 
-static void copy_message(char *message, size_t size, const char *fallback) {
-    if (message == NULL || size == 0) return;
-    const xmlError *error = xmlGetLastError();
-    const char *text = error != NULL && error->message != NULL ? error->message : fallback;
-    snprintf(message, size, "%s", text);
-    // libxml2's messages end with a newline.
-    size_t n = strlen(message);
-    while (n > 0 && (message[n - 1] == '\n' || message[n - 1] == ' ')) message[--n] = 0;
-    if (error != NULL && error->line > 0 && n + 16 < size) snprintf(message + n, size - n, " (line %d)", error->line);
-}
-
 // Parses a sidecar: no network, no entity substitution, blanks between elements dropped (they are re-indented).
-static xmlDoc *parse(const char *existing, size_t length) {
-    if (length > 0x7fffffff) return NULL;
-    xmlResetLastError();
-    return xmlReadMemory(existing, (int)length, "sidecar.xmp", NULL,
-                         XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+// A document that is not well-formed, or whose elements or attributes use a prefix no namespace declares, is refused
+// with libxml2's reason in `message`: Cairn's edits would bind such a prefix to a namespace it never had.
+static xmlDoc *parse(const char *existing, size_t length, char *message, size_t message_size) {
+    if (message != NULL && message_size > 0) message[0] = 0;
+    if (length > 0x7fffffff) {
+        if (message != NULL && message_size > 0) snprintf(message, message_size, "larger than 2 GB");
+        return NULL;
+    }
+    xmlParserCtxt *context = xmlNewParserCtxt();
+    if (context == NULL) {
+        if (message != NULL && message_size > 0) snprintf(message, message_size, "out of memory");
+        return NULL;
+    }
+    xmlDoc *doc = xmlCtxtReadMemory(context, existing, (int)length, "sidecar.xmp", NULL,
+                                    XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    int namespaces_ok = context->nsWellFormed;
+    if (doc == NULL || !namespaces_ok) {
+        const xmlError *error = xmlCtxtGetLastError(context);
+        if (message != NULL && message_size > 0) {
+            const char *text = error != NULL && error->message != NULL ? error->message : "not XML";
+            snprintf(message, message_size, "%s", text);
+            size_t n = strlen(message);
+            while (n > 0 && (message[n - 1] == '\n' || message[n - 1] == ' ')) message[--n] = 0;
+            if (error != NULL && error->line > 0 && n + 16 < message_size)
+                snprintf(message + n, message_size - n, " (line %d)", error->line);
+        }
+        xmlFreeDoc(doc);
+        doc = NULL;
+    }
+    xmlFreeParserCtxt(context);
+    return doc;
 }
 
 cairn_xmp_status cairn_xmp_update(const char *existing, size_t length, const cairn_xmp_content *content,
@@ -458,11 +473,8 @@ cairn_xmp_status cairn_xmp_update(const char *existing, size_t length, const cai
     xmlDoc *doc = NULL;
     xmlNode *rdf = NULL;
     if (existing != NULL && length > 0) {
-        doc = parse(existing, length);
-        if (doc == NULL) {
-            copy_message(message, message_size, length > 0x7fffffff ? "larger than 2 GB" : "not XML");
-            return CAIRN_XMP_UNPARSABLE;
-        }
+        doc = parse(existing, length, message, message_size);
+        if (doc == NULL) return CAIRN_XMP_UNPARSABLE;
         rdf = find_rdf(xmlDocGetRootElement(doc));
         if (rdf == NULL) {
             xmlFreeDoc(doc);
@@ -519,12 +531,8 @@ cairn_xmp_status cairn_xmp_update(const char *existing, size_t length, const cai
 }
 
 int cairn_xmp_fingerprint(const char *existing, size_t length, char *fingerprint, size_t size) {
-    if (size > 0) fingerprint[0] = 0;
-    xmlDoc *doc = parse(existing, length);
-    if (doc == NULL) {
-        copy_message(fingerprint, size, "not XML");
-        return -1;
-    }
+    xmlDoc *doc = parse(existing, length, fingerprint, size);
+    if (doc == NULL) return -1;
     xmlNode *rdf = find_rdf(xmlDocGetRootElement(doc));
     if (rdf == NULL) {
         xmlFreeDoc(doc);

@@ -198,6 +198,16 @@ import Testing
     @Test(arguments: [
         ("not XML", "this is not xml <"), ("XML but not XMP", "<?xml version=\"1.0\"?><note>hello</note>"),
         ("an entity bomb", Self.entityBomb),
+        // Found by fuzzing (fuzz/regressions/xmp): a prefix no namespace declares. Merging into it bound the stale
+        // element to Cairn's namespace, so the sidecar read back with the old fingerprint.
+        (
+            "a prefix without its namespace",
+            """
+            <x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+            <rdf:Description rdf:about=""><cairn:Fingerprint>old</cairn:Fingerprint></rdf:Description>
+            </rdf:RDF></x:xmpmeta>
+            """
+        ),
     ])
     func anUnparsableSidecarIsLeftAlone(_ name: String, _ text: String) throws {
         let folder = TemporaryDirectory()
