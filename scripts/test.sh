@@ -57,3 +57,4 @@ RUNS=1200 bash scripts/fuzz.sh jpeg
 RUNS=20000 bash scripts/fuzz.sh exif
 RUNS=300 bash scripts/fuzz.sh heif
 RUNS=3000 bash scripts/fuzz.sh tensor
+RUNS=3000 bash scripts/fuzz.sh plugin
