@@ -17,15 +17,17 @@
 #   heif     the HEIF/AVIF probe and decode (Sources/CairnImaging/HEIFDecoder.swift over libheif), in Swift
 #   tensor   the safetensors loader of models and packs (Sources/CairnInference/TensorFile.swift), in Swift
 #   plugin   the external-recognizer plugin message parser (Sources/CairnPluginHost/PluginMessages.swift), in Swift
+#   geonames the GeoNames dump and admin1 readers (Sources/CairnPlaces/GeoNamesDump.swift) and the gazetteer made of
+#            what they accept, in Swift
 #
 # Corpora grow in .build/fuzz/corpus-TARGET (kept between runs); a crash is written to .build/fuzz/ and the run
 # fails. Objects are kept in .build/fuzz/obj (Swift library modules a harness imports in .build/fuzz/swift-modules) and
 # rebuilt when a source or header they use changes. Seeds are copied or written into .build/fuzz/seeds-TARGET; those
-# of plugin are kept in fuzz/seeds/plugin/. The toolchain's clang and swiftc carry libFuzzer and
+# of plugin and geonames are kept in fuzz/seeds/TARGET/. The toolchain's clang and swiftc carry libFuzzer and
 # the sanitizers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-all=(formats eighth jpeg exif heif tensor plugin)
+all=(formats eighth jpeg exif heif tensor plugin geonames)
 targets=("${1:-all}")
 [ "${1:-all}" = all ] && targets=("${all[@]}")
 seconds="${2:-30}"
@@ -229,6 +231,19 @@ for target in "${targets[@]}"; do
                 '{"type":"photo","request":1,"path":"/p/d.jpg","exif":{"takenAt":"2020-03-03T12:00:00"},"image":{"width":1,"height":1,"format":"rgb8","data":"AAAA"}}' |
                 python3 Plugins/External/daylight/cairn-daylight | split -l 1 - "$seeds/daylight-"
         fi
+        ;;
+    geonames)
+        {
+            swift_binary "$binary" Sources/CairnPlaces/*.swift Sources/CairnPlaces/Internal/*.swift \
+                fuzz/swift/geonames.swift -- -module-name CairnPlaces -I Sources/CGeonames \
+                $(pkg-config --cflags geonames | sed 's/-I/-Xcc -I/g; s/-pthread//') $(pkg-config --libs geonames)
+        } 2>".build/fuzz/build-$target.log" || { cat ".build/fuzz/build-$target.log" >&2; exit 1; }
+        # ../shared/data holds no GeoNames dump: fuzz/seeds/geonames/ has rows in the dump's format (the test
+        # sample's, with a malformed line, a non-place and a latitude out of range; a few cities with alternate names
+        # in several scripts; a comment and no final newline) and an admin1 codes file. Copied on every run.
+        rm -rf "$seeds"
+        mkdir -p "$seeds"
+        cp fuzz/seeds/geonames/* "$seeds/"
         ;;
     *)
         echo "unknown target: $target (known: ${all[*]})" >&2

@@ -58,3 +58,4 @@ RUNS=20000 bash scripts/fuzz.sh exif
 RUNS=300 bash scripts/fuzz.sh heif
 RUNS=3000 bash scripts/fuzz.sh tensor
 RUNS=3000 bash scripts/fuzz.sh plugin
+RUNS=1000 bash scripts/fuzz.sh geonames
