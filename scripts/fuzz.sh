@@ -17,17 +17,19 @@
 #   heif     the HEIF/AVIF probe and decode (Sources/CairnImaging/HEIFDecoder.swift over libheif), in Swift
 #   tensor   the safetensors loader of models and packs (Sources/CairnInference/TensorFile.swift), in Swift
 #   plugin   the external-recognizer plugin message parser (Sources/CairnPluginHost/PluginMessages.swift), in Swift
+#   config   the configuration loader (Sources/CairnConfig) over Yams and libyaml, both compiled from
+#            .build/checkouts/Yams (libyaml's C instrumented too), in Swift
 #   geonames the GeoNames dump and admin1 readers (Sources/CairnPlaces/GeoNamesDump.swift) and the gazetteer made of
 #            what they accept, in Swift
 #
 # Corpora grow in .build/fuzz/corpus-TARGET (kept between runs); a crash is written to .build/fuzz/ and the run
 # fails. Objects are kept in .build/fuzz/obj (Swift library modules a harness imports in .build/fuzz/swift-modules) and
 # rebuilt when a source or header they use changes. Seeds are copied or written into .build/fuzz/seeds-TARGET; those
-# of plugin and geonames are kept in fuzz/seeds/TARGET/. The toolchain's clang and swiftc carry libFuzzer and
+# of plugin, config and geonames are kept in fuzz/seeds/TARGET/. The toolchain's clang and swiftc carry libFuzzer and
 # the sanitizers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-all=(formats eighth jpeg exif heif tensor plugin geonames)
+all=(formats eighth jpeg exif heif tensor plugin config geonames)
 targets=("${1:-all}")
 [ "${1:-all}" = all ] && targets=("${all[@]}")
 seconds="${2:-30}"
@@ -231,6 +233,34 @@ for target in "${targets[@]}"; do
                 '{"type":"photo","request":1,"path":"/p/d.jpg","exif":{"takenAt":"2020-03-03T12:00:00"},"image":{"width":1,"height":1,"format":"rgb8","data":"AAAA"}}' |
                 python3 Plugins/External/daylight/cairn-daylight | split -l 1 - "$seeds/daylight-"
         fi
+        ;;
+    config)
+        # Yams and libyaml from the package's checkout (the version Package.resolved pins): libyaml's C with coverage
+        # and the address sanitizer (swift_cflags), Yams' Swift as a module like CairnRecognition.
+        yams=.build/checkouts/Yams/Sources
+        [ -d "$yams" ] || swift package resolve >&2
+        yaml_objects() {
+            local source
+            for source in "$yams"/CYaml/src/*.c; do
+                compile "$source" "$obj/yaml-$(basename "$source" .c).o" clang "${swift_cflags[@]}" \
+                    -DYAML_DECLARE_STATIC -I "$yams/CYaml/include" || return 1
+            done
+        }
+        {
+            yaml_objects &&
+                swift_module Yams "$yams"/Yams/*.swift -- -D SWIFT_PACKAGE -I "$yams/CYaml/include" \
+                    -Xcc -DYAML_DECLARE_STATIC &&
+                swift_module CairnRecognition Sources/CairnRecognition/*.swift -- &&
+                swift_binary "$binary" Sources/CairnConfig/*.swift Sources/CairnConfig/Internal/*.swift \
+                    fuzz/swift/config.swift "$swift_modules/CairnRecognition.o" "$swift_modules/Yams.o" "$obj"/yaml-*.o \
+                    -- -module-name CairnConfig -I "$swift_modules" -I "$yams/CYaml/include" -Xcc -DYAML_DECLARE_STATIC
+        } 2>".build/fuzz/build-$target.log" || { cat ".build/fuzz/build-$target.log" >&2; exit 1; }
+        # The shipped example (every key, comments) and fuzz/seeds/config/: the YAML of ConfigurationLoaderTests
+        # (external plugins, relative paths, a schema's setting kinds, rejected files) and one of YAML's own features
+        # (anchors, merge keys, tags, flow and block styles, hex, octal and sexagesimal numbers). Copied on every run.
+        rm -rf "$seeds"
+        mkdir -p "$seeds"
+        cp Config/cairn.yaml fuzz/seeds/config/* "$seeds/"
         ;;
     geonames)
         {
