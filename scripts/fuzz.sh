@@ -16,13 +16,20 @@
 #   exif     the EXIF reader over a whole file (Sources/CairnEXIF over libexif), in Swift
 #   heif     the HEIF/AVIF probe and decode (Sources/CairnImaging/HEIFDecoder.swift over libheif), in Swift
 #   tensor   the safetensors loader of models and packs (Sources/CairnInference/TensorFile.swift), in Swift
+#   plugin   the external-recognizer plugin message parser (Sources/CairnPluginHost/PluginMessages.swift), in Swift
+#   config   the configuration loader (Sources/CairnConfig) over Yams and libyaml, both compiled from
+#            .build/checkouts/Yams (libyaml's C instrumented too), in Swift
+#   geonames the GeoNames dump and admin1 readers (Sources/CairnPlaces/GeoNamesDump.swift) and the gazetteer made of
+#            what they accept, in Swift
 #
 # Corpora grow in .build/fuzz/corpus-TARGET (kept between runs); a crash is written to .build/fuzz/ and the run
-# fails. Objects are kept in .build/fuzz/obj and rebuilt when a source or header they use changes. The toolchain's
-# clang and swiftc carry libFuzzer and the sanitizers.
+# fails. Objects are kept in .build/fuzz/obj (Swift library modules a harness imports in .build/fuzz/swift-modules) and
+# rebuilt when a source or header they use changes. Seeds are copied or written into .build/fuzz/seeds-TARGET; those
+# of plugin, config and geonames are kept in fuzz/seeds/TARGET/. The toolchain's clang and swiftc carry libFuzzer and
+# the sanitizers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-all=(formats eighth jpeg exif heif tensor)
+all=(formats eighth jpeg exif heif tensor plugin config geonames)
 targets=("${1:-all}")
 [ "${1:-all}" = all ] && targets=("${all[@]}")
 seconds="${2:-30}"
@@ -66,6 +73,30 @@ swift_binary() {
     done
     [ "$stale" = 0 ] && return 0
     swiftc "${swiftflags[@]}" "$@" "${sources[@]}" -o "$binary"
+}
+
+# swift_module NAME SOURCES... -- SWIFTC FLAGS...: compiles a Swift library module that a harness's module imports into
+# one object, $swift_modules/NAME.o, and its interface beside it, with the harnesses' sanitizers and coverage, unless
+# the object is newer than its sources and this script. A binary lists the object among its sources, so it is rebuilt
+# after the module.
+swift_modules=.build/fuzz/swift-modules
+mkdir -p "$swift_modules"
+swift_module() {
+    local name=$1 object="$swift_modules/$1.o" source stale=0
+    shift
+    local sources=()
+    while [ "$1" != -- ]; do
+        sources+=("$1")
+        shift
+    done
+    shift
+    [ -f "$object" ] && [ ! scripts/fuzz.sh -nt "$object" ] || stale=1
+    for source in "${sources[@]}"; do
+        [ "$source" -nt "$object" ] && stale=1
+    done
+    [ "$stale" = 0 ] && return 0
+    swiftc "${swiftflags[@]}" -wmo -module-name "$name" -emit-module -emit-module-path "$swift_modules/$name.swiftmodule" \
+        "$@" "${sources[@]}" -c -o "$object"
 }
 
 # seed DIRECTORY FIND-ARGUMENTS...: copies the files that `find` lists into DIRECTORY, once.
@@ -181,6 +212,69 @@ for target in "${targets[@]}"; do
             mv "$seeds.partial" "$seeds"
         fi
         ;;
+    plugin)
+        {
+            swift_module CairnRecognition Sources/CairnRecognition/*.swift -- &&
+                swift_binary "$binary" Sources/CairnPluginHost/PluginMessages.swift fuzz/swift/plugin.swift \
+                    "$swift_modules/CairnRecognition.o" -- -module-name CairnPluginHost -I "$swift_modules"
+        } 2>".build/fuzz/build-$target.log" || { cat ".build/fuzz/build-$target.log" >&2; exit 1; }
+        # Valid messages of each kind (fuzz/seeds/plugin/), and what the example plugin cairn-daylight prints for a
+        # handshake and four photos (with and without GPS and an image, one it refuses), one line a file. Written on
+        # every run (a few milliseconds), so the seeds follow the files and the plugin.
+        rm -rf "$seeds"
+        mkdir -p "$seeds"
+        cp fuzz/seeds/plugin/* "$seeds/"
+        if command -v python3 >/dev/null; then
+            pixels=$(printf '\020\040\360\020\040\360\020\040\360\020\040\360' | base64 -w0)
+            printf '%s\n' '{"type":"hello","protocol":1,"id":"daylight","settings":{"hemisphere":"north"}}' \
+                '{"type":"photo","request":1,"path":"/p/a.jpg","exif":{"takenAt":"2019-07-14T19:30:00","latitude":48.85,"longitude":2.29},"image":{"width":2,"height":2,"format":"rgb8","data":"'"$pixels"'"}}' \
+                '{"type":"photo","request":1,"path":"/p/b.jpg","exif":{"takenAt":"2019-01-02T03:04:05","latitude":-33.9}}' \
+                '{"type":"photo","request":1,"path":"/p/c.jpg","exif":{},"image":{"width":1,"height":1,"format":"yuv","data":""}}' \
+                '{"type":"photo","request":1,"path":"/p/d.jpg","exif":{"takenAt":"2020-03-03T12:00:00"},"image":{"width":1,"height":1,"format":"rgb8","data":"AAAA"}}' |
+                python3 Plugins/External/daylight/cairn-daylight | split -l 1 - "$seeds/daylight-"
+        fi
+        ;;
+    config)
+        # Yams and libyaml from the package's checkout (the version Package.resolved pins): libyaml's C with coverage
+        # and the address sanitizer (swift_cflags), Yams' Swift as a module like CairnRecognition.
+        yams=.build/checkouts/Yams/Sources
+        [ -d "$yams" ] || swift package resolve >&2
+        yaml_objects() {
+            local source
+            for source in "$yams"/CYaml/src/*.c; do
+                compile "$source" "$obj/yaml-$(basename "$source" .c).o" clang "${swift_cflags[@]}" \
+                    -DYAML_DECLARE_STATIC -I "$yams/CYaml/include" || return 1
+            done
+        }
+        {
+            yaml_objects &&
+                swift_module Yams "$yams"/Yams/*.swift -- -D SWIFT_PACKAGE -I "$yams/CYaml/include" \
+                    -Xcc -DYAML_DECLARE_STATIC &&
+                swift_module CairnRecognition Sources/CairnRecognition/*.swift -- &&
+                swift_binary "$binary" Sources/CairnConfig/*.swift Sources/CairnConfig/Internal/*.swift \
+                    fuzz/swift/config.swift "$swift_modules/CairnRecognition.o" "$swift_modules/Yams.o" "$obj"/yaml-*.o \
+                    -- -module-name CairnConfig -I "$swift_modules" -I "$yams/CYaml/include" -Xcc -DYAML_DECLARE_STATIC
+        } 2>".build/fuzz/build-$target.log" || { cat ".build/fuzz/build-$target.log" >&2; exit 1; }
+        # The shipped example (every key, comments) and fuzz/seeds/config/: the YAML of ConfigurationLoaderTests
+        # (external plugins, relative paths, a schema's setting kinds, rejected files) and one of YAML's own features
+        # (anchors, merge keys, tags, flow and block styles, hex, octal and sexagesimal numbers). Copied on every run.
+        rm -rf "$seeds"
+        mkdir -p "$seeds"
+        cp Config/cairn.yaml fuzz/seeds/config/* "$seeds/"
+        ;;
+    geonames)
+        {
+            swift_binary "$binary" Sources/CairnPlaces/*.swift Sources/CairnPlaces/Internal/*.swift \
+                fuzz/swift/geonames.swift -- -module-name CairnPlaces -I Sources/CGeonames \
+                $(pkg-config --cflags geonames | sed 's/-I/-Xcc -I/g; s/-pthread//') $(pkg-config --libs geonames)
+        } 2>".build/fuzz/build-$target.log" || { cat ".build/fuzz/build-$target.log" >&2; exit 1; }
+        # ../shared/data holds no GeoNames dump: fuzz/seeds/geonames/ has rows in the dump's format (the test
+        # sample's, with a malformed line, a non-place and a latitude out of range; a few cities with alternate names
+        # in several scripts; a comment and no final newline) and an admin1 codes file. Copied on every run.
+        rm -rf "$seeds"
+        mkdir -p "$seeds"
+        cp fuzz/seeds/geonames/* "$seeds/"
+        ;;
     *)
         echo "unknown target: $target (known: ${all[*]})" >&2
         exit 2
@@ -190,7 +284,10 @@ for target in "${targets[@]}"; do
     mkdir -p "$corpus"
     if [ -n "${RUNS:-}" ]; then echo "==> $target: $RUNS inputs from seed 1"; else echo "==> $target: ${seconds}s"; fi
     if [ -n "${RUNS:-}" ]; then budget=(-runs="$RUNS" -seed=1); else budget=(-max_total_time="$seconds"); fi
-    ASAN_OPTIONS=detect_leaks=1 "$binary" "${budget[@]}" -rss_limit_mb=2048 -timeout=10 \
+    # Swift's own crash handler off: on a trap it starts swift-backtrace, ASan reports its reads of the crashed
+    # process's memory as an error of their own and ends the process, and swift-backtrace waits on, orphaned, holding
+    # this pipeline open. libFuzzer's handler prints the stack instead.
+    ASAN_OPTIONS=detect_leaks=1 SWIFT_BACKTRACE=enable=no "$binary" "${budget[@]}" -rss_limit_mb=2048 -timeout=10 \
         -artifact_prefix=".build/fuzz/$target-" -print_final_stats=1 "$corpus" "$seeds" 2>&1 \
         | grep -E "^#[0-9]+[[:space:]]+(DONE|INITED)|stat::|ERROR:|SUMMARY|==[0-9]+==|^eighth:" || true
     if ls ".build/fuzz/$target-"* >/dev/null 2>&1; then
@@ -199,6 +296,6 @@ for target in "${targets[@]}"; do
     fi
     if [ -d "fuzz/regressions/$target" ]; then
         echo "==> $target: replaying fuzz/regressions/$target"
-        "$binary" fuzz/regressions/"$target"/*
+        SWIFT_BACKTRACE=enable=no "$binary" fuzz/regressions/"$target"/*
     fi
 done

@@ -52,7 +52,8 @@ else
 fi
 
 # Each target's seeds count among its inputs: the numbers give every target a few hundred to a few thousand mutations
-# beyond them: about two minutes in all on two cores, builds included (docs/RELIABILITY.md has the campaigns).
+# beyond them: about four minutes in all on two cores, builds included (the config target compiles Yams and libyaml;
+# docs/RELIABILITY.md has the campaigns).
 echo "==> fuzzing every parser briefly, the same inputs every run, and replaying the saved findings (scripts/fuzz.sh)"
 RUNS=400 bash scripts/fuzz.sh formats
 RUNS=1500 bash scripts/fuzz.sh eighth
@@ -60,3 +61,6 @@ RUNS=1200 bash scripts/fuzz.sh jpeg
 RUNS=20000 bash scripts/fuzz.sh exif
 RUNS=300 bash scripts/fuzz.sh heif
 RUNS=3000 bash scripts/fuzz.sh tensor
+RUNS=3000 bash scripts/fuzz.sh plugin
+RUNS=3000 bash scripts/fuzz.sh config
+RUNS=1000 bash scripts/fuzz.sh geonames

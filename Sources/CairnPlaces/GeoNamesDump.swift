@@ -36,11 +36,14 @@ public struct GeoNamesDump: Sendable {
         var skipped = 0
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         var bytesRead = 0
-        try forEachLine(path: path, onChunk: { chunk in
-            bytesRead += chunk.count
-            for byte in chunk { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-            progress(bytesRead)
-        }) { fields in
+        try forEachLine(
+            path: path,
+            onChunk: { chunk in
+                bytesRead += chunk.count
+                for byte in chunk { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+                progress(bytesRead)
+            }
+        ) { fields in
             guard fields.count >= 15, let id = Int64(fields[0]), let latitude = Double(fields[4]),
                 let longitude = Double(fields[5]), (-90...90).contains(latitude), (-180...180).contains(longitude),
                 !fields[1].isEmpty, fields[8].count == 2
@@ -51,20 +54,27 @@ public struct GeoNamesDump: Sendable {
             guard fields[6] == "P" else { return }  // populated places only
             let code = String(fields[8])
             let admin1 = admin1Names["\(code).\(fields[10])"]
-            cities.append(ImportedCity(geonameId: id, city: City(
-                name: String(fields[1]), adminRegion: admin1, country: countryNames[code] ?? code, countryCode: code,
-                latitude: latitude, longitude: longitude, population: Int(fields[14]) ?? 0)))
+            cities.append(
+                ImportedCity(
+                    geonameId: id,
+                    city: City(
+                        name: String(fields[1]), adminRegion: admin1, country: countryNames[code] ?? code,
+                        countryCode: code, latitude: latitude, longitude: longitude,
+                        population: Int(fields[14]) ?? 0)))
         }
         guard !cities.isEmpty else {
-            throw PlacesError(message: "\(path): no populated places found; is this a GeoNames dump (19 tab-separated columns)?")
+            throw PlacesError(
+                message: "\(path): no populated places found; is this a GeoNames dump (19 tab-separated columns)?")
         }
         let name = URL(fileURLWithPath: path).lastPathComponent
         return Result(cities: cities, skippedLines: skipped, version: "geonames:\(name):\(String(hash, radix: 16))")
     }
 
-    /// Streams a text file line by line (splitting on tabs), in 1 MiB chunks.
-    private static func forEachLine(
-        path: String, onChunk: (Data) -> Void = { _ in }, _ body: ([Substring]) -> Void
+    /// Streams a text file line by line (splitting on tabs), in chunks of `chunkBytes` (1 MiB; the fuzz target reads
+    /// in small ones too, and checks that the lines are the same). Lines end at "\n", a "\r" before it (CRLF line
+    /// ends) is not part of the line, and empty lines and lines starting with "#" are skipped, the last line too.
+    static func forEachLine(
+        path: String, chunkBytes: Int = 1 << 20, onChunk: (Data) -> Void = { _ in }, _ body: ([Substring]) -> Void
     ) throws(PlacesError) {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw PlacesError(message: "\(path): cannot open the file")
@@ -74,7 +84,7 @@ public struct GeoNamesDump: Sendable {
         while true {
             let chunk: Data
             do {
-                chunk = try handle.read(upToCount: 1 << 20) ?? Data()
+                chunk = try handle.read(upToCount: chunkBytes) ?? Data()
             } catch {
                 throw PlacesError(message: "\(path): cannot read: \(error.localizedDescription)")
             }
@@ -82,15 +92,20 @@ public struct GeoNamesDump: Sendable {
             onChunk(chunk)
             pending.append(chunk)
             guard let lastNewline = pending.lastIndex(of: 0x0A) else { continue }
-            let complete = pending[pending.startIndex..<lastNewline]
-            for line in String(decoding: complete, as: UTF8.self).split(separator: "\n") where !line.hasPrefix("#") {
-                body(line.split(separator: "\t", omittingEmptySubsequences: false))
+            // Split as bytes: as text, "\r\n" is one Character, so a CRLF file would not split at "\n" at all.
+            for line in pending[pending.startIndex..<lastNewline].split(separator: 0x0A) {
+                emit(line, body)
             }
             pending = Data(pending[(lastNewline + 1)...])
         }
-        if !pending.isEmpty {
-            body(String(decoding: pending, as: UTF8.self).split(separator: "\t", omittingEmptySubsequences: false))
-        }
+        emit(pending, body)
+    }
+
+    /// Hands `body` one line's fields: without a final "\r"; nothing for an empty line or a comment.
+    private static func emit(_ line: Data, _ body: ([Substring]) -> Void) {
+        let text = line.last == 0x0D ? line.dropLast() : line
+        guard let first = text.first, first != UInt8(ascii: "#") else { return }
+        body(String(decoding: text, as: UTF8.self).split(separator: "\t", omittingEmptySubsequences: false))
     }
 }
 

@@ -258,6 +258,26 @@ import Testing
         }
     }
 
+    /// Yams reads YAML 1.1's sexagesimal whole numbers (`1:30` is 90) with unchecked arithmetic, and trapped on one of
+    /// 11 parts or more: a configuration file could crash cairnd at start or at a reload
+    /// (fuzz/regressions/config/sexagesimal-overflow.yaml). They are read with checked arithmetic now.
+    @Test func sexagesimalWholeNumbersAreReadWithoutOverflow() throws {
+        let loader = ConfigurationLoader.builtIn
+        #expect(try loader.parse(yaml: "watch:\n  rescan-minutes: 1:30\n", source: "c.yaml").watch.rescanMinutes == 90)
+        let days = try loader.parse(yaml: "catalog:\n  purge-removed-after-days: 1:0:0\n", source: "c.yaml")
+        #expect(days.catalog.purgeRemovedAfterDays == 3600)
+        for (yaml, key) in [
+            ("workers:\n  threads: 1:0:0:0:0:0:0:0:0:0:0\n", "workers.threads"),
+            ("watch:\n  max-pixels: 59:59:59:59:59:59:59:59:59:59:59:59\n", "watch.max-pixels"),
+            ("watch:\n  max-watches: -1:0:0:0:0:0:0:0:0:0:0:0:0\n", "watch.max-watches"),
+            ("recognizers:\n  scene-tags:\n    max-tags: 1:2:3:4:5:6:7:8:9:10:11\n", "recognizers.scene-tags.max-tags"),
+        ] {
+            let error = #expect(throws: ConfigurationError.self) { try loader.parse(yaml: yaml, source: "c.yaml") }
+            #expect(error?.code == .invalidValue)
+            #expect(error?.key == key)
+        }
+    }
+
     @Test func missingFileIsAnUnreadableError() {
         let error = #expect(throws: ConfigurationError.self) {
             try ConfigurationLoader.builtIn.load(path: "/nonexistent/cairn.yaml")

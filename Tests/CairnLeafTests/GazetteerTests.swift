@@ -34,7 +34,9 @@ import Testing
     @Test func neverNamesACityBeyondTheLimit() {
         for lat in stride(from: -60.0, through: 70, by: 7.3) {
             for lon in stride(from: -180.0, through: 180, by: 11.7) {
-                if let place = Self.gazetteer.place(latitude: lat, longitude: lon, maxCityDistanceKm: 25), place.city != nil {
+                if let place = Self.gazetteer.place(latitude: lat, longitude: lon, maxCityDistanceKm: 25),
+                    place.city != nil
+                {
                     #expect((place.distanceKm ?? 99) <= 25)
                 }
             }
@@ -86,7 +88,26 @@ import Testing
         // Stonehenge is 3 km from Amesbury: the finer gazetteer names it, the built-in one says Salisbury.
         let fine = Gazetteer(cities: result.cities.map(\.city), version: result.version)
         #expect(fine.place(latitude: 51.17828, longitude: -1.82664, maxCityDistanceKm: 30)?.city == "Amesbury")
-        #expect(GazetteerTests.gazetteer.place(latitude: 51.17828, longitude: -1.82664, maxCityDistanceKm: 30)?.city == "Salisbury")
+        #expect(
+            GazetteerTests.gazetteer.place(latitude: 51.17828, longitude: -1.82664, maxCityDistanceKm: 30)?.city
+                == "Salisbury")
+    }
+
+    /// Found by fuzzing (fuzz/regressions/geonames/crlf-line-ends.txt): "\r\n" is one Character in Swift, so a file
+    /// with CRLF line ends, split into lines as text on "\n", came out as one long line: a dump gave its first city,
+    /// an admin1 file its first region.
+    @Test func aFileWithCRLFLineEndsReadsAsWithLF() throws {
+        let folder = TemporaryDirectory()
+        let crlf = { (text: String) in Array(text.replacingOccurrences(of: "\n", with: "\r\n").utf8) }
+        let dump = try folder.write(crlf(GeoNamesSample.cities), to: "cities500.txt")
+        let admin1 = try folder.write(crlf(GeoNamesSample.admin1), to: "admin1CodesASCII.txt")
+        let regions = try GeoNamesDump.readAdmin1Names(path: admin1)
+        #expect(regions == ["GB.ENG": "England", "GB.SCT": "Scotland"])
+        let result = try GeoNamesDump.read(path: dump, countryNames: [:], admin1Names: regions)
+        #expect(result.cities.map(\.city.name) == ["Amesbury", "Salisbury"])
+        #expect(result.cities.map(\.city.population) == [10116, 41820])
+        #expect(result.cities.map(\.city.adminRegion) == ["England", "England"])
+        #expect(result.skippedLines == 2)
     }
 
     @Test func aFileWithoutPlacesIsRefused() throws {
