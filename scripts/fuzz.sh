@@ -21,6 +21,8 @@
 #            .build/checkouts/Yams (libyaml's C instrumented too), in Swift
 #   geonames the GeoNames dump and admin1 readers (Sources/CairnPlaces/GeoNamesDump.swift) and the gazetteer made of
 #            what they accept, in Swift
+#   xmp      the XMP sidecar merge (Sources/CXMP over libxml2) on a sidecar someone else wrote: Cairn's output must
+#            read back with its fingerprint, take the same content again and give Cairn's part back
 #
 # Corpora grow in .build/fuzz/corpus-TARGET (kept between runs); a crash is written to .build/fuzz/ and the run
 # fails. Objects are kept in .build/fuzz/obj (Swift library modules a harness imports in .build/fuzz/swift-modules) and
@@ -29,7 +31,7 @@
 # the sanitizers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-all=(formats eighth jpeg exif heif tensor plugin config geonames)
+all=(formats eighth jpeg exif heif tensor plugin config geonames xmp)
 targets=("${1:-all}")
 [ "${1:-all}" = all ] && targets=("${all[@]}")
 seconds="${2:-30}"
@@ -135,6 +137,16 @@ for target in "${targets[@]}"; do
             -o -iname '*.jxl' -o -iname '*.dng' -o -iname '*.crw' -o -iname '*.cr2' -o -iname '*.cr3' \
             -o -iname '*.nef' -o -iname '*.raf' -o -iname '*.rw2' -o -iname '*.x3f' -o -iname '*.mrw' \
             -o -iname '*.iiq' \) -size -2M
+        ;;
+    xmp)
+        flags=("${cflags[@]}" -I Sources/CXMP/include -I/usr/include/libxml2)
+        {
+            compile fuzz/xmp.c "$obj/xmp-main.o" clang "${flags[@]}" &&
+                compile Sources/CXMP/cairn_xmp.c "$obj/cairn_xmp.o" clang "${flags[@]}" &&
+                clang "${flags[@]}" "$obj/xmp-main.o" "$obj/cairn_xmp.o" -lxml2 -o "$binary"
+        } 2>".build/fuzz/build-$target.log" || { cat ".build/fuzz/build-$target.log" >&2; exit 1; }
+        # exiftool's XMP test files (several namespaces, structures, languages) and the sidecars of Cairn's tests.
+        seed "$seeds" "$data/exif" fuzz/seeds/xmp -type f -iname '*.xmp'
         ;;
     eighth | jpeg)
         # The 1/8 decoder at the -O2 it ships with (Package.swift), so the fuzzer runs the code cairnd runs.

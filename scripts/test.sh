@@ -64,3 +64,4 @@ RUNS=3000 bash scripts/fuzz.sh tensor
 RUNS=3000 bash scripts/fuzz.sh plugin
 RUNS=3000 bash scripts/fuzz.sh config
 RUNS=1000 bash scripts/fuzz.sh geonames
+RUNS=3000 bash scripts/fuzz.sh xmp
