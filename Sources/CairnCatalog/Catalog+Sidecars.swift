@@ -3,15 +3,6 @@ import GRDB
 
 /// What the catalog knows of one photo for its sidecar, and where its sidecar was last written.
 public struct SidecarSource: Sendable, Equatable {
-    public struct Tag: Sendable, Equatable {
-        public var kind: String
-        public var label: String
-        public var score: Double
-        public var recognizer: String
-        public var version: String
-        public var evidence: String?
-    }
-
     public var photoId: Int64
     public var path: String
     public var state: String
@@ -19,7 +10,7 @@ public struct SidecarSource: Sendable, Equatable {
     public var hasGPS: Bool
     public var places: [PhotoPlaceRecord]
     /// By kind, then score (highest first), then label.
-    public var tags: [Tag]
+    public var tags: [TagRecord]
     /// Where Cairn last wrote this photo's sidecar, and with which placement (`SidecarPlacement.name`).
     public var written: SidecarRecord?
 }
@@ -125,17 +116,8 @@ extension Catalog {
                 else { continue }
                 let places = try PhotoPlaceRecord.filter(PhotoPlaceRecord.Columns.photoId == id)
                     .order(PhotoPlaceRecord.Columns.source).fetchAll(db)
-                let tags = try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT kind, label, score, recognizerId, recognizerVersion, evidence FROM tags
-                        WHERE photoId = ? ORDER BY kind, score DESC, label
-                        """, arguments: [id]
-                ).map {
-                    SidecarSource.Tag(
-                        kind: $0["kind"], label: $0["label"], score: $0["score"], recognizer: $0["recognizerId"],
-                        version: $0["recognizerVersion"], evidence: $0["evidence"])
-                }
+                let tags = try TagRecord.filter(TagRecord.Columns.photoId == id)
+                    .order(TagRecord.Columns.kind, Column("score").desc, TagRecord.Columns.label).fetchAll(db)
                 let written = try Row.fetchOne(
                     db, sql: "SELECT path, placement, fingerprint, error FROM sidecars WHERE photoId = ?",
                     arguments: [id]

@@ -75,8 +75,8 @@ public struct SidecarSync: Sendable {
             landmark: landmark?.label, landmarkPosition: position,
             tags: source.tags.map {
                 .init(
-                    kind: $0.kind, label: $0.label, score: $0.score, recognizer: $0.recognizer, version: $0.version,
-                    evidence: $0.evidence)
+                    kind: $0.kind, label: $0.label, score: $0.score, recognizer: $0.recognizerId,
+                    version: $0.recognizerVersion, evidence: $0.evidence)
             },
             inferredPosition: writeInferredGPS && !source.hasGPS ? position : nil)
     }

@@ -60,24 +60,33 @@ struct SidecarOptions: ParsableArguments {
 
 extension SidecarsConfiguration.Mode: ExpressibleByArgument {}
 
-/// Runs `body` over `photos` in batches with a progress line; returns the summaries added up.
-private func inBatches(
-    _ photos: [Int64], _ verb: String, _ body: ([Int64]) throws(CatalogError) -> SidecarSync.Summary
-) throws(CLIError) -> SidecarSync.Summary {
-    let progress = ProgressLine()
-    var total = SidecarSync.Summary()
-    for start in stride(from: 0, to: photos.count, by: 200) {
-        let batch = Array(photos[start..<min(photos.count, start + 200)])
-        let summary = try query { () throws(CatalogError) in try body(batch) }
-        total.add(summary)
-        progress.update("\(verb) \(start + batch.count) of \(photos.count) photos")
+/// A pass of `body` over the photos in batches, with a progress line; then its summary, as JSON (`fields`) or text
+/// (`line`, the reasons of failures on stderr). Exit status 1 when any sidecar failed.
+private func pass(
+    _ options: SidecarOptions, json: Bool, progress verb: String,
+    _ body: (SidecarSync, [Int64]) throws(CatalogError) -> SidecarSync.Summary,
+    fields: (Int, SidecarSync.Summary) -> [String: Int], line: (Int, SidecarSync.Summary) -> String
+) throws {
+    var failed = false
+    try reporting(json: json) { () throws(CLIError) in
+        let (sync, photos) = try options.prepare()
+        let progress = ProgressLine()
+        var summary = SidecarSync.Summary()
+        for start in stride(from: 0, to: photos.count, by: 200) {
+            let batch = Array(photos[start..<min(photos.count, start + 200)])
+            summary.add(try query { () throws(CatalogError) in try body(sync, batch) })
+            progress.update("\(verb) \(start + batch.count) of \(photos.count) photos")
+        }
+        progress.finish()
+        if json {
+            printJSON(fields(photos.count, summary))
+        } else {
+            print(line(photos.count, summary))
+            for problem in summary.problems { FileHandle.standardError.write(Data("  \(problem)\n".utf8)) }
+        }
+        failed = summary.failed > 0
     }
-    progress.finish()
-    return total
-}
-
-private func printProblems(_ summary: SidecarSync.Summary) {
-    for problem in summary.problems { FileHandle.standardError.write(Data("  \(problem)\n".utf8)) }
+    if failed { throw ExitCode(ExitStatus.failure) }
 }
 
 struct WriteSidecars: ParsableCommand {
@@ -90,28 +99,21 @@ struct WriteSidecars: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        var failed = false
-        try reporting(json: output.json) { () throws(CLIError) in
-            let (sync, photos) = try options.prepare()
-            let summary = try inBatches(photos, "writing sidecars:") { ids throws(CatalogError) in
-                try sync.sync(ids)
-            }
-            if output.json {
-                printJSON([
-                    "photos": photos.count, "written": summary.written, "unchanged": summary.unchanged,
+        try pass(
+            options, json: output.json, progress: "writing sidecars:",
+            { sync, ids throws(CatalogError) in try sync.sync(ids) },
+            fields: { photos, summary in
+                [
+                    "photos": photos, "written": summary.written, "unchanged": summary.unchanged,
                     "moved": summary.moved, "removed": summary.removed, "failed": summary.failed,
                     "skipped": summary.skipped,
-                ])
-            } else {
-                print(
-                    "\(plural(photos.count, "photo")): \(summary.written) sidecars written, \(summary.unchanged) "
-                        + "already in step, \(summary.moved) moved, \(summary.removed) stripped of Cairn's part, "
-                        + "\(summary.failed) failed, \(summary.skipped) skipped (not indexed)")
-                printProblems(summary)
-            }
-            failed = summary.failed > 0
-        }
-        if failed { throw ExitCode(ExitStatus.failure) }
+                ]
+            },
+            line: { photos, summary in
+                "\(plural(photos, "photo")): \(summary.written) sidecars written, \(summary.unchanged) already in step, "
+                    + "\(summary.moved) moved, \(summary.removed) stripped of Cairn's part, \(summary.failed) failed, "
+                    + "\(summary.skipped) skipped (not indexed)"
+            })
     }
 }
 
@@ -186,21 +188,13 @@ struct RemoveSidecars: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        var failed = false
-        try reporting(json: output.json) { () throws(CLIError) in
-            let (sync, photos) = try options.prepare()
-            let summary = try inBatches(photos, "removing Cairn's part:") { ids throws(CatalogError) in
-                try sync.remove(ids)
-            }
-            if output.json {
-                printJSON(["photos": photos.count, "removed": summary.removed, "failed": summary.failed])
-            } else {
-                print("\(plural(photos.count, "photo")): \(summary.removed) sidecars cleaned, \(summary.failed) failed")
-                printProblems(summary)
-            }
-            failed = summary.failed > 0
-        }
-        if failed { throw ExitCode(ExitStatus.failure) }
+        try pass(
+            options, json: output.json, progress: "removing Cairn's part:",
+            { sync, ids throws(CatalogError) in try sync.remove(ids) },
+            fields: { photos, summary in ["photos": photos, "removed": summary.removed, "failed": summary.failed] },
+            line: { photos, summary in
+                "\(plural(photos, "photo")): \(summary.removed) sidecars cleaned, \(summary.failed) failed"
+            })
     }
 }
 
