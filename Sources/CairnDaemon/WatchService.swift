@@ -59,6 +59,7 @@ public final class WatchService: Service, @unchecked Sendable {
         let watch = try FolderWatch(maxWatches: lock.withLock { settings.watch.maxWatches })
         for root in roots { install(root, in: watch) }
         watch.start()
+        markDroppedFolders()
         try report(watch, starting: true)
         notifier.notify("READY=1\nSTATUS=\(statusLine(watch, phase: "Reconciling the catalog with the disk"))")
         logger.notice(
@@ -93,6 +94,31 @@ public final class WatchService: Service, @unchecked Sendable {
             writeFailed("the daemon's stop", error)
         }
         logger.info("watch service stopped")
+    }
+
+    /// Folders the last run watched and this one does not (taken out of the configuration while cairnd was stopped):
+    /// their photos are marked removed, as a reload that drops a folder does, so a restart and a reload leave the same
+    /// catalog. A dropped folder that holds or lies inside a folder still watched is left to the reconcile.
+    private func markDroppedFolders() {
+        let current = roots
+        let previous: [String]
+        do {
+            previous = try catalog.daemonStatus().folders ?? []
+        } catch {
+            writeFailed("reading the last run's folders", error)
+            return
+        }
+        func inside(_ path: String, _ folder: String) -> Bool { path == folder || path.hasPrefix(folder + "/") }
+        let dropped = previous.filter { old in !current.contains { inside(old, $0) || inside($0, old) } }
+        guard !dropped.isEmpty else { return }
+        do {
+            let removed = try catalog.commitReload(recognizers: nil, removedFolders: dropped)
+            logger.notice(
+                "folders no longer watched since the last run: their photos marked removed",
+                metadata: ["folders": "\(dropped.joined(separator: ", "))", "photos": "\(removed)"])
+        } catch {
+            writeFailed("marking the photos of folders no longer watched", error)
+        }
     }
 
     // MARK: The pipeline

@@ -13,11 +13,14 @@ import Testing
     /// a landmark photo without EXIF, a corrupt JPEG, and files that are not photos.
     func makeLibrary() throws {
         let exif = "exif/"
-        try folder.copy(TestPaths.data(exif + "mapillary__OpenSfM/data/berlin/images/01.jpg"), to: "photos/berlin/01.jpg")
-        try folder.copy(TestPaths.data(exif + "mapillary__OpenSfM/data/berlin/images/02.jpg"), to: "photos/berlin/02.jpg")
+        try folder.copy(
+            TestPaths.data(exif + "mapillary__OpenSfM/data/berlin/images/01.jpg"), to: "photos/berlin/01.jpg")
+        try folder.copy(
+            TestPaths.data(exif + "mapillary__OpenSfM/data/berlin/images/02.jpg"), to: "photos/berlin/02.jpg")
         try folder.copy(TestPaths.data(exif + "mapillary__OpenSfM/data/lund/images/01.jpg"), to: "photos/lund/01.JPG")
         try folder.copy(TestPaths.data(exif + "exiftool__exiftool/t/images/Google.jpg"), to: "photos/phone/madrid.jpg")
-        try folder.copy(TestPaths.data(exif + "Exiv2__exiv2/test/data/FurnaceCreekInn.jpg"), to: "photos/trip/desert.jpg")
+        try folder.copy(
+            TestPaths.data(exif + "Exiv2__exiv2/test/data/FurnaceCreekInn.jpg"), to: "photos/trip/desert.jpg")
         let colosseum = try LibraryFixture.photos(of: "colosseum", count: 1)[0]
         try folder.copy(colosseum, to: "photos/rome/colosseum.jpg")
         try folder.copy(TestPaths.data(exif + "Exiv2__exiv2/test/data/issue_853_poc.jpg"), to: "photos/broken.jpg")
@@ -28,7 +31,8 @@ import Testing
     }
 
     func startDaemon(_ extra: [String] = []) throws -> RunningProcess {
-        try RunningProcess(TestPaths.executable("cairnd"), ["--watch", photos, "--catalog", catalogPath, "--facts-only"] + extra)
+        try RunningProcess(
+            TestPaths.executable("cairnd"), ["--watch", photos, "--catalog", catalogPath, "--facts-only"] + extra)
     }
 
     func cairn(_ arguments: [String]) throws -> ProcessResult {
@@ -93,12 +97,48 @@ import Testing
         #expect(berlin.countries.first?.photos == 1)
     }
 
+    @Test func aFolderDroppedWhileStoppedLeavesTheAlbumsAsAReloadWould() throws {
+        try makeLibrary()
+        var daemon = try RunningProcess(
+            TestPaths.executable("cairnd"),
+            [
+                "--watch", folder.file("photos/berlin"), "--watch", folder.file("photos/lund"), "--catalog",
+                catalogPath,
+                "--facts-only",
+            ])
+        #expect(daemon.waitForLog("library reconciled"), "\(daemon.stderr)")
+        #expect(daemon.stop() == 0)
+        // Restarted without Lund: its photo leaves the albums (kept, removed, until purged), Berlin's stay.
+        daemon = try RunningProcess(
+            TestPaths.executable("cairnd"),
+            ["--watch", folder.file("photos/berlin"), "--catalog", catalogPath, "--facts-only"])
+        #expect(daemon.waitForLog("library reconciled"), "\(daemon.stderr)")
+        #expect(daemon.stderr.contains("folders no longer watched since the last run"), "\(daemon.stderr)")
+        #expect(daemon.stop() == 0)
+        let catalog = try Catalog.openReadOnly(path: catalogPath)
+        #expect(try catalog.status().photos["removed"] == 1)
+        #expect(try catalog.photo(path: folder.file("photos/lund/01.JPG")).state == "removed")
+        #expect(try catalog.albums().countries.map(\.country) == ["Germany"])
+        // A watched folder's own subfolder given instead: nothing is dropped, the reconcile decides.
+        daemon = try RunningProcess(
+            TestPaths.executable("cairnd"),
+            ["--watch", folder.file("photos"), "--catalog", catalogPath, "--facts-only"])
+        #expect(daemon.waitForLog("library reconciled"), "\(daemon.stderr)")
+        #expect(!daemon.stderr.contains("folders no longer watched"))
+        #expect(daemon.stop() == 0)
+        #expect(
+            try Catalog.openReadOnly(path: catalogPath).photo(path: folder.file("photos/lund/01.JPG")).state
+                == "indexed")
+    }
+
     @Test func badConfigurationStopsWithTheKeyAndLine() throws {
         let config = folder.file("cairn.yaml")
-        try "watch:\n  folders: [photos]\nworkers:\n  niceness: 42\n".write(toFile: config, atomically: true, encoding: .utf8)
+        try "watch:\n  folders: [photos]\nworkers:\n  niceness: 42\n".write(
+            toFile: config, atomically: true, encoding: .utf8)
         let result = try ProcessRunner.run(TestPaths.executable("cairnd"), ["--config", config])
         #expect(result.status == 78)
-        #expect(result.stderr == "cairnd: \(config):4: 'workers.niceness' must be a whole number from 0 to 19, got '42'\n")
+        #expect(
+            result.stderr == "cairnd: \(config):4: 'workers.niceness' must be a whole number from 0 to 19, got '42'\n")
     }
 
     @Test func noFoldersIsAUsageError() throws {
@@ -112,13 +152,13 @@ import Testing
         try makeLibrary()
         let config = folder.file("cairn.yaml")
         try """
-            watch:
-              folders: [photos/berlin]
-            catalog:
-              path: state/from-config.sqlite
-            log:
-              level: debug
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        watch:
+          folders: [photos/berlin]
+        catalog:
+          path: state/from-config.sqlite
+        log:
+          level: debug
+        """.write(toFile: config, atomically: true, encoding: .utf8)
         let daemon = try RunningProcess(TestPaths.executable("cairnd"), ["--config", config, "--facts-only"])
         #expect(daemon.waitForLog("library reconciled"), "\(daemon.stderr)")
         #expect(daemon.stop() == 0)
