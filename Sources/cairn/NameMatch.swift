@@ -117,26 +117,38 @@ extension NameMatch {
                 keys[landmark.name] = landmark.key
             }
         }
-        var candidates: [Candidate] = []
-        var kinds: [[String]] = []
-        var position: [String: Int] = [:]  // by label, lowercased: the tag query ignores case
-        for tag in tags {
-            let label = tag.label.lowercased()
-            let index = position[label] ?? candidates.count
-            if index == candidates.count {
-                position[label] = index
-                candidates.append(Candidate(value: tag.label, shown: "", words: [tag.label]))
-                kinds.append([])
-            }
-            kinds[index].append(tag.kind)
-            if tag.kind == "landmark", let key = keys[tag.label] { candidates[index].words.append(key) }
-        }
-        for index in candidates.indices {
-            candidates[index].shown = "\(candidates[index].value) (\(kinds[index].joined(separator: ", ")))"
+        // The tag query ignores case: one candidate per label, lowercased.
+        let candidates = grouped(tags, name: \.label, detail: \.kind) { tag in
+            tag.kind == "landmark" ? keys[tag.label].map { [$0] } ?? [] : []
         }
         return NameMatch(
             option: "--tag", noun: kind.map { "\($0) tag" } ?? "tag", nouns: kind.map { "\($0) tags" } ?? "tags",
             listing: "cairn tags" + (kind.map { " --kind \($0)" } ?? ""), candidates: candidates)
+    }
+
+    /// One candidate per name (rows whose names differ only in case are one), shown with the details of all its
+    /// rows, "Paris (France, United States)"; `words` gives a row's other words to match (a landmark's key).
+    static func grouped<Row>(
+        _ rows: [Row], name: (Row) -> String, detail: (Row) -> String, words: (Row) -> [String] = { _ in [] }
+    ) -> [Candidate] {
+        var candidates: [Candidate] = []
+        var details: [[String]] = []
+        var position: [String: Int] = [:]
+        for row in rows {
+            let value = name(row)
+            let index = position[value.lowercased()] ?? candidates.count
+            if index == candidates.count {
+                position[value.lowercased()] = index
+                candidates.append(Candidate(value: value, shown: "", words: [value]))
+                details.append([])
+            }
+            details[index].append(detail(row))
+            candidates[index].words += words(row)
+        }
+        for index in candidates.indices {
+            candidates[index].shown = "\(candidates[index].value) (\(details[index].joined(separator: ", ")))"
+        }
+        return candidates
     }
 
     static func country(_ catalog: Catalog) throws(CLIError) -> NameMatch {
@@ -154,22 +166,8 @@ extension NameMatch {
     /// Cities, only those of `country` (its exact name) when given.
     static func city(_ catalog: Catalog, country: String?) throws(CLIError) -> NameMatch {
         let cities = try query { () throws(CatalogError) in try catalog.cityNames(country: country) }
-        var candidates: [Candidate] = []
-        var countries: [[String]] = []
-        var position: [String: Int] = [:]  // by city, lowercased: the city query ignores case
-        for city in cities {
-            let name = city.city.lowercased()
-            let index = position[name] ?? candidates.count
-            if index == candidates.count {
-                position[name] = index
-                candidates.append(Candidate(value: city.city, shown: "", words: [city.city]))
-                countries.append([])
-            }
-            countries[index].append(city.country)
-        }
-        for index in candidates.indices {
-            candidates[index].shown = "\(candidates[index].value) (\(countries[index].joined(separator: ", ")))"
-        }
+        // The city query ignores case: one candidate per city, lowercased.
+        let candidates = grouped(cities, name: \.city, detail: \.country)
         return NameMatch(
             option: "--city", noun: country.map { "city in \($0)" } ?? "city",
             nouns: country.map { "cities in \($0)" } ?? "cities", listing: "cairn albums", candidates: candidates)

@@ -13,12 +13,7 @@ import Testing
     /// a landmark photo without EXIF, a corrupt JPEG, and files that are not photos.
     func makeLibrary() throws {
         let exif = "exif/"
-        try folder.copy(
-            TestPaths.data(exif + "mapillary__OpenSfM/data/berlin/images/01.jpg"), to: "photos/berlin/01.jpg")
-        try folder.copy(
-            TestPaths.data(exif + "mapillary__OpenSfM/data/berlin/images/02.jpg"), to: "photos/berlin/02.jpg")
-        try folder.copy(TestPaths.data(exif + "mapillary__OpenSfM/data/lund/images/01.jpg"), to: "photos/lund/01.JPG")
-        try folder.copy(TestPaths.data(exif + "exiftool__exiftool/t/images/Google.jpg"), to: "photos/phone/madrid.jpg")
+        try LibraryFixture.copyGeotaggedPhotos(into: folder)
         try folder.copy(
             TestPaths.data(exif + "Exiv2__exiv2/test/data/FurnaceCreekInn.jpg"), to: "photos/trip/desert.jpg")
         let colosseum = try LibraryFixture.photos(of: "colosseum", count: 1)[0]

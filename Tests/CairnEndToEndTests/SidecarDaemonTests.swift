@@ -13,13 +13,7 @@ import Testing
     static let exiftool = URL(fileURLWithPath: "/usr/bin/exiftool")
 
     func makeLibrary() throws {
-        let exif = "exif/"
-        try folder.copy(
-            TestPaths.data(exif + "mapillary__OpenSfM/data/berlin/images/01.jpg"), to: "photos/berlin/01.jpg")
-        try folder.copy(
-            TestPaths.data(exif + "mapillary__OpenSfM/data/berlin/images/02.jpg"), to: "photos/berlin/02.jpg")
-        try folder.copy(TestPaths.data(exif + "mapillary__OpenSfM/data/lund/images/01.jpg"), to: "photos/lund/01.JPG")
-        try folder.copy(TestPaths.data(exif + "exiftool__exiftool/t/images/Google.jpg"), to: "photos/phone/madrid.jpg")
+        try LibraryFixture.copyGeotaggedPhotos(into: folder)
         // Someone's sidecar for the Lund photo: a rating, a title, their keywords.
         let edit = try ProcessRunner.run(
             Self.exiftool,

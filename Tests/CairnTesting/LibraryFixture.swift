@@ -117,4 +117,16 @@ public enum LibraryFixture {
         let file = FileIdentity(path: url.path, device: 1, inode: inode, size: size, mtimeNs: 0)
         return try catalog.notePhoto(file).photo.id!
     }
+
+    /// Copies four camera photos with EXIF GPS into `folder`: two of Berlin (photos/berlin/01.jpg, 02.jpg), one of
+    /// Lund with an upper-case extension (photos/lund/01.JPG) and a phone photo of Madrid (photos/phone/madrid.jpg).
+    public static func copyGeotaggedPhotos(into folder: TemporaryDirectory) throws {
+        let exif = "exif/"
+        try folder.copy(
+            TestPaths.data(exif + "mapillary__OpenSfM/data/berlin/images/01.jpg"), to: "photos/berlin/01.jpg")
+        try folder.copy(
+            TestPaths.data(exif + "mapillary__OpenSfM/data/berlin/images/02.jpg"), to: "photos/berlin/02.jpg")
+        try folder.copy(TestPaths.data(exif + "mapillary__OpenSfM/data/lund/images/01.jpg"), to: "photos/lund/01.JPG")
+        try folder.copy(TestPaths.data(exif + "exiftool__exiftool/t/images/Google.jpg"), to: "photos/phone/madrid.jpg")
+    }
 }
