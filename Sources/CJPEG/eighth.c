@@ -168,7 +168,7 @@ typedef struct {
 } clean_stream;
 
 /* Copies the scan's data without its stuffed zero bytes, up to the first marker that is not the restart marker
- * expected next. 0 on a restart marker out of sequence or no memory. */
+ * expected next. 0 on a restart marker out of sequence, fill bytes before a stuffed zero or no memory. */
 static int unstuff(const uint8_t *data, size_t length, size_t max_segments, clean_stream *out) {
     out->bytes = malloc(length + PAD_BYTES);
     out->segment_start = malloc((max_segments + 1) * sizeof(size_t));
@@ -203,7 +203,15 @@ static int unstuff(const uint8_t *data, size_t length, size_t max_segments, clea
             out->bytes[n++] = 0xFF;
             p += 2;
         } else if (next == 0xFF) {
-            p += 1;                    /* fill bytes before a marker */
+            /* Fill bytes, which belong before a marker. Before a stuffed zero instead (FF FF ... FF 00: damaged data)
+             * libjpeg-turbo's two Huffman decoders disagree: its slow one reads a 0xFF data byte, as here, its fast
+             * one a marker, and which one runs depends on how much input its source has buffered (the same file
+             * gave other pixels from memory than from a stdio file; found by fuzzing: fuzz/regressions/eighth/).
+             * Declined, so the file goes to libjpeg and the output stays libjpeg's. */
+            const uint8_t *fill = p + 1;
+            while (fill < end && *fill == 0xFF) fill++;
+            if (fill < end && *fill == 0x00) return 0;
+            p += 1;
         } else if (next >= 0xD0 && next <= 0xD7) {
             if (next != 0xD0 + (out->segments - 1) % 8 || out->segments == max_segments) return 0;
             out->segment_start[out->segments++] = n;

@@ -234,6 +234,26 @@ extension EighthScaleDecoderTests {
         let same = candidate == reference
         #expect(same, "the 1/8 decoder's pixels differ from libjpeg's")
     }
+
+    /// Found by fuzz/eighth.c: a 4:2:0 file whose entropy data holds fill bytes before a stuffed zero (FF FF ... FF
+    /// 00), which no encoder writes. libjpeg-turbo's slow Huffman decoder reads them as one 0xFF data byte, its fast
+    /// one as a marker, and which runs depends on how much input is buffered: decoded from memory, as Cairn does,
+    /// libjpeg gave other pixels than the 1/8 decoder (which read them as the slow one does). The 1/8 decoder now
+    /// declines such a scan, and the output is libjpeg's.
+    @Test func fillBytesBeforeAStuffedZeroGoToLibjpeg() throws {
+        let data = try Data(
+            contentsOf: TestPaths.repositoryRoot.appendingPathComponent(
+                "Tests/Fixtures/jpeg/fill-before-stuffed-zero.jpg"))
+        let (reference, _) = Self.outcome(data, libjpegOnly: true)
+        let (candidate, engine) = Self.outcome(data, libjpegOnly: false)
+        guard case .image = reference else {
+            Issue.record("libjpeg should decode the file")
+            return
+        }
+        #expect(engine == .libjpeg)
+        let same = candidate == reference
+        #expect(same, "the 1/8 decoder's pixels differ from libjpeg's")
+    }
 }
 
 /// A small deterministic generator (Steele, Lea and Flood's SplitMix64), so the damaged variants are the same on
