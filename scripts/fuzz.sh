@@ -16,6 +16,8 @@
 #   exif     the EXIF reader over a whole file (Sources/CairnEXIF over libexif), in Swift
 #   heif     the HEIF/AVIF probe and decode (Sources/CairnImaging/HEIFDecoder.swift over libheif), in Swift
 #   tensor   the safetensors loader of models and packs (Sources/CairnInference/TensorFile.swift), in Swift
+#   pack     the landmark pack reader (Plugins/Landmarks/LandmarkPack.swift) on packs resealed with their checksum, and
+#            the search with what it accepts, in Swift
 #   plugin   the external-recognizer plugin message parser (Sources/CairnPluginHost/PluginMessages.swift), in Swift
 #   config   the configuration loader (Sources/CairnConfig) over Yams and libyaml, both compiled from
 #            .build/checkouts/Yams (libyaml's C instrumented too), in Swift
@@ -31,7 +33,7 @@
 # the sanitizers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-all=(formats eighth jpeg exif heif tensor plugin config geonames xmp)
+all=(formats eighth jpeg exif heif tensor pack plugin config geonames xmp)
 targets=("${1:-all}")
 [ "${1:-all}" = all ] && targets=("${all[@]}")
 seconds="${2:-30}"
@@ -58,23 +60,34 @@ compile() {
     "$@" -MMD -MF "$object.d" -c "$source" -o "$object"
 }
 
-# swift_binary BINARY SOURCES... -- SWIFTC FLAGS...: builds the Swift sources (a module's own and a harness) into one
-# fuzzing executable, unless it is newer than all of them and this script.
-swift_binary() {
-    local binary=$1 source stale=0
-    shift
-    local sources=()
+# split_sources: reads SOURCES... -- FLAGS... from "$@" into the arrays sources and flags_after (callers declare
+# both local); stale_against OUTPUT: whether OUTPUT is missing or older than one of sources or this script.
+split_sources() {
+    sources=()
     while [ "$1" != -- ]; do
         sources+=("$1")
         shift
     done
     shift
-    [ -f "$binary" ] && [ ! scripts/fuzz.sh -nt "$binary" ] || stale=1
+    flags_after=("$@")
+}
+stale_against() {
+    local output=$1 source
+    [ -f "$output" ] && [ ! scripts/fuzz.sh -nt "$output" ] || return 0
     for source in "${sources[@]}"; do
-        [ "$source" -nt "$binary" ] && stale=1
+        [ "$source" -nt "$output" ] && return 0
     done
-    [ "$stale" = 0 ] && return 0
-    swiftc "${swiftflags[@]}" "$@" "${sources[@]}" -o "$binary"
+    return 1
+}
+
+# swift_binary BINARY SOURCES... -- SWIFTC FLAGS...: builds the Swift sources (a module's own and a harness) into one
+# fuzzing executable, unless it is newer than all of them and this script.
+swift_binary() {
+    local binary=$1 sources flags_after
+    shift
+    split_sources "$@"
+    stale_against "$binary" || return 0
+    swiftc "${swiftflags[@]}" "${flags_after[@]}" "${sources[@]}" -o "$binary"
 }
 
 # swift_module NAME SOURCES... -- SWIFTC FLAGS...: compiles a Swift library module that a harness's module imports into
@@ -84,21 +97,24 @@ swift_binary() {
 swift_modules=.build/fuzz/swift-modules
 mkdir -p "$swift_modules"
 swift_module() {
-    local name=$1 object="$swift_modules/$1.o" source stale=0
+    local name=$1 object="$swift_modules/$1.o" sources flags_after
     shift
-    local sources=()
-    while [ "$1" != -- ]; do
-        sources+=("$1")
-        shift
-    done
-    shift
-    [ -f "$object" ] && [ ! scripts/fuzz.sh -nt "$object" ] || stale=1
-    for source in "${sources[@]}"; do
-        [ "$source" -nt "$object" ] && stale=1
-    done
-    [ "$stale" = 0 ] && return 0
+    split_sources "$@"
+    stale_against "$object" || return 0
     swiftc "${swiftflags[@]}" -wmo -module-name "$name" -emit-module -emit-module-path "$swift_modules/$name.swiftmodule" \
-        "$@" "${sources[@]}" -c -o "$object"
+        "${flags_after[@]}" "${sources[@]}" -c -o "$object"
+}
+
+# c_module_maps: writes module maps for swiftc (SwiftPM writes those itself) of the C targets the Swift harnesses'
+# modules import into $modules, keeping the file (and what was compiled against it) when they are the same.
+modules=.build/fuzz/modules
+c_module_maps() {
+    mkdir -p "$modules"
+    printf 'module %s {\n    header "../../../Sources/%s/include/%s"\n    export *\n}\n' \
+        CJPEG CJPEG cairn_jpeg.h CFormats CFormats cairn_formats.h CResample CResample cairn_resample.h \
+        CKernels CKernels cairn_kernels.h >"$modules/module.modulemap.new"
+    cmp -s "$modules/module.modulemap.new" "$modules/module.modulemap" ||
+        mv "$modules/module.modulemap.new" "$modules/module.modulemap"
 }
 
 # seed DIRECTORY FIND-ARGUMENTS...: copies the files that `find` lists into DIRECTORY, once.
@@ -168,16 +184,8 @@ for target in "${targets[@]}"; do
         seed "$seeds" "$data/exif" -type f -size -2M
         ;;
     heif)
-        # CairnImaging imports the C targets CJPEG, CFormats and CResample: their objects, and module maps for swiftc
-        # (SwiftPM writes those itself).
-        modules=.build/fuzz/modules
-        mkdir -p "$modules"
-        {
-            printf 'module %s {\n    header "../../../Sources/%s/include/%s"\n    export *\n}\n' \
-                CJPEG CJPEG cairn_jpeg.h CFormats CFormats cairn_formats.h CResample CResample cairn_resample.h
-        } >"$modules/module.modulemap.new"
-        cmp -s "$modules/module.modulemap.new" "$modules/module.modulemap" ||
-            mv "$modules/module.modulemap.new" "$modules/module.modulemap"
+        # CairnImaging imports the C targets CJPEG, CFormats and CResample: their objects, and module maps.
+        c_module_maps
         {
             compile Sources/CJPEG/eighth.c "$obj/swift-eighth.o" clang "${swift_cflags[@]}" -I Sources/CJPEG/include &&
                 compile Sources/CJPEG/cairn_jpeg.c "$obj/swift-cairn_jpeg.o" clang "${swift_cflags[@]}" \
@@ -223,6 +231,26 @@ for target in "${targets[@]}"; do
             safetensors '{"e":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}}' 0 >"$seeds.partial/empty.safetensors"
             mv "$seeds.partial" "$seeds"
         fi
+        ;;
+    pack)
+        # The Landmarks module's sources with the harness; CairnInference (here at -O, not the -Ounchecked it ships
+        # with, so an overflow the reader's checks miss traps) and CairnRecognition as modules, the C kernels and
+        # OpenBLAS under them.
+        c_module_maps
+        {
+            compile Sources/CKernels/kernels.c "$obj/kernels.o" clang "${swift_cflags[@]}" -O3 \
+                -I Sources/CKernels/include &&
+                swift_module CairnRecognition Sources/CairnRecognition/*.swift -- &&
+                swift_module CairnInference Sources/CairnInference/*.swift Sources/CairnInference/Internal/*.swift -- \
+                    -I "$modules" -I Sources/COpenBLAS &&
+                swift_binary "$binary" Plugins/Landmarks/*.swift fuzz/swift/pack.swift \
+                    "$swift_modules/CairnRecognition.o" "$swift_modules/CairnInference.o" "$obj/kernels.o" -- \
+                    -module-name Landmarks -I "$swift_modules" -I "$modules" -I Sources/COpenBLAS -lopenblas -lm
+        } 2>".build/fuzz/build-$target.log" || { cat ".build/fuzz/build-$target.log" >&2; exit 1; }
+        # Two small packs the harness writes through LandmarkPack.write (one with exemplars, a margin and named
+        # reference photos), written on every run so they follow the format.
+        rm -rf "$seeds"
+        ASAN_OPTIONS=detect_leaks=0 CAIRN_FUZZ_WRITE_SEEDS="$seeds" "$binary"
         ;;
     plugin)
         {

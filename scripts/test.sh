@@ -61,6 +61,7 @@ RUNS=1200 bash scripts/fuzz.sh jpeg
 RUNS=20000 bash scripts/fuzz.sh exif
 RUNS=300 bash scripts/fuzz.sh heif
 RUNS=3000 bash scripts/fuzz.sh tensor
+RUNS=2000 bash scripts/fuzz.sh pack
 RUNS=3000 bash scripts/fuzz.sh plugin
 RUNS=3000 bash scripts/fuzz.sh config
 RUNS=1000 bash scripts/fuzz.sh geonames
