@@ -140,6 +140,7 @@ fi
 work=$(mktemp -d /tmp/cairn-systemd.XXXXXX)
 root="$cache/run-$$"
 nspawn_pid=""
+memcg=""
 teardown() {
     local status=$?
     if [ -n "$nspawn_pid" ] && kill -0 "$nspawn_pid" 2>/dev/null; then
@@ -148,6 +149,7 @@ teardown() {
         kill -KILL "$nspawn_pid" 2>/dev/null || true
         wait "$nspawn_pid" 2>/dev/null || true
     fi
+    [ -z "$memcg" ] || rmdir "$memcg" 2>/dev/null || true
     rm -rf --one-file-system "$root" "$work"
     exit "$status"
 }
@@ -383,6 +385,57 @@ rm "$root/etc/systemd/system/cairnd.service.d/sidecars.conf"
 in_ct systemctl daemon-reload
 cp "$work/cairn.yaml.good" "$config"
 total=$((total + 1))  # the photo in /srv/tagged
+in_ct timeout 120 systemctl restart cairnd || true
+wait_for 60 is_active || true
+
+# 7c. A photo beyond the memory limit costs that photo, not the daemon. watch.max-decode-mb raised to 1024 lets a
+# 50 MP 10-bit HEIF (about 413 MB decoded whole) past cairnd's own budget, under a limit of 400 MB: the kernel kills
+# cairnd, systemd restarts it, the photo runs alone and kills it again, and is then recorded as damaged while cairnd
+# stays up. On a cgroup-v1 host (these machines) the container's systemd cannot apply MemoryMax= (nspawn mounts
+# the memory controller read-only), so the host puts the whole container into a memory cgroup of its own with that
+# limit, which is what MemoryMax= sets; on a cgroup-v2 host a drop-in sets MemoryMax= itself.
+limit_mb=400
+if [ -d /sys/fs/cgroup/memory ] && [ ! -e /sys/fs/cgroup/cgroup.controllers ] && mkdir "/sys/fs/cgroup/memory/cairn-test-$$"; then
+    memcg="/sys/fs/cgroup/memory/cairn-test-$$"
+    echo $((limit_mb << 20)) >"$memcg/memory.limit_in_bytes"
+    # Every process of the container (those in its PID namespace); cairnd's restarts are forked by its systemd, in
+    # the group, so they are in it too.
+    container_ns=$(readlink "/proc/$leader/ns/pid")
+    for process in /proc/[0-9]*; do
+        [ "$(readlink "$process/ns/pid" 2>/dev/null)" = "$container_ns" ] &&
+            { echo "${process#/proc/}" >"$memcg/cgroup.procs"; } 2>/dev/null || true
+    done
+    how="the container in the host's memory cgroup $(basename "$memcg") (memory.limit_in_bytes ${limit_mb} MB)"
+else
+    printf '[Service]\nMemoryMax=%sM\n' "$limit_mb" >"$root/etc/systemd/system/cairnd.service.d/60-test-memory.conf"
+    in_ct systemctl daemon-reload
+    how="a drop-in with MemoryMax=${limit_mb}M"
+fi
+sed -i 's/^  max-decode-mb: 160$/  max-decode-mb: 1024/' "$config"
+grep -q "max-decode-mb: 1024" "$config"
+in_ct timeout 120 systemctl restart cairnd || true
+wait_for 60 is_active || true
+restarts=$(prop NRestarts)
+cp "$data/exif/Exiv2__exiv2/test/data/issue_9292_sony_1_top_left.HIF" "$photos/sony.HIF"
+chmod 0644 "$photos/sony.HIF"
+total=$((total + 1))
+damaged_twice() { in_ct cairn photo /srv/photos/sony.HIF 2>/dev/null | grep -q "recognition died twice on this photo"; }
+wait_for 300 damaged_twice && ok=0 || ok=1
+wait_for 60 is_active || ok=1
+[ "$(prop NRestarts)" -ge $((restarts + 2)) ] || ok=1
+if [ -n "$memcg" ]; then
+    kills="$(sed -n 's/^oom_kill //p' "$memcg/memory.oom_control") OOM kills in the group"
+else
+    kills="$(in_ct journalctl -u cairnd -o cat | grep -c "oom-kill" || true) OOM kills in the journal"
+fi
+others=$(in_ct cairn status 2>/dev/null | grep -A1 -E "^ *scene-tags" | grep -Eo "[0-9]+ done, [0-9]+ failed, [0-9]+ queued" |
+    head -1 || true)
+[[ "$others" == *" done, 0 failed, 0 queued" ]] || ok=1  # every other photo recognised
+reason=$(in_ct cairn photo /srv/photos/sony.HIF 2>/dev/null | grep -o "recognition died twice[^.;]*" | head -1 || true)
+report memory-limit "$ok" "$how, max-decode-mb 1024, the 50 MP HEIF dropped in: $kills, NRestarts $restarts -> $(prop NRestarts), $(prop ActiveState); the photo: \"$reason\"; scene-tags: $others"
+rm -f "$root/etc/systemd/system/cairnd.service.d/60-test-memory.conf"
+in_ct systemctl daemon-reload
+cp "$work/cairn.yaml.good" "$config"
 in_ct timeout 120 systemctl restart cairnd || true
 wait_for 60 is_active || true
 
