@@ -3,10 +3,10 @@
 # system user and group `cairn` (systemd/cairn.sysusers, in /usr/local/lib/sysusers.d), the inotify limits in
 # /etc/sysctl.d, the default configuration in /etc/cairn/cairn.yaml (an existing one is kept),
 # the CNN weights in /usr/local/share/cairn, the example external plugin in /usr/local/lib/cairn/plugins, the
-# README and PLUGINS.md in /usr/local/share/doc/cairn, cairn's man page in /usr/local/share/man/man1 and its bash, zsh
-# and fish completions in /usr/local/share. Then, on a running systemd, reloads it and applies the limits.
+# README and PLUGINS.md in /usr/local/share/doc/cairn, the man pages of cairn and cairnd in /usr/local/share/man/man1,
+# cairn's bash, zsh and fish completions in /usr/local/share. Then, on a running systemd, reloads it and applies the limits.
 #
-# The completions and the man page are generated here from the cairn being installed, by swift-argument-parser: the
+# The completions and the man pages are generated here from the binaries being installed, by swift-argument-parser: the
 # completions by cairn itself (--generate-completion-script), the man page by generate-manual, the tool behind the
 # package's GenerateManual plugin (`swift package plugin generate-manual` runs the same tool on every product; here it
 # runs on the binary installed, so a --no-build install from BINDIR gets that binary's page). Running the plugin with
@@ -52,9 +52,11 @@ install -D -m 0644 "$generated/cairn.zsh" "$destdir/usr/local/share/zsh/site-fun
 install -D -m 0644 "$generated/cairn.fish" "$destdir/usr/local/share/fish/vendor_completions.d/cairn.fish"
 if [ -x "$bindir/generate-manual-tool" ]; then
     # Dated by the last commit, not the day of installation, so one version always makes the same page.
-    "$bindir/generate-manual-tool" "$bindir/cairn" --output-directory "$generated" \
-        --date "$(git log -1 --format=%cs 2>/dev/null || date +%F)"
-    install -D -m 0644 "$generated/cairn.1" "$destdir/usr/local/share/man/man1/cairn.1"
+    for program in cairn cairnd; do
+        "$bindir/generate-manual-tool" "$bindir/$program" --output-directory "$generated" \
+            --date "$(git log -1 --format=%cs 2>/dev/null || date +%F)"
+        install -D -m 0644 "$generated/$program.1" "$destdir/usr/local/share/man/man1/$program.1"
+    done
 else
     echo "warning: no man page: $bindir/generate-manual-tool is missing (swift package plugin generate-manual --help builds it; -c release for .build/release)" >&2
 fi

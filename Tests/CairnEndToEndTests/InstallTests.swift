@@ -51,5 +51,21 @@ import Testing
         ] {
             #expect(text.contains(line), "the man page lacks \(line)")
         }
+
+        // cairnd's page: its abstract, its signals and every option of cairnd --help.
+        let daemonPage = stage.file("usr/local/share/man/man1/cairnd.1")
+        #expect(try String(contentsOfFile: daemonPage, encoding: .utf8).contains(".Dt CAIRND 1\n"))
+        let daemonMan = try ProcessRunner.run(
+            URL(fileURLWithPath: "/usr/bin/man"), ["-l", daemonPage],
+            environment: ["MANWIDTH": "2000", "MANPAGER": "cat", "LC_ALL": "C.UTF-8"])
+        #expect(daemonMan.status == 0, "\(daemonMan.stderr)")
+        let daemonText = daemonMan.stdout.split(whereSeparator: \.isNewline).map {
+            $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+        }.joined(separator: "\n")
+        #expect(daemonText.contains("cairnd — Cairn's photo-tagging daemon"), "\(daemonText.prefix(300))")
+        #expect(daemonText.contains("SIGHUP"))
+        for option in ["--config file", "--watch dir", "--catalog file", "--log-level level", "--facts-only"] {
+            #expect(daemonText.contains(option), "cairnd's man page lacks \(option)")
+        }
     }
 }
