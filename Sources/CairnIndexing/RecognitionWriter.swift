@@ -42,21 +42,23 @@ public final class RecognitionWriter: Sendable {
     }
 
     /// Names again, through the pipeline's place namer, the places landmarks gave photos before such places were named
-    /// that way (country without its code, no region), when a recognizer still hints at the landmark; returns how
-    /// many. A catalog from an earlier version then shows one album per country without running any recognizer again.
+    /// that way (country without its code, no region) or kept their landmark's position (before catalog version 9),
+    /// when a recognizer still hints at the landmark with a position; returns how many. A catalog from an earlier
+    /// version then shows one album per country, and its sidecars the location shown, without running any
+    /// recognizer again.
     public func renameHintedPlaces(_ pipeline: RecognitionPipeline) throws(CatalogError) -> Int {
         guard let places = pipeline.places else { return 0 }
         let hints = pipeline.placeHints
         guard !hints.isEmpty else { return 0 }
         var after: Int64 = 0, renamed = 0
         while true {
-            let batch = try catalog.landmarkPlacesWithoutCountryCode(after: after)
+            let batch = try catalog.landmarkPlacesToName(after: after)
             guard let last = batch.last else { break }
             after = last.photoId
             let named = batch.compactMap { row -> PhotoPlaceRecord? in
                 guard let hint = hints[row.key] else { return nil }
                 let place = places.hintedPlace(hint, photoId: row.photoId)
-                return place.countryCode == nil ? nil : place
+                return place.countryCode == nil || place.latitude == nil ? nil : place
             }
             try catalog.replaceLandmarkPlaces(named)
             renamed += named.count

@@ -234,4 +234,27 @@ import Testing
         #expect(place.countryCode == "GB" && place.country == "United Kingdom" && place.city == "Amesbury")
         #expect(try runner.writer.renameHintedPlaces(runner.pipeline) == 0)
     }
+
+    /// A landmark place recorded before catalog version 9 has its names but not the landmark's position (which a
+    /// sidecar writes as the location shown): it gets the position from the hint, once, and its sidecar is due.
+    @Test func aLandmarkPlaceWithoutItsPositionGetsItFromTheHint() throws {
+        let paths = try addPhotos(1)
+        let id = try #require(try catalog.photoID(path: paths[0]))
+        try catalog.replaceLandmarkPlaces([
+            PhotoPlaceRecord(
+                photoId: id, source: .landmark, countryCode: "GB", country: "United Kingdom", adminRegion: "England",
+                city: "Amesbury", gazetteerVersion: "landmark:henge")
+        ])
+        try catalog.clearSidecarQueue()
+        let hints = [
+            "henge": PlaceHint(
+                key: "henge", city: "Henge Town", country: "Hengeland", latitude: 51.1789, longitude: -1.8262)
+        ]
+        let runner = try runner([Scripted(id: "hinting", hints: hints) { _ in [] }], places: Self.places)
+        #expect(try runner.writer.renameHintedPlaces(runner.pipeline) == 1)
+        let place = try #require(try catalog.sidecarSources([id]).first?.places.first)
+        #expect(place.latitude == 51.1789 && place.longitude == -1.8262 && place.city == "Amesbury")
+        #expect(try catalog.dueSidecars(limit: 10) == [id])
+        #expect(try runner.writer.renameHintedPlaces(runner.pipeline) == 0)
+    }
 }
