@@ -322,6 +322,7 @@ for target in "${targets[@]}"; do
     esac
     corpus=".build/fuzz/corpus-$target"
     mkdir -p "$corpus"
+    touch "$corpus.started"
     if [ -n "${RUNS:-}" ]; then echo "==> $target: $RUNS inputs from seed 1"; else echo "==> $target: ${seconds}s"; fi
     if [ -n "${RUNS:-}" ]; then budget=(-runs="$RUNS" -seed=1); else budget=(-max_total_time="$seconds"); fi
     # Swift's own crash handler off: on a trap it starts swift-backtrace, ASan reports its reads of the crashed
@@ -330,8 +331,12 @@ for target in "${targets[@]}"; do
     ASAN_OPTIONS=detect_leaks=1 SWIFT_BACKTRACE=enable=no "$binary" "${budget[@]}" -rss_limit_mb=2048 -timeout=10 \
         -artifact_prefix=".build/fuzz/$target-" -print_final_stats=1 "$corpus" "$seeds" 2>&1 \
         | grep -E "^#[0-9]+[[:space:]]+(DONE|INITED)|stat::|ERROR:|SUMMARY|==[0-9]+==|^eighth:" || true
-    if ls ".build/fuzz/$target-"* >/dev/null 2>&1; then
-        echo "fuzz: $target found a crash: $(ls ".build/fuzz/$target-"*)" >&2
+    # Findings of this run: crash, leak, timeout or out-of-memory inputs written since it started (a slow-unit file
+    # is libFuzzer's note of an input over 10 s, not a finding; an earlier run's files are left to whoever reads them).
+    found=$(find .build/fuzz -maxdepth 1 -newer "$corpus.started" \( -name "$target-crash-*" -o -name "$target-leak-*" \
+        -o -name "$target-timeout-*" -o -name "$target-oom-*" \) | sort)
+    if [ -n "$found" ]; then
+        echo "fuzz: $target found a crash: $found" >&2
         exit 1
     fi
     if [ -d "fuzz/regressions/$target" ]; then
