@@ -115,6 +115,8 @@ let package = Package(
             name: "SceneTagger", dependencies: ["CairnRecognition"], path: "Plugins/SceneTagger",
             exclude: ["imagenet_classes.txt"]),
         .target(name: "Landmarks", dependencies: ["CairnRecognition", "CairnInference"], path: "Plugins/Landmarks"),
+        .target(
+            name: "Embeddings", dependencies: ["CairnRecognition", "CairnInference"], path: "Plugins/Embeddings"),
 
         .target(
             name: "CairnIndexing",
@@ -129,7 +131,9 @@ let package = Package(
         // depends on a plugin.
         .target(
             name: "CairnRecognizers",
-            dependencies: ["CairnConfig", "CairnIndexing", "CairnRecognition", "SceneTagger", "Landmarks"]),
+            dependencies: [
+                "CairnConfig", "CairnIndexing", "CairnRecognition", "SceneTagger", "Landmarks", "Embeddings",
+            ]),
 
         // MARK: Building and evaluating landmark packs (`cairn landmarks …`).
         .target(
@@ -176,7 +180,7 @@ let package = Package(
             name: "cairn-bench",
             dependencies: [
                 "CairnCatalog", "CairnEXIF", "CairnImaging", "CairnIndexing", "CairnInference", "COpenBLAS",
-                "Landmarks",
+                "Landmarks", "Embeddings",
                 "CairnLandmarkBuilder", "CairnRecognition", "CairnRecognizers", "CairnStartup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -193,6 +197,7 @@ let package = Package(
             dependencies: ["CairnConfig", "CairnRecognition", "CairnRecognizers", "CairnTesting"]),
         .testTarget(name: "CairnCatalogTests", dependencies: ["CairnCatalog", "CairnTesting"]),
         .testTarget(name: "SceneTaggerTests", dependencies: ["SceneTagger", "CairnRecognition"]),
+        .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "CairnInference", "CairnRecognition"]),
         .testTarget(
             name: "LandmarksTests",
             dependencies: ["Landmarks", "CairnLandmarkBuilder", "CairnInference", "CairnTesting"]),

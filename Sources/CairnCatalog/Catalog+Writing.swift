@@ -69,10 +69,13 @@ public struct RecognitionResult: Sendable {
     public var tags: [Tag]
     /// A place inferred from a recognised landmark, used when the photo has no EXIF place.
     public var landmarkPlace: PhotoPlaceRecord?
+    /// The photo's compact embedding (unit length), stored as float16 (`photo_embeddings`).
+    public var embedding: [Float]?
 
-    public init(tags: [Tag], landmarkPlace: PhotoPlaceRecord? = nil) {
+    public init(tags: [Tag], landmarkPlace: PhotoPlaceRecord? = nil, embedding: [Float]? = nil) {
         self.tags = tags
         self.landmarkPlace = landmarkPlace
+        self.embedding = embedding
     }
 
     public init(tags: [(kind: String, label: String, score: Double)], landmarkPlace: PhotoPlaceRecord? = nil) {
@@ -312,8 +315,16 @@ extension Catalog {
     ) throws {
         try db.cachedStatement(sql: "DELETE FROM tags WHERE photoId = ? AND recognizerId = ?")
             .execute(arguments: [photoId, recognizerId])
+        try db.cachedStatement(sql: "DELETE FROM photo_embeddings WHERE photoId = ? AND recognizerId = ?")
+            .execute(arguments: [photoId, recognizerId])
         switch result {
         case .success(let observed):
+            if let embedding = observed.embedding {
+                try db.cachedStatement(
+                    sql: "INSERT INTO photo_embeddings (photoId, recognizerId, vector) VALUES (?, ?, ?)"
+                )
+                .execute(arguments: [photoId, recognizerId, PhotoEmbedding.encode(embedding)])
+            }
             for tag in observed.tags {
                 var record = TagRecord(
                     photoId: photoId, kind: tag.kind, label: tag.label, score: tag.score,

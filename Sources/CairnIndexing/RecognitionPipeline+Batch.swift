@@ -108,6 +108,7 @@ extension RecognitionPipeline {
     private func result(of observations: [Observation], photoId: Int64) -> RecognitionResult {
         var tags: [RecognitionResult.Tag] = []
         var place: PhotoPlaceRecord?
+        var embedding: [Float]?
         for observation in observations {
             switch observation {
             case .tag(let kind, let label, let score):
@@ -120,8 +121,10 @@ extension RecognitionPipeline {
                 if place == nil, let hint = finding.place {
                     place = places.hintedPlace(hint, photoId: photoId)
                 }
+            case .embedding(let values):
+                embedding = values
             }
         }
-        return RecognitionResult(tags: tags, landmarkPlace: place)
+        return RecognitionResult(tags: tags, landmarkPlace: place, embedding: embedding)
     }
 }

@@ -1,4 +1,5 @@
 import CairnImaging
+import CairnInference
 import Foundation
 
 /// An augmented view of a photo for training, as in the paper (section 3.3.1): a random resized crop (8–100% of
@@ -46,7 +47,8 @@ public struct Augmentation: Sendable, Equatable {
         for value in rgb { mean += Float(value) }
         mean /= Float(rgb.count)
         for pixel in stride(from: 0, to: rgb.count, by: 3) {
-            var r = Float(rgb[pixel]) * brightness, g = Float(rgb[pixel + 1]) * brightness, b = Float(rgb[pixel + 2]) * brightness
+            var r = Float(rgb[pixel]) * brightness, g = Float(rgb[pixel + 1]) * brightness,
+                b = Float(rgb[pixel + 2]) * brightness
             r = (r - mean * brightness) * contrast + mean * brightness
             g = (g - mean * brightness) * contrast + mean * brightness
             b = (b - mean * brightness) * contrast + mean * brightness

@@ -1,3 +1,4 @@
+import CairnInference
 import Foundation
 import Landmarks
 
@@ -5,7 +6,8 @@ extension LandmarkDataset {
     /// Every landmark's photos with their backbone features. Photos that cannot be read or decoded are reported
     /// through `log` and left out; nothing else stops.
     public func features(
-        with extractor: FeatureExtractor, log: @Sendable (String) -> Void, progress: @escaping @Sendable (Int, Int) -> Void
+        with extractor: FeatureExtractor, log: @Sendable (String) -> Void,
+        progress: @escaping @Sendable (Int, Int) -> Void
     ) -> [LandmarkPhotos] {
         let paths = entries.flatMap(\.photos)
         let results = extractor.features(of: paths, progress: progress)
@@ -32,9 +34,12 @@ extension LandmarkDataset {
                 key: entry.key, name: entry.name, city: entry.city, country: entry.country, region: entry.region,
                 latitude: entry.latitude, longitude: entry.longitude, photos: features.count,
                 referencesChecked: !references.isEmpty)
-            landmarks.append(LandmarkPhotos(landmark: landmark, paths: photos, features: features, checkedReferences: references))
+            landmarks.append(
+                LandmarkPhotos(landmark: landmark, paths: photos, features: features, checkedReferences: references))
         }
-        log("embedded \(paths.count - failed) landmark photos of \(entries.count) landmarks\(failed > 0 ? ", \(failed) skipped" : "")")
+        log(
+            "embedded \(paths.count - failed) landmark photos of \(entries.count) landmarks\(failed > 0 ? ", \(failed) skipped" : "")"
+        )
         return landmarks
     }
 }
@@ -79,8 +84,11 @@ public struct NegativePhotos: Sendable {
         sum.paths += b.paths
         sum.kinds += b.kinds
         sum.features += b.features
-        sum.views = a.views.isEmpty && b.views.isEmpty ? [] : (a.views.isEmpty ? a.features.map { _ in [] } : a.views)
-            + (b.views.isEmpty ? b.features.map { _ in [] } : b.views)
+        sum.views =
+            a.views.isEmpty && b.views.isEmpty
+            ? []
+            : (a.views.isEmpty ? a.features.map { _ in [] } : a.views)
+                + (b.views.isEmpty ? b.features.map { _ in [] } : b.views)
         return sum
     }
 
@@ -96,7 +104,9 @@ public struct NegativePhotos: Sendable {
             var cumulative = 0.0
             for (part, share) in shares.enumerated() {
                 cumulative += share
-                let end = part == shares.count - 1 ? members.count : Int((Double(members.count) * cumulative / total).rounded())
+                let end =
+                    part == shares.count - 1
+                    ? members.count : Int((Double(members.count) * cumulative / total).rounded())
                 parts[part] += members[start..<max(start, end)]
                 start = max(start, end)
             }
@@ -110,8 +120,12 @@ public struct NegativePhotos: Sendable {
         let base = root.hasSuffix("/") ? String(root.dropLast()) : root
         var manifest: [String: String] = [:]
         if let text = try? String(contentsOfFile: base + "/manifest.tsv", encoding: .utf8) {
-            let lines = text.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
-            if let header = lines.first, let pathColumn = header.firstIndex(of: "path"), let kindColumn = header.firstIndex(of: "kind") {
+            let lines = text.split(separator: "\n").map {
+                $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            }
+            if let header = lines.first, let pathColumn = header.firstIndex(of: "path"),
+                let kindColumn = header.firstIndex(of: "kind")
+            {
                 for fields in lines.dropFirst() where fields.count > max(pathColumn, kindColumn) {
                     manifest[fields[pathColumn]] = fields[kindColumn]
                 }
@@ -152,7 +166,8 @@ extension FeatureExtractor {
             let paths = try LandmarkDataset.photos(below: folder)
             let kinds = NegativePhotos.kinds(of: paths, below: folder)
             var skipped = 0
-            for (index, result) in self.features(of: paths, augmentation: augmentation, progress: progress).enumerated() {
+            for (index, result) in self.features(of: paths, augmentation: augmentation, progress: progress).enumerated()
+            {
                 switch result {
                 case .success(let photo):
                     all.paths.append(paths[index])
@@ -164,7 +179,9 @@ extension FeatureExtractor {
                 }
             }
             if augmentation == nil {
-                log("embedded \(paths.count - skipped) negative photos from \(folder)\(skipped > 0 ? " (\(skipped) skipped, listed above)" : "")")
+                log(
+                    "embedded \(paths.count - skipped) negative photos from \(folder)\(skipped > 0 ? " (\(skipped) skipped, listed above)" : "")"
+                )
             }
         }
         if augmentation == nil {

@@ -1,3 +1,4 @@
+import CairnInference
 import Foundation
 import Landmarks
 
@@ -100,7 +101,9 @@ public struct Evaluation: Sendable {
         for (index, item) in landmarks.enumerated() {
             let order = Array(item.features.indices).shuffled(using: &random)
             let count = item.features.count >= 2 ? max(1, Int((Double(order.count) * testFraction).rounded())) : 0
-            test += order.prefix(count).map { (index, item.features[$0], item.paths.indices.contains($0) ? item.paths[$0] : "") }
+            test += order.prefix(count).map {
+                (index, item.features[$0], item.paths.indices.contains($0) ? item.paths[$0] : "")
+            }
             var kept = item
             let trainIndices = Array(order.dropFirst(count)).sorted()
             kept.features = trainIndices.map { item.features[$0] }
@@ -113,8 +116,10 @@ public struct Evaluation: Sendable {
         }
         // What the heads train on: the training photos less those set aside to calibrate, and their augmented
         // views (never a test photo's, nor a calibration photo's).
-        let (headTraining, heldOut) = calibrateOnSeen
-            ? (training, Set<String>()) : training.calibrationSplit(fraction: parameters.calibrationFraction, seed: parameters.seed)
+        let (headTraining, heldOut) =
+            calibrateOnSeen
+            ? (training, Set<String>())
+            : training.calibrationSplit(fraction: parameters.calibrationFraction, seed: parameters.seed)
         let trainingViews = headTraining.map { item in item.features + item.paths.flatMap { viewsByPath[$0] ?? [] } }
         // Everyday photos: three disjoint parts, each with every kind in the same proportion. The part that trains
         // the heads is also the pack's exemplars; the part that sets the thresholds is never trained on.
@@ -123,13 +128,16 @@ public struct Evaluation: Sendable {
         let calibrationNegatives = parts[1]
         let testNegatives = parts[2]
         if let trainingKinds {
-            trainingNegatives = trainingNegatives.subset(trainingNegatives.kinds.indices.filter { trainingKinds.contains(trainingNegatives.kinds[$0]) })
+            trainingNegatives = trainingNegatives.subset(
+                trainingNegatives.kinds.indices.filter { trainingKinds.contains(trainingNegatives.kinds[$0]) })
         }
         guard !test.isEmpty, testNegatives.count > 0 else {
             throw LandmarkBuildError("too few photos to evaluate: need held-out landmark photos and negatives")
         }
         let rare = Set(landmarks.indices.filter { landmarks[$0].features.count < rareBelow })
-        log("evaluation split (seed \(parameters.seed)): \(training.reduce(0) { $0 + $1.features.count }) training and \(test.count) test photos; \(trainingNegatives.count) training, \(calibrationNegatives.count) calibration and \(testNegatives.count) test negatives, stratified by kind")
+        log(
+            "evaluation split (seed \(parameters.seed)): \(training.reduce(0) { $0 + $1.features.count }) training and \(test.count) test photos; \(trainingNegatives.count) training, \(calibrationNegatives.count) calibration and \(testNegatives.count) test negatives, stratified by kind"
+        )
 
         var variants: [Variant] = []
         if ablation {
@@ -150,8 +158,10 @@ public struct Evaluation: Sendable {
             ]
         } else if train {
             variants = [
-                Variant(name: "trained, several centroids", training: self.training, singleCentroid: false, ks: [1, 3, 5]),
-                Variant(name: "trained, no margin", training: self.training, singleCentroid: false, margin: false, ks: [1]),
+                Variant(
+                    name: "trained, several centroids", training: self.training, singleCentroid: false, ks: [1, 3, 5]),
+                Variant(
+                    name: "trained, no margin", training: self.training, singleCentroid: false, margin: false, ks: [1]),
                 Variant(name: "trained, 1 centroid", training: self.training, singleCentroid: true, ks: [1]),
             ]
         } else {
@@ -204,13 +214,15 @@ public struct Evaluation: Sendable {
             trainingPhotos: training.reduce(0) { $0 + $1.features.count }, testPhotos: test.count,
             trainingNegatives: trainingNegatives.count, calibrationNegatives: calibrationNegatives.count,
             testNegatives: testNegatives.count, testKinds: testKinds, rareBelow: rareBelow, rareLandmarks: rare.count,
-            thresholds: main!.thresholds, rows: rows, falsePositives: main!.mistakes.false, missed: main!.mistakes.missed)
+            thresholds: main!.thresholds, rows: rows, falsePositives: main!.mistakes.false,
+            missed: main!.mistakes.missed)
     }
 
     /// The rows of one variant: without GPS for each k, and with `geo` also with synthetic GPS; and the test
     /// negatives it gave a landmark without GPS (k = 1).
     private func measure(
-        _ pack: LandmarkPack, builder: PackBuilder, variant: Variant, test: [(landmark: Int, features: [Float], path: String)],
+        _ pack: LandmarkPack, builder: PackBuilder, variant: Variant,
+        test: [(landmark: Int, features: [Float], path: String)],
         testNegatives: NegativePhotos, landmarks: [LandmarkPhotos], rare: Set<Int>, random: inout SeededRandom
     ) -> ([Row], (false: [Mistake], missed: [Mistake])) {
         let search = LandmarkSearch(pack: pack)
@@ -230,21 +242,26 @@ public struct Evaluation: Sendable {
             if gps {
                 positions = test.map { builder.jitter(landmarks[$0.landmark].landmark, using: &random) }
                 negativePositions = testNegatives.features.map { _ in
-                    builder.jitter(pack.landmarks[Int.random(in: 0..<pack.landmarks.count, using: &random)], using: &random)
+                    builder.jitter(
+                        pack.landmarks[Int.random(in: 0..<pack.landmarks.count, using: &random)], using: &random)
                 }
             }
             for k in variant.ks {
                 let options = LandmarkSearch.Options(k: k, geoSquareKm: parameters.geoSquareKm)
-                let found = search.search(embeddings: positives, count: test.count, locations: positions, options: options)
+                let found = search.search(
+                    embeddings: positives, count: test.count, locations: positions, options: options)
                 let falseFound = search.search(
-                    embeddings: negativesEmbedded, count: testNegatives.count, locations: negativePositions, options: options)
+                    embeddings: negativesEmbedded, count: testNegatives.count, locations: negativePositions,
+                    options: options)
                 let right = test.indices.map { found[$0].first?.landmark == truth[$0] }
                 func rate(_ subset: [Int]) -> Double? {
                     subset.isEmpty ? nil : Double(subset.filter { right[$0] }.count) / Double(subset.count)
                 }
                 var kindSpecificity: [String: Double] = [:]
                 for (kind, count) in testNegatives.kindCounts {
-                    let clean = testNegatives.kinds.indices.filter { testNegatives.kinds[$0] == kind && falseFound[$0].isEmpty }
+                    let clean = testNegatives.kinds.indices.filter {
+                        testNegatives.kinds[$0] == kind && falseFound[$0].isEmpty
+                    }
                     kindSpecificity[kind] = Double(clean.count) / Double(count)
                 }
                 if !gps && k == variant.ks[0] {
@@ -262,13 +279,15 @@ public struct Evaluation: Sendable {
                         }
                     }
                 }
-                rows.append(Row(
-                    name: "\(variant.name), k = \(k)\(gps ? ", GPS" : "")", gps: gps, k: k, centroids: pack.centroidCount,
-                    top1Accuracy: top1, sensitivity: rate(Array(test.indices)) ?? 0,
-                    specificity: Double(falseFound.filter { $0.isEmpty }.count) / Double(testNegatives.count),
-                    kindSpecificity: kindSpecificity,
-                    rareSensitivity: rate(test.indices.filter { rare.contains(test[$0].landmark) }),
-                    frequentSensitivity: rate(test.indices.filter { !rare.contains(test[$0].landmark) })))
+                rows.append(
+                    Row(
+                        name: "\(variant.name), k = \(k)\(gps ? ", GPS" : "")", gps: gps, k: k,
+                        centroids: pack.centroidCount,
+                        top1Accuracy: top1, sensitivity: rate(Array(test.indices)) ?? 0,
+                        specificity: Double(falseFound.filter { $0.isEmpty }.count) / Double(testNegatives.count),
+                        kindSpecificity: kindSpecificity,
+                        rareSensitivity: rate(test.indices.filter { rare.contains(test[$0].landmark) }),
+                        frequentSensitivity: rate(test.indices.filter { !rare.contains(test[$0].landmark) })))
             }
         }
         return (rows, mistakes)

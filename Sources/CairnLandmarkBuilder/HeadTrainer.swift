@@ -1,3 +1,4 @@
+import CairnInference
 import Foundation
 import Landmarks
 
@@ -98,13 +99,18 @@ public struct HeadTrainer: Sendable {
                 samples += views.indices.map { (index, $0) }
             }
             guard !samples.isEmpty else { continue }
-            let negativeCount = normalisedNegatives.isEmpty ? 0 : Int((Double(samples.count) * p.nonLandmarkRatio).rounded())
-            log("training stage \(stageIndex + 1)/\(stages.count): \(stage.count) region\(stage.count == 1 ? "" : "s") (\(order.filter(stage.contains).joined(separator: ", "))), \(Set(samples.map(\.landmark)).count) landmarks, \(samples.count) landmark and \(negativeCount) non-landmark samples per epoch")
+            let negativeCount =
+                normalisedNegatives.isEmpty ? 0 : Int((Double(samples.count) * p.nonLandmarkRatio).rounded())
+            log(
+                "training stage \(stageIndex + 1)/\(stages.count): \(stage.count) region\(stage.count == 1 ? "" : "s") (\(order.filter(stage.contains).joined(separator: ", "))), \(Set(samples.map(\.landmark)).count) landmarks, \(samples.count) landmark and \(negativeCount) non-landmark samples per epoch"
+            )
             for epoch in 0..<p.epochs {
-                let decay: Float = epoch >= Int(0.8 * Double(p.epochs)) ? 0.01 : epoch >= Int(0.4 * Double(p.epochs)) ? 0.1 : 1
+                let decay: Float =
+                    epoch >= Int(0.8 * Double(p.epochs)) ? 0.01 : epoch >= Int(0.4 * Double(p.epochs)) ? 0.1 : 1
                 var epochSamples = samples.map { (label: $0.landmark, features: normalised[$0.landmark][$0.view]) }
                 for _ in 0..<negativeCount {
-                    epochSamples.append((n, normalisedNegatives[Int.random(in: 0..<normalisedNegatives.count, using: &random)]))
+                    epochSamples.append(
+                        (n, normalisedNegatives[Int.random(in: 0..<normalisedNegatives.count, using: &random)]))
                 }
                 epochSamples.shuffle(using: &random)
                 var lossSum: Double = 0
@@ -114,20 +120,25 @@ public struct HeadTrainer: Sendable {
                     guard batch.count >= 2 else { continue }  // batch norm needs two samples
                     let labels = batch.map(\.label)
                     var gradients: HeadModel.Gradients? = HeadModel.Gradients()
-                    let result = model.loss(features: batch.flatMap(\.features), labels: labels, lambda: p.lambda, gradients: &gradients)
+                    let result = model.loss(
+                        features: batch.flatMap(\.features), labels: labels, lambda: p.lambda, gradients: &gradients)
                     lossSum += result.loss * Double(batch.count)
                     correct += result.correct
                     velocity.step(
-                        &model, gradients!, embeddingRate: embeddingRate * decay, classifierRate: classifierRate * decay,
+                        &model, gradients!, embeddingRate: embeddingRate * decay,
+                        classifierRate: classifierRate * decay,
                         momentum: p.momentum, weightDecay: p.weightDecay)
-                    Self.updateStatistics(&model, mean: result.batchMean, variance: result.batchVariance, count: batch.count)
+                    Self.updateStatistics(
+                        &model, mean: result.batchMean, variance: result.batchVariance, count: batch.count)
                     if p.lambda > 0 {
                         Self.updateCenters(&model, embeddings: result.embeddings, labels: labels, rate: p.centerRate)
                     }
                 }
-                progress(Progress(
-                    stage: stageIndex + 1, stages: stages.count, epoch: epoch + 1, epochs: p.epochs,
-                    loss: lossSum / Double(epochSamples.count), accuracy: Double(correct) / Double(epochSamples.count)))
+                progress(
+                    Progress(
+                        stage: stageIndex + 1, stages: stages.count, epoch: epoch + 1, epochs: p.epochs,
+                        loss: lossSum / Double(epochSamples.count),
+                        accuracy: Double(correct) / Double(epochSamples.count)))
             }
         }
         return model
@@ -184,17 +195,22 @@ struct Velocity {
     }
 
     mutating func step(
-        _ model: inout HeadModel, _ g: HeadModel.Gradients, embeddingRate: Float, classifierRate: Float, momentum: Float,
+        _ model: inout HeadModel, _ g: HeadModel.Gradients, embeddingRate: Float, classifierRate: Float,
+        momentum: Float,
         weightDecay: Float
     ) {
         Self.update(&model.weight, &weight, g.weight, rate: embeddingRate, momentum: momentum, decay: weightDecay)
         Self.update(&model.bias, &bias, g.bias, rate: embeddingRate, momentum: momentum, decay: 0)
         Self.update(&model.gamma, &gamma, g.gamma, rate: embeddingRate, momentum: momentum, decay: 0)
         Self.update(&model.beta, &beta, g.beta, rate: embeddingRate, momentum: momentum, decay: 0)
-        Self.update(&model.classifier, &classifier, g.classifier, rate: classifierRate, momentum: momentum, decay: weightDecay)
+        Self.update(
+            &model.classifier, &classifier, g.classifier, rate: classifierRate, momentum: momentum, decay: weightDecay)
     }
 
-    static func update(_ parameter: inout [Float], _ velocity: inout [Float], _ gradient: [Float], rate: Float, momentum: Float, decay: Float) {
+    static func update(
+        _ parameter: inout [Float], _ velocity: inout [Float], _ gradient: [Float], rate: Float, momentum: Float,
+        decay: Float
+    ) {
         for i in parameter.indices {
             velocity[i] = momentum * velocity[i] + gradient[i] + decay * parameter[i]
             parameter[i] -= rate * velocity[i]

@@ -6,6 +6,9 @@ public enum Observation: Sendable, Equatable {
     /// recognised landmark). A photo without GPS takes the place hint as its place, named as a photo with GPS there
     /// would be.
     case finding(Finding)
+    /// A compact description of how the photo looks (unit length, a few hundred values at most), stored with the
+    /// photo so photos can be compared later without decoding them again.
+    case embedding([Float])
 }
 
 /// A tag with its evidence and, optionally, where the thing it names stands.

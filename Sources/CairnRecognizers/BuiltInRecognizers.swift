@@ -1,6 +1,7 @@
 import CairnConfig
 import CairnIndexing
 import CairnRecognition
+import Embeddings
 import Landmarks
 import SceneTagger
 
@@ -10,6 +11,7 @@ extension RecognizerRegistry {
     public static let builtIn = RecognizerRegistry([
         SceneTagger.builtIn,
         LandmarkRecognizer.builtIn,
+        PhotoEmbedder.builtIn,
     ])
 }
 

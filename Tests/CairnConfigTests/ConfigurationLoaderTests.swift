@@ -19,14 +19,14 @@ import Testing
         #expect(configuration.places.maxCityDistanceKm == 30)
         #expect(configuration.workers.threads == 0)
         #expect(configuration.workers.niceness == 10)
-        #expect(configuration.recognizers.map(\.id) == ["scene-tags", "landmarks", "daylight"])
+        #expect(configuration.recognizers.map(\.id) == ["scene-tags", "landmarks", "embeddings", "daylight"])
         #expect(
-            configuration.recognizers[2].external
+            configuration.recognizers[3].external
                 == ExternalPluginConfiguration(
                     command: "/usr/local/lib/cairn/plugins/cairn-daylight", arguments: [], timeoutSeconds: 30,
                     maxFailures: 5,
                     imageSize: 256))
-        #expect(configuration.recognizers[2].settings == ["hemisphere": .string("north")])
+        #expect(configuration.recognizers[3].settings == ["hemisphere": .string("north")])
         #expect(
             configuration.backbone
                 == BackboneConfiguration(
@@ -70,7 +70,7 @@ import Testing
             """
         let configuration = try ConfigurationLoader.builtIn.parse(
             yaml: yaml, source: "c.yaml", baseDirectory: "/etc/cairn")
-        #expect(configuration.recognizers.map(\.id) == ["faces", "scene-tags", "off", "landmarks"])
+        #expect(configuration.recognizers.map(\.id) == ["faces", "scene-tags", "off", "landmarks", "embeddings"])
         let faces = configuration.recognizers[0]
         #expect(faces.enabled)
         #expect(
@@ -100,6 +100,7 @@ import Testing
             defaults.recognizers.map { "\($0.id) \($0.settings.sorted { $0.key < $1.key })" } == [
                 #"scene-tags [(key: "max-tags", value: 3), (key: "min-score", value: 0.25)]"#,
                 #"landmarks [(key: "geo-square-km", value: 1.0), (key: "pack", value: landmarks.cairnpack)]"#,
+                "embeddings []",
             ])
     }
 
@@ -157,7 +158,7 @@ import Testing
         #expect(configuration.log.level == .debug)
         #expect(configuration.workers == WorkersConfiguration(threads: 4, niceness: 19))
         // Listed recognizers run first, in the order written; the others follow with their defaults.
-        #expect(configuration.recognizers.map(\.id) == ["landmarks", "scene-tags"])
+        #expect(configuration.recognizers.map(\.id) == ["landmarks", "scene-tags", "embeddings"])
         #expect(configuration.recognizers[0].enabled == false)
         #expect(configuration.recognizers[0].settings["geo-square-km"] == .double(2.5))
         #expect(configuration.recognizers[0].settings["pack"] == .string("landmarks.cairnpack"))
@@ -188,7 +189,7 @@ import Testing
             yaml: "recognizers:\n  faces:\n    enabled: true\n", code: .unknownKey, key: "recognizers.faces",
             line: 2,
             messagePart:
-                "unknown recognizer 'faces'; built-in ones are scene-tags, landmarks, and an external plugin needs a 'command:' key"
+                "unknown recognizer 'faces'; built-in ones are scene-tags, landmarks, embeddings, and an external plugin needs a 'command:' key"
         ),
         Rejected(
             yaml: "recognizers:\n  faces:\n    command: /bin/true\n    timeout: 3\n", code: .unknownKey,

@@ -157,6 +157,57 @@ import Testing
         #expect(daemon.stop() == 0)
     }
 
+    /// Every recognised photo gets its compact embedding in the catalog (128 float16 values, unit length), and it
+    /// keeps what the backbone sees: photos of one landmark are nearer each other than to everyday photos.
+    @Test func cairnIndexStoresACompactEmbeddingPerPhoto() throws {
+        var groups: [String: [String]] = [:]
+        for key in ["colosseum", "taj_mahal"] {
+            for url in try LibraryFixture.photos(of: key, count: 4) {
+                groups[key, default: []].append(try folder.copy(url, to: "photos/\(key)/\(url.lastPathComponent)"))
+            }
+        }
+        let everyday = try FileManager.default.contentsOfDirectory(atPath: TestPaths.data("distractors-dev").path)
+            .filter { $0.hasSuffix(".jpg") }.sorted().prefix(8)
+        for name in everyday {
+            groups["everyday", default: []].append(
+                try folder.copy(TestPaths.data("distractors-dev/\(name)"), to: "photos/everyday/\(name)"))
+        }
+        let run = try ProcessRunner.run(
+            TestPaths.executable("cairn"), ["index", folder.file("photos"), "--config", try config(model: Self.model)],
+            timeout: 300)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("Recognised 16 photos with scene-tags, embeddings"), "\(run.stdout)")
+        let catalog = try catalog()
+        let stored = try catalog.embeddings(recognizerId: "embeddings")
+        #expect(stored.count == 16)
+        #expect(try catalog.embeddingBytes(recognizerId: "embeddings") == 16 * 256)
+        let byId = Dictionary(uniqueKeysWithValues: stored.map { ($0.photoId, $0.vector) })
+        var vectors: [String: [Float]] = [:]
+        for path in groups.values.joined() {
+            let id = try #require(try catalog.photoID(path: path))
+            let vector = try #require(byId[id])
+            #expect(vector.count == 128)
+            #expect(abs(vector.reduce(0) { $0 + $1 * $1 }.squareRoot() - 1) < 0.01)
+            vectors[path] = vector
+        }
+        func similarity(_ a: String, _ b: String) -> Float {
+            zip(vectors[a]!, vectors[b]!).reduce(0) { $0 + $1.0 * $1.1 }
+        }
+        for key in ["colosseum", "taj_mahal"] {
+            let members = groups[key]!
+            let within = members.flatMap { a in members.filter { $0 != a }.map { similarity(a, $0) } }
+            let across = members.flatMap { a in groups["everyday"]!.map { similarity(a, $0) } }
+            let (meanWithin, meanAcross) = (
+                within.reduce(0, +) / Float(within.count), across.reduce(0, +) / Float(across.count)
+            )
+            #expect(
+                meanWithin > meanAcross + 0.1, "\(key): within \(meanWithin), against everyday photos \(meanAcross)")
+        }
+        let shown = try ProcessRunner.run(
+            TestPaths.executable("cairn"), ["photo", groups["colosseum"]![0], "--catalog", catalogPath])
+        #expect(shown.stdout.contains("Ran:      embeddings embeddings/1 efficientnet-lite0/"), "\(shown.stdout)")
+    }
+
     @Test func indexRecognisesUnlessFactsOnly() throws {
         _ = try library()
         let configPath = try config(model: Self.model)

@@ -40,7 +40,8 @@ import Testing
 
             """
         for (id, command) in plugins.sorted(by: { $0.key < $1.key }) {
-            text += "  \(id):\n    command: \(command)\n    arguments: [\(marker)]\n    settings:\n      trigger: never\n"
+            text +=
+                "  \(id):\n    command: \(command)\n    arguments: [\(marker)]\n    settings:\n      trigger: never\n"
         }
         try text.write(toFile: configPath, atomically: true, encoding: .utf8)
     }
@@ -54,17 +55,20 @@ import Testing
 
     func recognitionRows(_ recognizer: String) throws -> [Row] {
         try DatabaseQueue(path: catalogPath).read {
-            try Row.fetchAll($0, sql: "SELECT * FROM recognition WHERE recognizerId = ? ORDER BY photoId", arguments: [recognizer])
+            try Row.fetchAll(
+                $0, sql: "SELECT * FROM recognition WHERE recognizerId = ? ORDER BY photoId", arguments: [recognizer])
         }
     }
 
     func startSettled(_ photos: Int, environment: [String: String] = [:]) throws -> RunningProcess {
-        let daemon = try RunningProcess(TestPaths.executable("cairnd"), ["--config", configPath], environment: environment)
-        #expect(waitUntil(timeout: 120) {
-            let status = try catalog().status()
-            return status.photos["indexed"] == photos && status.queue == 0
-                && status.recognizers.first { $0.id == "scene-tags" }?.done == photos
-        }, "\(daemon.stderr.suffix(2000))")
+        let daemon = try RunningProcess(
+            TestPaths.executable("cairnd"), ["--config", configPath], environment: environment)
+        #expect(
+            waitUntil(timeout: 120) {
+                let status = try catalog().status()
+                return status.photos["indexed"] == photos && status.queue == 0
+                    && status.recognizers.first { $0.id == "scene-tags" }?.done == photos
+            }, "\(daemon.stderr.suffix(2000))")
         return daemon
     }
 
@@ -85,7 +89,10 @@ import Testing
         try replaceModel(bytes)
         daemon.send(SIGHUP)
         #expect(daemon.waitForLog("configuration reloaded"), "\(daemon.stderr.suffix(2000))")
-        #expect(daemon.stderr.contains("recognizers: scene-tags changed version, 2 photos queued"))
+        // The embeddings are made from the same features, so they are stale too.
+        #expect(
+            daemon.stderr.contains(
+                "recognizers: scene-tags changed version, embeddings changed version, 4 photos queued"))
         let newScene = try #require(try recognizer("scene-tags")).version
         #expect(newScene != oldScene)
         #expect(newScene.hasPrefix("scene-tags/1 efficientnet-lite0/"))
@@ -93,14 +100,18 @@ import Testing
         // Its photos are recognised again with the new version; the unchanged plugin re-ran nothing.
         #expect(waitUntil(timeout: 60) { try recognizer("scene-tags")?.done == 2 && catalog().status().queue == 0 })
         #expect(try recognitionRows("scene-tags").allSatisfy { $0["recognizerVersion"] == newScene })
-        #expect(try catalog().photo(path: folder.file("photos/mug.jpg")).tags.contains {
-            $0.label == "coffee mug" && $0.recognizerVersion == newScene
-        })
+        #expect(
+            try catalog().photo(path: folder.file("photos/mug.jpg")).tags.contains {
+                $0.label == "coffee mug" && $0.recognizerVersion == newScene
+            })
         #expect(try recognitionRows("daylight") == daylightBefore)
         #expect(notify.saw("RELOADING=1"))
         #expect(waitUntil { notify.messages.filter { $0.contains("READY=1") }.count >= 2 })
         let shown = try ProcessRunner.run(TestPaths.executable("cairn"), ["status", "--catalog", catalogPath])
-        #expect(shown.stdout.contains("Reload:  reloaded: 0 folders added, 0 removed, log level info; recognizers: scene-tags changed version"))
+        #expect(
+            shown.stdout.contains(
+                "Reload:  reloaded: 0 folders added, 0 removed, log level info; recognizers: scene-tags changed version"
+            ))
         try PluginFixtures.expectConsistent(catalogPath)
         #expect(daemon.stop() == 0)
     }
@@ -118,18 +129,24 @@ import Testing
         try replaceModel(bytes.prefix(bytes.count / 2))
         let reload = try ProcessRunner.run(TestPaths.executable("cairn"), ["reload", "--catalog", catalogPath])
         #expect(reload.status == 1)
-        #expect(reload.stderr.contains(
-            "reload failed, keeping the previous configuration and recognizers: recognizers failed to load: scene-tags: backbone unavailable: \(modelPath): file is truncated"),
+        #expect(
+            reload.stderr.contains(
+                "reload failed, keeping the previous configuration and recognizers: recognizers failed to load: scene-tags: backbone unavailable: \(modelPath): file is truncated"
+            ),
             "\(reload.stderr)")
         // The daemon records the outcome, then logs it: `cairn reload` can return before the line is written.
         #expect(daemon.waitForLog("reload failed, keeping the previous configuration and recognizers"))
-        #expect(waitUntil { notify.messages.contains { $0.contains("STATUS=Reload failed: recognizers failed to load: scene-tags") } })
+        #expect(
+            waitUntil {
+                notify.messages.contains { $0.contains("STATUS=Reload failed: recognizers failed to load: scene-tags") }
+            })
 
         // Nothing changed: same version, loaded, nothing queued; the error is in `cairn status`.
         let after = try #require(try recognizer("scene-tags"))
         #expect(after.version == before.version && after.enabled && after.status == "loaded")
         #expect(try catalog().status().queue == 0)
-        let shown = try ProcessRunner.run(TestPaths.executable("cairn"), ["status", "--catalog", catalogPath, "--json"])
+        let shown = try ProcessRunner.run(
+            TestPaths.executable("cairn"), ["status", "--catalog", catalogPath, "--json"])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any])
         let report = try #require(object["daemon"] as? [String: String])
         #expect(report["reloadResult"] == "failed")
@@ -137,7 +154,10 @@ import Testing
 
         // The old model, still in memory, tags a photo added now.
         let cat = try folder.copy(PluginFixtures.cat, to: "photos/cat.jpg")
-        #expect(waitUntil(timeout: 60) { try catalog().photo(path: cat).tags.contains { $0.recognizerVersion == before.version } })
+        #expect(
+            waitUntil(timeout: 60) {
+                try catalog().photo(path: cat).tags.contains { $0.recognizerVersion == before.version }
+            })
         #expect(try catalog().photo(path: cat).tags.first?.label == "Siamese cat")
         try PluginFixtures.expectConsistent(catalogPath)
         #expect(daemon.stop() == 0)
@@ -155,7 +175,10 @@ import Testing
         try writeConfig(plugins: ["steady": PluginFixtures.misbehaving])
         let reload = try ProcessRunner.run(TestPaths.executable("cairn"), ["reload", "--catalog", catalogPath])
         #expect(reload.status == 0, "\(reload.stderr)")
-        #expect(reload.stdout.contains("cairnd (pid \(daemon.process.processIdentifier)) reloaded: 0 folders added, 0 removed, log level info; recognizers: daylight removed"), "\(reload.stdout)")
+        #expect(
+            reload.stdout.contains(
+                "cairnd (pid \(daemon.process.processIdentifier)) reloaded: 0 folders added, 0 removed, log level info; recognizers: daylight removed"
+            ), "\(reload.stdout)")
 
         let daylight = try #require(try recognizer("daylight"))
         #expect(!daylight.enabled)
@@ -166,9 +189,14 @@ import Testing
 
         // A new photo: recognised by what is configured now, not by the removed plugin, whose old results stay.
         let cat = try folder.copy(PluginFixtures.cat, to: "photos/cat.jpg")
-        #expect(waitUntil(timeout: 60) { try catalog().photo(path: cat).recognition.count == 2 && catalog().status().queue == 0 })
-        #expect(try Set(catalog().photo(path: cat).recognition.map(\.recognizer)) == ["scene-tags", "steady"])
-        #expect(try catalog().photo(path: mug).recognition.contains { $0.recognizer == "daylight" && $0.state == "done" })
+        #expect(
+            waitUntil(timeout: 60) {
+                try catalog().photo(path: cat).recognition.count == 3 && catalog().status().queue == 0
+            })
+        #expect(
+            try Set(catalog().photo(path: cat).recognition.map(\.recognizer)) == ["scene-tags", "embeddings", "steady"])
+        #expect(
+            try catalog().photo(path: mug).recognition.contains { $0.recognizer == "daylight" && $0.state == "done" })
         let shown = try ProcessRunner.run(TestPaths.executable("cairn"), ["status", "--catalog", catalogPath])
         #expect(shown.stdout.contains("[off: not enabled in the configuration]"))
         try PluginFixtures.expectConsistent(catalogPath)
@@ -207,18 +235,20 @@ import Testing
         }
         try writeConfig(folders: "photos, old", level: "info", daylight: false)
         let daemon = try RunningProcess(TestPaths.executable("cairnd"), ["--config", configPath])
-        #expect(waitUntil(timeout: 60) {
-            try catalog().status().photos["indexed"] == 2 && catalog().daemonStatus().state == .watching
-        }, "\(daemon.stderr)")
+        #expect(
+            waitUntil(timeout: 60) {
+                try catalog().status().photos["indexed"] == 2 && catalog().daemonStatus().state == .watching
+            }, "\(daemon.stderr)")
         let registryBefore = try registry()
 
         // The new configuration loads (daylight's program starts and shakes hands), then its folder step fails: the
         // catalog refuses to mark the photos of the folder no longer watched as removed (a fault put in the catalog).
         try DatabaseQueue(path: catalogPath).write { db in
-            try db.execute(sql: """
-                CREATE TRIGGER test_removal_fails BEFORE UPDATE OF state ON photos WHEN NEW.state = 'removed'
-                BEGIN SELECT RAISE(ABORT, 'removal refused by the test'); END
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TRIGGER test_removal_fails BEFORE UPDATE OF state ON photos WHEN NEW.state = 'removed'
+                    BEGIN SELECT RAISE(ABORT, 'removal refused by the test'); END
+                    """)
         }
         try writeConfig(folders: "photos", level: "debug", daylight: true)
         let refused = try ProcessRunner.run(TestPaths.executable("cairn"), ["reload", "--catalog", catalogPath])
@@ -242,7 +272,9 @@ import Testing
         try DatabaseQueue(path: catalogPath).write { try $0.execute(sql: "DROP TRIGGER test_removal_fails") }
         let accepted = try ProcessRunner.run(TestPaths.executable("cairn"), ["reload", "--catalog", catalogPath])
         #expect(accepted.status == 0, "\(accepted.stderr)")
-        #expect(accepted.stdout.contains("reloaded: 0 folders added, 1 removed, log level debug; recognizers: daylight added"),
+        #expect(
+            accepted.stdout.contains(
+                "reloaded: 0 folders added, 1 removed, log level debug; recognizers: daylight added"),
             "\(accepted.stdout)")
         #expect(try registry().contains { $0.hasPrefix("daylight ") && $0.hasSuffix(" true loaded") })
         #expect(state(kept) == "removed")

@@ -1,3 +1,4 @@
+import CairnInference
 import CairnLandmarkBuilder
 import Testing
 

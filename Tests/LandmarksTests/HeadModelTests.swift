@@ -1,3 +1,4 @@
+import CairnInference
 import CairnLandmarkBuilder
 import Testing
 
@@ -33,7 +34,9 @@ struct HeadModelTests {
             for index in stride(from: 0, to: values.count, by: max(1, values.count / 9)) {
                 let expected = numeric(path, index)
                 let actual = Double(values[index])
-                #expect(abs(expected - actual) <= 2e-3 + 2e-2 * abs(expected), "\(name)[\(index)]: analytic \(actual), numeric \(expected)")
+                #expect(
+                    abs(expected - actual) <= 2e-3 + 2e-2 * abs(expected),
+                    "\(name)[\(index)]: analytic \(actual), numeric \(expected)")
             }
         }
         check("weight", \.weight, analytic.weight)
@@ -67,7 +70,8 @@ struct HeadModelTests {
         var none: HeadModel.Gradients?
         let all = landmarks.flatMap { $0 } + negatives
         let labels = (0..<3).flatMap { Array(repeating: $0, count: 20) } + Array(repeating: 3, count: 40)
-        let result = first.loss(features: all.flatMap { $0.map { $0 } }.chunkedUnit(32), labels: labels, lambda: 0, gradients: &none)
+        let result = first.loss(
+            features: all.flatMap { $0.map { $0 } }.chunkedUnit(32), labels: labels, lambda: 0, gradients: &none)
         #expect(Double(result.correct) / Double(labels.count) > 0.9, "accuracy \(result.correct)/\(labels.count)")
     }
 }
