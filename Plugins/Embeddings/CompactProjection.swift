@@ -68,7 +68,8 @@ public struct CompactProjection: Sendable {
         return output
     }
 
-    static func normalise(_ values: inout [Float]) {
+    /// Scales `values` to unit length (all zero: left as they are).
+    public static func normalise(_ values: inout [Float]) {
         var sum: Float = 0
         for value in values { sum += value * value }
         guard sum > 0 else { return }

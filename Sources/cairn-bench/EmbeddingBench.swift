@@ -101,8 +101,9 @@ private func featureExtractor(config: String?, threads: Int) throws -> FeatureEx
 }
 
 private func unit(_ values: [Float]) -> [Float] {
-    let norm = values.reduce(0) { $0 + $1 * $1 }.squareRoot()
-    return norm > 0 ? values.map { $0 / norm } : values
+    var copy = values
+    CompactProjection.normalise(&copy)
+    return copy
 }
 
 private func project(_ values: [Float], _ projection: CompactProjection) -> [Float] {
