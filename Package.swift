@@ -143,6 +143,9 @@ let package = Package(
             ]
         ),
 
+        // MARK: Discovering the library's own landmarks from the stored embeddings (`cairn landmarks discover`).
+        .target(name: "CairnDiscovery", dependencies: ["CairnCatalog", "CairnInference", "CairnLandmarkBuilder"]),
+
         // MARK: What an executable does first (the BLAS kernels' re-exec); for executables only.
         .target(name: "CairnStartup", dependencies: ["CairnInference"]),
 
@@ -169,7 +172,8 @@ let package = Package(
         .executableTarget(
             name: "cairn",
             dependencies: [
-                "CairnCatalog", "CairnConfig", "CairnIndexing", "CairnInference", "CairnPlaces", "CairnLandmarkBuilder",
+                "CairnCatalog", "CairnConfig", "CairnDiscovery", "CairnIndexing", "CairnInference", "CairnPlaces",
+                "CairnLandmarkBuilder",
                 "Landmarks", "CairnRecognition", "CairnRecognizers", "CairnSidecars", "CairnStartup",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -179,8 +183,8 @@ let package = Package(
         .executableTarget(
             name: "cairn-bench",
             dependencies: [
-                "CairnCatalog", "CairnEXIF", "CairnImaging", "CairnIndexing", "CairnInference", "COpenBLAS",
-                "Landmarks", "Embeddings",
+                "CairnCatalog", "CairnDiscovery", "CairnEXIF", "CairnImaging", "CairnIndexing", "CairnInference",
+                "COpenBLAS", "Landmarks", "Embeddings",
                 "CairnLandmarkBuilder", "CairnRecognition", "CairnRecognizers", "CairnStartup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -11,7 +11,7 @@ struct CairnBench: ParsableCommand {
         abstract: "Measures Cairn's per-photo costs; prints figures, asserts nothing.",
         subcommands: [
             Facts.self, Latency.self, Preprocess.self, Classify.self, Accuracy.self, CNN.self, Landmarks.self,
-            Index.self, Browse.self, Formats.self, Embeddings.self,
+            Index.self, Browse.self, Formats.self, Embeddings.self, DiscoveryBench.self,
         ])
 
     struct Facts: ParsableCommand {

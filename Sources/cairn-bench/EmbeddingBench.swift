@@ -91,7 +91,7 @@ extension CairnBench {
 
 /// The landmark tools' feature extractor for the configuration's backbone, with their cache
 /// (`$XDG_CACHE_HOME/cairn`, else `~/.cache/cairn`).
-private func featureExtractor(config: String?, threads: Int) throws -> FeatureExtractor {
+func featureExtractor(config: String?, threads: Int) throws -> FeatureExtractor {
     let settings = try ConfigurationLoader.builtIn.resolve(path: config).0
     let environment = ProcessInfo.processInfo.environment
     let cache = environment["XDG_CACHE_HOME"].map { $0 + "/cairn" } ?? environment["HOME"].map { $0 + "/.cache/cairn" }
