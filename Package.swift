@@ -144,7 +144,9 @@ let package = Package(
         ),
 
         // MARK: Discovering the library's own landmarks from the stored embeddings (`cairn landmarks discover`).
-        .target(name: "CairnDiscovery", dependencies: ["CairnCatalog", "CairnInference", "CairnLandmarkBuilder"]),
+        .target(
+            name: "CairnDiscovery",
+            dependencies: ["CairnCatalog", "CairnConfig", "CairnInference", "CairnLandmarkBuilder"]),
 
         // MARK: What an executable does first (the BLAS kernels' re-exec); for executables only.
         .target(name: "CairnStartup", dependencies: ["CairnInference"]),

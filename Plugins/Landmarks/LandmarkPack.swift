@@ -31,6 +31,9 @@ public struct LandmarkPack: Sendable {
         /// The reference photos' file names in the dataset (`KEY/NAME`), in the order of the pack's reference rows,
         /// so a tag can name the photo it looked most like (absent in packs built before format 2).
         public var referencePhotos: [String]?
+        /// This landmark's own η for photos without GPS, when it is stricter than the pack's: set when a discovered
+        /// landmark is adopted, from the library's photos taken far from it (absent otherwise).
+        public var threshold: Float?
 
         public init(
             key: String, name: String, city: String, country: String, region: String, latitude: Double,

@@ -71,6 +71,8 @@ public final class LandmarkSearch: Sendable {
     /// For each landmark, the rows of its centroids and of its references.
     let centroidRows: [[Int]]
     let referenceRows: [Range<Int>]
+    /// η for each landmark without GPS: the pack's, or the landmark's own when stricter.
+    let globalThreshold: [Float]
     /// Landmarks by 0.1° cell of their coordinates, for the geo-scoped search.
     let cells: [Cell: [Int]]
 
@@ -98,6 +100,7 @@ public final class LandmarkSearch: Sendable {
             start = end
         }
         self.referenceRows = referenceRows
+        globalThreshold = pack.landmarks.map { max(pack.thresholds.global, $0.threshold ?? -.infinity) }
         var cells: [Cell: [Int]] = [:]
         for (index, landmark) in pack.landmarks.enumerated() {
             cells[Cell(latitude: landmark.latitude, longitude: landmark.longitude), default: []].append(index)
@@ -158,7 +161,7 @@ public final class LandmarkSearch: Sendable {
                     let landmark = pack.centroidLandmark[column]
                     best[landmark] = max(best[landmark], scores[row * c + column])
                 }
-                let candidates = best.indices.filter { best[$0] >= t.global }
+                let candidates = best.indices.filter { best[$0] >= globalThreshold[$0] }
                     .sorted { best[$0] > best[$1] }.prefix(k)
                 var matches: [Match] = []
                 for landmark in candidates {
@@ -173,7 +176,7 @@ public final class LandmarkSearch: Sendable {
                     var match = Match(
                         landmark: landmark, score: best[landmark], evidence: .references,
                         referenceScore: referenceScore,
-                        threshold: t.global, margin: margin?.0, marginThreshold: margin?.1)
+                        threshold: globalThreshold[landmark], margin: margin?.0, marginThreshold: margin?.1)
                     match.sure = waived(best[landmark], t.margin, t.sure)
                     (match.nearestReference, match.nearestReferenceScore) = nearestReference(
                         embeddings, photo: photo, landmark: landmark)

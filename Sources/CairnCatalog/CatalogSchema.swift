@@ -11,7 +11,7 @@ enum CatalogSchema {
     }
 
     /// Every migration, oldest first.
-    static let migrations: [Migration] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10]
+    static let migrations: [Migration] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()

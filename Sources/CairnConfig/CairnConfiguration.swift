@@ -20,6 +20,8 @@ public struct CairnConfiguration: Sendable, Equatable {
     public var backbone: BackboneConfiguration
     /// XMP sidecars with Cairn's tags, for the photo managers that read them.
     public var sidecars: SidecarsConfiguration
+    /// Discovering the library's own landmarks (`cairn landmarks discover`, and cairnd in the background).
+    public var discovery: DiscoveryConfiguration
 
     public init(
         watch: WatchConfiguration = .init(),
@@ -29,9 +31,11 @@ public struct CairnConfiguration: Sendable, Equatable {
         workers: WorkersConfiguration = .init(),
         recognizers: [RecognizerConfiguration] = [],
         backbone: BackboneConfiguration = .init(),
-        sidecars: SidecarsConfiguration = .init()
+        sidecars: SidecarsConfiguration = .init(),
+        discovery: DiscoveryConfiguration = .init()
     ) {
         self.backbone = backbone
+        self.discovery = discovery
         self.sidecars = sidecars
         self.watch = watch
         self.catalog = catalog
@@ -174,6 +178,37 @@ public struct SidecarsConfiguration: Sendable, Equatable {
         self.mode = mode
         self.folder = folder
         self.writeInferredGPS = writeInferredGPS
+    }
+}
+
+/// Discovery: places photographed on several days whose photos look alike (docs/DISCOVERY.md). The rules' defaults
+/// were tuned on a simulated library's tuning half and measured on the other half.
+public struct DiscoveryConfiguration: Sendable, Equatable {
+    /// cairnd runs discovery by itself once this many photos with GPS were recognised since its last run
+    /// (0: never; `cairn landmarks discover` still works).
+    public var everyPhotos: Int
+    /// Photos within this many metres of a place's centre belong to it.
+    public var radiusMeters: Double
+    /// A proposal needs this many photos, taken on this many different days.
+    public var minimumPhotos: Int
+    public var minimumDays: Int
+    /// cairnd adopts a proposal by itself, named after its city ("Place in Berlin"), when it has at least
+    /// `autoAdoptPhotos` photos on at least `autoAdoptDays` days. Off by default: a person should look first.
+    public var autoAdopt: Bool
+    public var autoAdoptPhotos: Int
+    public var autoAdoptDays: Int
+
+    public init(
+        everyPhotos: Int = 500, radiusMeters: Double = 300, minimumPhotos: Int = 8, minimumDays: Int = 2,
+        autoAdopt: Bool = false, autoAdoptPhotos: Int = 20, autoAdoptDays: Int = 3
+    ) {
+        self.everyPhotos = everyPhotos
+        self.radiusMeters = radiusMeters
+        self.minimumPhotos = minimumPhotos
+        self.minimumDays = minimumDays
+        self.autoAdopt = autoAdopt
+        self.autoAdoptPhotos = autoAdoptPhotos
+        self.autoAdoptDays = autoAdoptDays
     }
 }
 

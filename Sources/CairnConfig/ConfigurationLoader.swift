@@ -53,7 +53,10 @@ public struct ConfigurationLoader: Sendable {
         let reader = ConfigReader(source: source, baseDirectory: baseDirectory, schemas: recognizers)
         let top = try reader.mapping(root, key: "")
         try reader.checkKeys(
-            top, allowed: ["watch", "catalog", "log", "places", "workers", "backbone", "sidecars", "recognizers"])
+            top,
+            allowed: [
+                "watch", "catalog", "log", "places", "workers", "backbone", "sidecars", "discovery", "recognizers",
+            ])
 
         if let watch = try top.value("watch").map({ node throws(ConfigurationError) in
             try reader.mapping(node, key: "watch")
@@ -135,6 +138,42 @@ public struct ConfigurationLoader: Sendable {
             }
             if let node = sidecars.value("write-inferred-gps") {
                 configuration.sidecars.writeInferredGPS = try reader.bool(node, key: "sidecars.write-inferred-gps")
+            }
+        }
+        if let discovery = try top.value("discovery").map({ node throws(ConfigurationError) in
+            try reader.mapping(node, key: "discovery")
+        }) {
+            try reader.checkKeys(
+                discovery,
+                allowed: [
+                    "every-photos", "radius-m", "minimum-photos", "minimum-days", "auto-adopt", "auto-adopt-photos",
+                    "auto-adopt-days",
+                ])
+            if let node = discovery.value("every-photos") {
+                configuration.discovery.everyPhotos = try reader.int(
+                    node, key: "discovery.every-photos", in: 0...10_000_000)
+            }
+            if let node = discovery.value("radius-m") {
+                configuration.discovery.radiusMeters = try reader.double(node, key: "discovery.radius-m", in: 10...5000)
+            }
+            if let node = discovery.value("minimum-photos") {
+                configuration.discovery.minimumPhotos = try reader.int(
+                    node, key: "discovery.minimum-photos", in: 2...100_000)
+            }
+            if let node = discovery.value("minimum-days") {
+                configuration.discovery.minimumDays = try reader.int(
+                    node, key: "discovery.minimum-days", in: 1...10_000)
+            }
+            if let node = discovery.value("auto-adopt") {
+                configuration.discovery.autoAdopt = try reader.bool(node, key: "discovery.auto-adopt")
+            }
+            if let node = discovery.value("auto-adopt-photos") {
+                configuration.discovery.autoAdoptPhotos = try reader.int(
+                    node, key: "discovery.auto-adopt-photos", in: 2...100_000)
+            }
+            if let node = discovery.value("auto-adopt-days") {
+                configuration.discovery.autoAdoptDays = try reader.int(
+                    node, key: "discovery.auto-adopt-days", in: 1...10_000)
             }
         }
         if let workers = try top.value("workers").map({ node throws(ConfigurationError) in

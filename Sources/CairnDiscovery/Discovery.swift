@@ -32,13 +32,10 @@ public struct DiscoveryRules: Sendable, Equatable {
     public var minimumDays = 2
     /// Visual clusters: complete linkage cut where the least similar pair of a cluster would fall below this
     /// (dot product of whitened, unit-length embeddings).
-    public var minimumSimilarity: Float = -0.05
+    public var minimumSimilarity: Float = 0.3
     /// A place with more photos is clustered on an even sample of this many; the rest join the nearest cluster
     /// when they are as alike as its members must be (keeps discovery linear in the library).
     public var largestSample = 1500
-    /// Two members of a proposal must look this alike on average (mean similarity of a pair): a group held
-    /// together only by the loose cut above is a mixture, not a place.
-    public var minimumCoherence: Float = 0.14
     /// A photo taken at a proposal's place must be at least this many times likelier to look like it than one taken
     /// elsewhere (a pet, a sunset, a plate look alike everywhere; a landmark only where it stands). 0: no check.
     public var minimumLift = 30.0
@@ -84,40 +81,66 @@ public struct Proposal: Sendable, Equatable {
 
 /// Finds the library's own landmarks: places where photos taken on several days gather (spatial groups a few
 /// hundred metres across) and, inside each, groups of photos that look alike (the pack builder's complete-linkage
-/// clustering on the stored embeddings, whitened with the library's own statistics).
+/// clustering on the stored embeddings) and like nothing photographed elsewhere.
 public struct Discovery: Sendable {
     public var rules: DiscoveryRules
-    public var space: EmbeddingSpace
 
-    public init(rules: DiscoveryRules = DiscoveryRules(), space: EmbeddingSpace) {
+    public init(rules: DiscoveryRules = DiscoveryRules()) {
         self.rules = rules
-        self.space = space
+    }
+
+    /// What one pass found and why it left the rest: the places with enough photos, and the visual groups each rule
+    /// turned down.
+    public struct Tally: Sendable, Codable, Equatable {
+        /// Places with enough photos, and of those, photographed on one day only (or undated).
+        public var places = 0
+        public var placesOnOneDay = 0
+        /// Visual groups with enough photos, and of those, turned down: on too few days, alike to photos taken
+        /// elsewhere.
+        public var groups = 0
+        public var groupsOnOneDay = 0
+        public var alikeElsewhere = 0
+
+        public init() {}
     }
 
     /// The proposals among `photos` (each with a position; the caller leaves out photos a pack already recognised),
     /// largest first.
-    public func propose(_ photos: [DiscoveryPhoto]) -> [Proposal] {
-        let vectors = photos.map { space.transform($0.embedding) }
+    public func propose(_ photos: [DiscoveryPhoto]) -> [Proposal] { proposeCounting(photos).proposals }
+
+    /// The proposals, and what the rules turned down.
+    public func proposeCounting(_ photos: [DiscoveryPhoto]) -> (proposals: [Proposal], tally: Tally) {
+        let vectors = photos.map(\.embedding)
         var proposals: [Proposal] = []
+        var tally = Tally()
         for place in Self.places(photos, radiusMeters: rules.radiusMeters, minimumPhotos: rules.minimumPhotos) {
-            guard Self.dayCount(place.map { photos[$0] }) >= rules.minimumDays else { continue }
-            for group in visualGroups(place.map { vectors[$0] }) {
+            tally.places += 1
+            guard Self.dayCount(place.map { photos[$0] }) >= rules.minimumDays else {
+                tally.placesOnOneDay += 1
+                continue
+            }
+            for group in visualGroups(place.map { vectors[$0] }) where group.count >= rules.minimumPhotos {
+                tally.groups += 1
                 let members = group.map { place[$0] }
-                guard members.count >= rules.minimumPhotos,
-                    Self.dayCount(members.map { photos[$0] }) >= rules.minimumDays
-                else { continue }
+                guard Self.dayCount(members.map { photos[$0] }) >= rules.minimumDays else {
+                    tally.groupsOnOneDay += 1
+                    continue
+                }
                 let candidate = proposal(members, photos: photos, vectors: vectors)
-                guard candidate.proposal.coherence >= rules.minimumCoherence else { continue }
                 let lift = lift(candidate.centroid, members: members, photos: photos, vectors: vectors)
-                guard lift >= rules.minimumLift else { continue }
+                guard lift >= rules.minimumLift else {
+                    tally.alikeElsewhere += 1
+                    continue
+                }
                 var proposal = candidate.proposal
                 proposal.lift = lift
                 proposals.append(proposal)
             }
         }
-        return proposals.sorted {
+        let sorted = proposals.sorted {
             $0.members.count != $1.members.count ? $0.members.count > $1.members.count : $0.members[0] < $1.members[0]
         }
+        return (sorted, tally)
     }
 
     /// How much likelier a photo taken at the proposal's place is to look like it than a photo taken elsewhere:
@@ -238,7 +261,7 @@ public struct Discovery: Sendable {
 
     /// The visual groups of one place's photos (their vectors in this space): indices into `vectors`.
     func visualGroups(_ vectors: [[Float]]) -> [[Int]] {
-        let d = space.dimension
+        let d = vectors.first?.count ?? 0
         let sample: [Int] =
             vectors.count <= rules.largestSample
             ? Array(vectors.indices)
@@ -264,7 +287,7 @@ public struct Discovery: Sendable {
     func proposal(
         _ members: [Int], photos: [DiscoveryPhoto], vectors: [[Float]]
     ) -> (proposal: Proposal, centroid: [Float]) {
-        var centroid = [Float](repeating: 0, count: space.dimension)
+        var centroid = [Float](repeating: 0, count: vectors[members[0]].count)
         for member in members { for i in centroid.indices { centroid[i] += vectors[member][i] } }
         Self.normalise(&centroid)
         let similarity = members.map { Self.dot(vectors[$0], centroid) }
@@ -296,78 +319,9 @@ public struct Discovery: Sendable {
         return sum
     }
 
-    static func normalise(_ values: inout [Float]) {
+    public static func normalise(_ values: inout [Float]) {
         let norm = dot(values, values).squareRoot()
         guard norm > 0 else { return }
         for i in values.indices { values[i] /= norm }
-    }
-}
-
-/// Where discovery compares photos: the stored embeddings centred on the library's mean and whitened along its
-/// main axes (fitted on the library's own embeddings, almost all of them everyday photos), so that what every
-/// photo has in common (daylight, sky, the camera) stops making unrelated photos look alike.
-public struct EmbeddingSpace: Sendable {
-    public let dimension: Int
-    public let mean: [Float]
-    /// dimension × dimension, row-major; identity when not whitened.
-    public let matrix: [Float]
-
-    /// No change but unit length (for comparison).
-    public static func identity(dimension: Int) -> EmbeddingSpace {
-        var matrix = [Float](repeating: 0, count: dimension * dimension)
-        for i in 0..<dimension { matrix[i * dimension + i] = 1 }
-        return EmbeddingSpace(dimension: dimension, mean: [Float](repeating: 0, count: dimension), matrix: matrix)
-    }
-
-    init(dimension: Int, mean: [Float], matrix: [Float]) {
-        self.dimension = dimension
-        self.mean = mean
-        self.matrix = matrix
-    }
-
-    /// Fitted on `vectors` (at most `sample` of them, evenly spaced): mean, covariance, eigenvectors; each axis
-    /// scaled by 1/√(λ + ε), ε = `shrink` × the mean eigenvalue (keeps the weakest axes from being blown up into
-    /// noise). With fewer vectors than dimensions, or if LAPACK fails: centred only.
-    public static func fitted(
-        _ vectors: [[Float]], whiten: Bool = true, shrink: Float = 0.1, sample: Int = 20_000
-    ) -> EmbeddingSpace? {
-        guard let d = vectors.first?.count, d > 0 else { return nil }
-        let chosen = vectors.count <= sample ? vectors : (0..<sample).map { vectors[$0 * vectors.count / sample] }
-        let n = chosen.count
-        var mean = [Float](repeating: 0, count: d)
-        for vector in chosen { for i in 0..<d { mean[i] += vector[i] } }
-        for i in 0..<d { mean[i] /= Float(n) }
-        var identity = [Float](repeating: 0, count: d * d)
-        for i in 0..<d { identity[i * d + i] = 1 }
-        guard whiten, n > d else { return EmbeddingSpace(dimension: d, mean: mean, matrix: identity) }
-        var centredT = [Float](repeating: 0, count: d * n)
-        for (row, vector) in chosen.enumerated() { for i in 0..<d { centredT[i * n + row] = vector[i] - mean[i] } }
-        var covariance = [Float](repeating: 0, count: d * d)
-        centredT.withUnsafeBufferPointer { t in
-            covariance.withUnsafeMutableBufferPointer { c in BLAS.multiplyTransposed(t, t, into: c, m: d, n: d, k: n) }
-        }
-        guard let eigen = BLAS.symmetricEigen(covariance.map { $0 / Float(n) }, n: d) else {
-            return EmbeddingSpace(dimension: d, mean: mean, matrix: identity)
-        }
-        let epsilon = shrink * eigen.values.reduce(0) { $0 + max(0, $1) } / Float(d)
-        var matrix = [Float](repeating: 0, count: d * d)
-        for axis in 0..<d {
-            let scale = 1 / (max(0, eigen.values[axis]) + epsilon).squareRoot()
-            for i in 0..<d { matrix[axis * d + i] = eigen.vectors[axis * d + i] * scale }
-        }
-        return EmbeddingSpace(dimension: d, mean: mean, matrix: matrix)
-    }
-
-    /// `vector` in this space, unit length.
-    public func transform(_ vector: [Float]) -> [Float] {
-        let d = dimension
-        var output = [Float](repeating: 0, count: d)
-        for row in 0..<d {
-            var sum: Float = 0
-            for i in 0..<d { sum += matrix[row * d + i] * (vector[i] - mean[i]) }
-            output[row] = sum
-        }
-        Discovery.normalise(&output)
-        return output
     }
 }

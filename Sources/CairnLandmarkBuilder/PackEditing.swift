@@ -46,4 +46,36 @@ extension LandmarkPack {
         provenance.dataset["added"] = ((provenance.dataset["added"].map { $0 + ", " } ?? "") + landmark.key)
         return centroidsOfLandmark.count
     }
+
+    /// Gives landmark `index` its own η for photos without GPS: the lowest score that lets at most
+    /// (1 − `specificity`) of `negatives` (backbone features of photos that do not show it) reach its centroids,
+    /// when that is stricter than the pack's η. Returns the threshold set, or nil when the pack's holds (or there
+    /// are no negatives).
+    @discardableResult
+    public mutating func calibrateThreshold(
+        ofLandmark index: Int, negatives: [[Float]], specificity: Double = 0.99
+    ) -> Float? {
+        landmarks[index].threshold = nil
+        guard !negatives.isEmpty else { return nil }
+        let d = dimension
+        let embedded = head.embed(negatives.flatMap { $0 }, count: negatives.count)
+        let rows = centroidLandmark.indices.filter { centroidLandmark[$0] == index }
+        var scores: [Float] = []
+        for photo in 0..<negatives.count {
+            var best = -Float.infinity
+            for row in rows {
+                var sum: Float = 0
+                for i in 0..<d { sum += embedded[photo * d + i] * centroids[row * d + i] }
+                best = max(best, sum)
+            }
+            scores.append(best)
+        }
+        scores.sort(by: >)
+        let allowed = Int((1 - specificity) * Double(scores.count) + 1e-9)
+        guard allowed < scores.count else { return nil }
+        let threshold = scores[allowed].nextUp
+        guard threshold > thresholds.global else { return nil }
+        landmarks[index].threshold = threshold
+        return threshold
+    }
 }

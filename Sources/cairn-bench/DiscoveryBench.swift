@@ -1,4 +1,5 @@
 import ArgumentParser
+import CairnCatalog
 import CairnDiscovery
 import CairnInference
 import CairnLandmarkBuilder
@@ -41,11 +42,13 @@ extension CairnBench {
         @Option(help: "Rule: days a proposal needs.") var minimumDays: Int?
         @Option(help: "Rule: complete-linkage similarity cut.") var minimumSimilarity: Float?
         @Option(help: "Rule: how much likelier a look-alike must be at the place than elsewhere.") var lift: Double?
-        @Option(help: "Rule: mean similarity of two members.") var coherence: Float?
         @Option(help: "Rule: quantile of the members that sets the look-alike bar.") var quantile: Double?
-        @Option(help: "Embedding space: whitened, centred or raw.") var space = "whitened"
+        @Option(help: "Embedding space: raw (the stored vectors), centred or whitened on the library.") var space =
+            "raw"
         @Option(help: "Photos of a proposal that adoption embeds (most typical first).") var adoptPhotos = 40
         @Flag(help: "Recognise without the reference check ω.") var noReferences = false
+        @Flag(inversion: .prefixedNo, help: "Give each adopted landmark its own threshold from far-away photos.")
+        var calibrate = true
         @Flag(help: "Replace the proposals by one per own landmark with all its GPS photos (an upper bound).")
         var oracle = false
         @Option(help: "Adoption: smallest share of a proposal's photos a centroid needs.") var adoptFraction = 0.1
@@ -67,7 +70,6 @@ extension CairnBench {
             if let minimumDays { rules.minimumDays = minimumDays }
             if let minimumSimilarity { rules.minimumSimilarity = minimumSimilarity }
             if let lift { rules.minimumLift = lift }
-            if let coherence { rules.minimumCoherence = coherence }
             if let quantile { rules.liftQuantile = quantile }
 
             // The fixed halves.
@@ -122,9 +124,9 @@ extension CairnBench {
                     features: located.flatMap { library.photos[$0].features }, count: located.count,
                     locations: located.map { library.photos[$0].location })
                 let recognised = Set(zip(located, baseMatches).filter { !$0.1.isEmpty }.map(\.0))
-                let embeddingSpace: EmbeddingSpace
+                let embeddingSpace: EmbeddingSpace?
                 switch space {
-                case "raw": embeddingSpace = .identity(dimension: projection.outputCount)
+                case "raw": embeddingSpace = nil
                 case "centred": embeddingSpace = EmbeddingSpace.fitted(stored, whiten: false)!
                 default: embeddingSpace = EmbeddingSpace.fitted(stored)!
                 }
@@ -132,10 +134,10 @@ extension CairnBench {
                     let photo = library.photos[index]
                     return DiscoveryPhoto(
                         id: Int64(index), latitude: photo.location!.latitude, longitude: photo.location!.longitude,
-                        day: photo.day, embedding: stored[index])
+                        day: photo.day, embedding: embeddingSpace.map { $0.transform(stored[index]) } ?? stored[index])
                 }
                 let started = Date()
-                var proposals = Discovery(rules: rules, space: embeddingSpace).propose(inputs)
+                var proposals = Discovery(rules: rules).propose(inputs)
                 if oracle {
                     proposals = own.map { landmark in
                         let members = located.filter { library.photos[$0].truth == landmark }
@@ -167,6 +169,9 @@ extension CairnBench {
 
                 // Adopt every proposal, then recognise the photos without GPS.
                 var pack = basePack
+                let candidates = inputs.map {
+                    LocatedPhoto(photoId: $0.id, path: "", latitude: $0.latitude, longitude: $0.longitude)
+                }
                 var adoption = BuildParameters()
                 adoption.minClusterFraction = adoptFraction
                 adoption.clusterDistance = adoptDistance
@@ -179,6 +184,12 @@ extension CairnBench {
                             latitude: proposal.latitude, longitude: proposal.longitude, photos: members.count,
                             referencesChecked: false),
                         features: members, builder: PackBuilder(parameters: adoption))
+                    if calibrate {
+                        let far = LibraryDiscovery.farAway(candidates, from: (proposal.latitude, proposal.longitude))
+                        pack.calibrateThreshold(
+                            ofLandmark: pack.landmarks.count - 1,
+                            negatives: far.map { library.photos[Int($0.photoId)].features })
+                    }
                 }
                 let search = LandmarkSearch(pack: pack)
                 let unlocated = library.photos.indices.filter { library.photos[$0].location == nil }
@@ -363,5 +374,68 @@ struct SimulatedLibrary {
             }
             photos.append(item)
         }
+    }
+}
+
+/// Another space to compare photos in, for the comparison only (discovery uses the stored vectors as they are): the
+/// stored embeddings centred on the library's mean and whitened along its main axes, fitted on the library itself.
+/// It measured worse, and in a small library it is fitted on too few photos to mean anything.
+struct EmbeddingSpace: Sendable {
+    let dimension: Int
+    let mean: [Float]
+    /// dimension × dimension, row-major; identity when not whitened.
+    let matrix: [Float]
+
+    init(dimension: Int, mean: [Float], matrix: [Float]) {
+        self.dimension = dimension
+        self.mean = mean
+        self.matrix = matrix
+    }
+
+    /// Fitted on `vectors` (at most `sample` of them, evenly spaced): mean, covariance, eigenvectors; each axis
+    /// scaled by 1/√(λ + ε), ε = (`shrink` + d/n) × the mean eigenvalue (keeps the weakest axes from being blown up into
+    /// noise). With fewer vectors than dimensions, or if LAPACK fails: centred only.
+    static func fitted(
+        _ vectors: [[Float]], whiten: Bool = true, shrink: Float = 0.1, sample: Int = 20_000
+    ) -> EmbeddingSpace? {
+        guard let d = vectors.first?.count, d > 0 else { return nil }
+        let chosen = vectors.count <= sample ? vectors : (0..<sample).map { vectors[$0 * vectors.count / sample] }
+        let n = chosen.count
+        var mean = [Float](repeating: 0, count: d)
+        for vector in chosen { for i in 0..<d { mean[i] += vector[i] } }
+        for i in 0..<d { mean[i] /= Float(n) }
+        var identity = [Float](repeating: 0, count: d * d)
+        for i in 0..<d { identity[i * d + i] = 1 }
+        guard whiten, n > d else { return EmbeddingSpace(dimension: d, mean: mean, matrix: identity) }
+        var centredT = [Float](repeating: 0, count: d * n)
+        for (row, vector) in chosen.enumerated() { for i in 0..<d { centredT[i * n + row] = vector[i] - mean[i] } }
+        var covariance = [Float](repeating: 0, count: d * d)
+        centredT.withUnsafeBufferPointer { t in
+            covariance.withUnsafeMutableBufferPointer { c in BLAS.multiplyTransposed(t, t, into: c, m: d, n: d, k: n) }
+        }
+        guard let eigen = BLAS.symmetricEigen(covariance.map { $0 / Float(n) }, n: d) else {
+            return EmbeddingSpace(dimension: d, mean: mean, matrix: identity)
+        }
+        // Few photos estimate the weak axes badly: shrink more (d/n: 0.04 more at 3,000 photos, 0.85 at 150).
+        let epsilon = (shrink + Float(d) / Float(n)) * eigen.values.reduce(0) { $0 + max(0, $1) } / Float(d)
+        var matrix = [Float](repeating: 0, count: d * d)
+        for axis in 0..<d {
+            let scale = 1 / (max(0, eigen.values[axis]) + epsilon).squareRoot()
+            for i in 0..<d { matrix[axis * d + i] = eigen.vectors[axis * d + i] * scale }
+        }
+        return EmbeddingSpace(dimension: d, mean: mean, matrix: matrix)
+    }
+
+    /// `vector` in this space, unit length.
+    func transform(_ vector: [Float]) -> [Float] {
+        let d = dimension
+        var output = [Float](repeating: 0, count: d)
+        for row in 0..<d {
+            var sum: Float = 0
+            for i in 0..<d { sum += matrix[row * d + i] * (vector[i] - mean[i]) }
+            output[row] = sum
+        }
+        Discovery.normalise(&output)
+        return output
     }
 }

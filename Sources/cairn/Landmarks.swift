@@ -20,7 +20,7 @@ struct LandmarksCommand: ParsableCommand {
             """,
         subcommands: [
             SplitNegatives.self, TrainHead.self, BuildPack.self, EvaluatePack.self, RecognizeLandmarks.self,
-            AddLandmark.self,
+            AddLandmark.self, DiscoverLandmarks.self, ListDiscovered.self, AdoptDiscovered.self, RejectDiscovered.self,
         ])
 }
 

@@ -12,12 +12,16 @@ struct WritingContext {
     var catalog: Catalog
 
     init(_ options: CatalogOptions) throws(CLIError) {
+        try self.init(catalog: options.catalog, config: options.config)
+    }
+
+    init(catalog catalogPath: String?, config: String?) throws(CLIError) {
         do {
-            settings = try ConfigurationLoader.builtIn.resolve(path: options.config).0
+            settings = try ConfigurationLoader.builtIn.resolve(path: config).0
         } catch {
             throw CLIError(code: "config", message: "\(error)", exitCode: ExitStatus.configuration)
         }
-        if let path = options.catalog { settings.catalog.path = ConfigurationLoader.absolute(path) }
+        if let catalogPath { settings.catalog.path = ConfigurationLoader.absolute(catalogPath) }
         let path = settings.catalog.path
         catalog = try query { () throws(CatalogError) in try Catalog.openForWriting(path: path) }
     }
