@@ -122,6 +122,19 @@ extension Catalog {
         }
     }
 
+    /// How many photos with a GPS position have an embedding from `recognizerId` (any version): what decides when
+    /// cairnd runs discovery again.
+    public func locatedEmbeddedCount(recognizerId: String) throws(CatalogError) -> Int {
+        try read { db in
+            try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT count(*) FROM photo_embeddings e JOIN photo_facts f ON f.photoId = e.photoId
+                    WHERE e.recognizerId = ? AND f.latitude IS NOT NULL
+                    """, arguments: [recognizerId]) ?? 0
+        }
+    }
+
     /// The indexed photos with a GPS position and no landmark tag, by id.
     public func locatedPhotos() throws(CatalogError) -> [LocatedPhoto] {
         try read { db in

@@ -44,6 +44,11 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
     /// The last catalog write that failed: what was being written and why it failed.
     public var writeFailure: String?
     public var writeFailedAt: Date?
+    /// The last background discovery: when, its outcome in words, and how many photos with GPS and an embedding
+    /// there were then (the next run waits for `discovery.every-photos` more).
+    public var discoveredAt: Date?
+    public var discovery: String?
+    public var discoveryLocated: Int?
     /// Set by readers, never stored: whether the daemon that wrote this record still runs (`isAlive`).
     public var running: Bool?
 
@@ -62,7 +67,8 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
 
     public enum CodingKeys: String, CodingKey, CaseIterable, Sendable {
         case pid, state, startedAt, heartbeatAt, folders, watches, unwatchedFolders, watchBudget
-        case reload, reloadResult, reloadCount, reloadedAt, writeFailure, writeFailedAt, running
+        case reload, reloadResult, reloadCount, reloadedAt, writeFailure, writeFailedAt, discoveredAt, discovery
+        case discoveryLocated, running
     }
 
     /// The fields that are set, as text.
@@ -82,6 +88,9 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
         fields[.reloadedAt] = reloadedAt.map(Self.text)
         fields[.writeFailure] = writeFailure
         fields[.writeFailedAt] = writeFailedAt.map(Self.text)
+        fields[.discoveredAt] = discoveredAt.map(Self.text)
+        fields[.discovery] = discovery
+        fields[.discoveryLocated] = discoveryLocated.map(String.init)
         fields[.running] = running.map { "\($0)" }
         return fields
     }
@@ -102,6 +111,9 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
         reloadedAt = fields[.reloadedAt].flatMap(Self.date)
         writeFailure = fields[.writeFailure]
         writeFailedAt = fields[.writeFailedAt].flatMap(Self.date)
+        discoveredAt = fields[.discoveredAt].flatMap(Self.date)
+        discovery = fields[.discovery]
+        discoveryLocated = fields[.discoveryLocated].flatMap { Int($0) }
         running = fields[.running].flatMap { Bool($0) }
     }
 

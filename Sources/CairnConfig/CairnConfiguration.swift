@@ -192,23 +192,12 @@ public struct DiscoveryConfiguration: Sendable, Equatable {
     /// A proposal needs this many photos, taken on this many different days.
     public var minimumPhotos: Int
     public var minimumDays: Int
-    /// cairnd adopts a proposal by itself, named after its city ("Place in Berlin"), when it has at least
-    /// `autoAdoptPhotos` photos on at least `autoAdoptDays` days. Off by default: a person should look first.
-    public var autoAdopt: Bool
-    public var autoAdoptPhotos: Int
-    public var autoAdoptDays: Int
 
-    public init(
-        everyPhotos: Int = 500, radiusMeters: Double = 300, minimumPhotos: Int = 8, minimumDays: Int = 2,
-        autoAdopt: Bool = false, autoAdoptPhotos: Int = 20, autoAdoptDays: Int = 3
-    ) {
+    public init(everyPhotos: Int = 500, radiusMeters: Double = 300, minimumPhotos: Int = 8, minimumDays: Int = 2) {
         self.everyPhotos = everyPhotos
         self.radiusMeters = radiusMeters
         self.minimumPhotos = minimumPhotos
         self.minimumDays = minimumDays
-        self.autoAdopt = autoAdopt
-        self.autoAdoptPhotos = autoAdoptPhotos
-        self.autoAdoptDays = autoAdoptDays
     }
 }
 

@@ -145,10 +145,7 @@ public struct ConfigurationLoader: Sendable {
         }) {
             try reader.checkKeys(
                 discovery,
-                allowed: [
-                    "every-photos", "radius-m", "minimum-photos", "minimum-days", "auto-adopt", "auto-adopt-photos",
-                    "auto-adopt-days",
-                ])
+                allowed: ["every-photos", "radius-m", "minimum-photos", "minimum-days"])
             if let node = discovery.value("every-photos") {
                 configuration.discovery.everyPhotos = try reader.int(
                     node, key: "discovery.every-photos", in: 0...10_000_000)
@@ -163,17 +160,6 @@ public struct ConfigurationLoader: Sendable {
             if let node = discovery.value("minimum-days") {
                 configuration.discovery.minimumDays = try reader.int(
                     node, key: "discovery.minimum-days", in: 1...10_000)
-            }
-            if let node = discovery.value("auto-adopt") {
-                configuration.discovery.autoAdopt = try reader.bool(node, key: "discovery.auto-adopt")
-            }
-            if let node = discovery.value("auto-adopt-photos") {
-                configuration.discovery.autoAdoptPhotos = try reader.int(
-                    node, key: "discovery.auto-adopt-photos", in: 2...100_000)
-            }
-            if let node = discovery.value("auto-adopt-days") {
-                configuration.discovery.autoAdoptDays = try reader.int(
-                    node, key: "discovery.auto-adopt-days", in: 1...10_000)
             }
         }
         if let workers = try top.value("workers").map({ node throws(ConfigurationError) in

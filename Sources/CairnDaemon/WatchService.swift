@@ -21,6 +21,7 @@ public final class WatchService: Service, @unchecked Sendable {
     private let logLevel: LogLevelBox?
     private let recognition: RecognitionService?
     private let sidecars: SidecarService?
+    private let discovery: DiscoveryService?
     private let lock = NSLock()
     private var reloadFailure: String?
     /// What `cairn status` shows the daemon doing.
@@ -38,11 +39,12 @@ public final class WatchService: Service, @unchecked Sendable {
         settings: CairnConfiguration, indexer: LibraryIndexer, notifier: SystemdNotifier, logger: Logger,
         reloadConfiguration: ConfigurationSource? = nil, logLevel: LogLevelBox? = nil,
         recognition: RecognitionService? = nil, writeFailures: CatalogWriteFailures? = nil,
-        sidecars: SidecarService? = nil
+        sidecars: SidecarService? = nil, discovery: DiscoveryService? = nil
     ) {
         self.writeFailures = writeFailures ?? CatalogWriteFailures(logger: logger)
         self.recognition = recognition
         self.sidecars = sidecars
+        self.discovery = discovery
         self.settings = settings
         self.handler = WatchEventHandler(indexer: indexer, logger: logger)
         self.notifier = notifier
@@ -328,6 +330,7 @@ public final class WatchService: Service, @unchecked Sendable {
         for root in removed { watch.removeRoot(root) }
         logLevel?.level = Logger.Level(rawValue: new.log.level.rawValue) ?? .info
         sidecars?.apply(new.sidecars)
+        discovery?.apply(new.discovery)
         lock.withLock {
             settings.watch.folders = new.watch.folders
             settings.log = new.log

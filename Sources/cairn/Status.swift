@@ -76,6 +76,11 @@ struct Status: ParsableCommand {
         if let reload = daemon.reload {
             print("Reload:  \(reload) (\(daemon.reloadedAt.map(DaemonStatus.text) ?? "?"))")
         }
+        if let discovery = daemon.discovery {
+            print(
+                "Discovery: \(discovery) (\(daemon.discoveredAt.map(DaemonStatus.text) ?? "?")); cairn landmarks discovered lists them"
+            )
+        }
         if let failure = daemon.writeFailure {
             print("Writes:  the last failed (\(daemon.writeFailedAt.map(DaemonStatus.text) ?? "?")): \(failure)")
         }

@@ -126,15 +126,20 @@ struct Cairnd: AsyncParsableCommand {
             workers: workers, logger: logger)
         // XMP sidecars (sidecars.mode), kept in step with the catalog in the background.
         let sidecars = SidecarService(catalog: store, settings: settings.sidecars, logger: logger)
+        // The library's own landmarks, discovered once enough new photos with GPS were recognised.
+        let discovery = DiscoveryService(catalog: store, settings: settings.discovery, logger: logger)
         let service = WatchService(
             settings: settings,
             indexer: LibraryIndexer(ingester: ingester, purgeRemovedAfterDays: settings.catalog.purgeRemovedAfterDays),
             notifier: SystemdNotifier(environment: ProcessInfo.processInfo.environment), logger: logger,
             reloadConfiguration: { try options.loadSettings() }, logLevel: levelBox, recognition: recognition,
-            writeFailures: writeFailures, sidecars: sidecars)
+            writeFailures: writeFailures, sidecars: sidecars, discovery: discovery)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: service), .init(service: recognition), .init(service: sidecars)],
+                services: [
+                    .init(service: service), .init(service: recognition), .init(service: sidecars),
+                    .init(service: discovery),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()

@@ -84,7 +84,7 @@ import Testing
         return library
     }
 
-    func config(pack: String) throws -> String {
+    func config(pack: String, extra: String = "") throws -> String {
         let path = folder.file("cairn.yaml")
         try """
         watch:
@@ -98,22 +98,31 @@ import Testing
         recognizers:
           landmarks:
             pack: \(pack)
+        \(extra)
         """.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
-    @Test func discoverAdoptAndPlaceThePhotosWithoutGPS() throws {
-        // The pack knows the Hagia Sophia and two Berlin landmarks; the library's own are the Taj Mahal and the Colosseum.
-        let famous = "hagia_sophia"
+    static let famous = "hagia_sophia"
+    var cache: [String] { ["--model", Self.model, "--cache", folder.file("cache"), "--threads", "2"] }
+
+    /// The pack knows the Hagia Sophia and two Berlin landmarks; the library's own are the Taj Mahal and the
+    /// Colosseum.
+    func prepare(extra: String = "") throws -> (Library, config: String, pack: String) {
         let dataset = try LandmarkDatasetFixture(
-            in: folder, keys: [famous, "brandenburg_gate", "victory_column"], photosPerLandmark: 12, negatives: 120)
+            in: folder, keys: [Self.famous, "brandenburg_gate", "victory_column"], photosPerLandmark: 12,
+            negatives: 120)
         let pack = folder.file("pack.cairnpack")
-        let cache = ["--model", Self.model, "--cache", folder.file("cache"), "--threads", "2"]
         let built = try cairn(
             ["landmarks", "build", dataset.root, "--negatives", dataset.negatives, "--out", pack] + cache)
         #expect(built.status == 0, "\(built.stderr)")
-        let library = try makeLibrary(dataset: dataset, own: ["taj_mahal", "colosseum"], famous: famous)
-        let configPath = try config(pack: pack)
+        let library = try makeLibrary(dataset: dataset, own: ["taj_mahal", "colosseum"], famous: Self.famous)
+        return (library, try config(pack: pack, extra: extra), pack)
+    }
+
+    @Test func discoverAdoptAndPlaceThePhotosWithoutGPS() throws {
+        let famous = Self.famous
+        let (library, configPath, _) = try prepare()
 
         let indexed = try cairn(["index", folder.file("photos"), "--config", configPath])
         #expect(indexed.status == 0, "\(indexed.stderr)")
@@ -202,5 +211,19 @@ import Testing
         #expect(everydayPlaced.count <= 1, "everyday photos placed at the Taj Mahal: \(everydayPlaced)")
         let afterwards = try cairn(["landmarks", "discovered", "--all", "--catalog", catalogPath])
         #expect(afterwards.stdout.contains("adopted as our_taj “Our Taj”"), "\(afterwards.stdout)")
+    }
+
+    @Test func cairndDiscoversInTheBackgroundOnceEnoughPhotosWithGPSArrived() throws {
+        let (_, configPath, _) = try prepare(extra: "discovery:\n  every-photos: 40")
+        var daemon = try RunningProcess(TestPaths.executable("cairnd"), ["--config", configPath])
+        defer { _ = daemon.stop() }
+        // 88 photos with GPS: the first check after 40 of them have an embedding runs discovery.
+        #expect(
+            waitUntil(timeout: 300) { (try? Catalog.openReadOnly(path: catalogPath).daemonStatus().discovery) != nil },
+            "\(daemon.stderr)")
+        #expect(daemon.waitForLog("discovered landmarks (cairn landmarks discovered lists them)"), "\(daemon.stderr)")
+        let status = try cairn(["status", "--catalog", catalogPath])
+        #expect(status.stdout.contains("Discovery: "), "\(status.stdout)")
+        #expect(status.stdout.contains("proposed among"), "\(status.stdout)")
     }
 }
