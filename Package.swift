@@ -208,6 +208,7 @@ let package = Package(
         .testTarget(
             name: "LandmarksTests",
             dependencies: ["Landmarks", "CairnLandmarkBuilder", "CairnInference", "CairnTesting"]),
+        .testTarget(name: "CairnDiscoveryTests", dependencies: ["CairnDiscovery"]),
         .testTarget(
             name: "CairnPluginHostTests",
             dependencies: [

@@ -93,6 +93,13 @@ public struct DiscoverySaveResult: Sendable, Codable, Equatable {
     public var removed: Int
     /// Found again but adopted or rejected before: left as they were.
     public var settled: Int
+
+    public init(kept: Int, added: Int, removed: Int, settled: Int) {
+        self.kept = kept
+        self.added = added
+        self.removed = removed
+        self.settled = settled
+    }
 }
 
 extension Catalog {

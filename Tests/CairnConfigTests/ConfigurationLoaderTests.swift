@@ -50,6 +50,16 @@ import Testing
                 == SidecarsConfiguration(mode: .tree, folder: folder.file("xmp"), writeInferredGPS: true))
     }
 
+    @Test func discoveryIsReadWithDefaultsForWhatIsLeftOut() throws {
+        let folder = TemporaryDirectory()
+        let path = folder.file("cairn.yaml")
+        try "discovery:\n  every-photos: 0\n  radius-m: 150\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let configuration = try ConfigurationLoader.builtIn.load(path: path)
+        #expect(configuration.discovery == DiscoveryConfiguration(everyPhotos: 0, radiusMeters: 150))
+        #expect(configuration.discovery.minimumPhotos == 8 && configuration.discovery.minimumDays == 2)
+        #expect(CairnConfiguration().discovery == DiscoveryConfiguration(everyPhotos: 500, radiusMeters: 300))
+    }
+
     @Test func externalPluginsAreReadInOrderWithTheirLimits() throws {
         let yaml = """
             recognizers:
@@ -178,7 +188,7 @@ import Testing
         Rejected(
             yaml: "watchh:\n  folders: []\n", code: .unknownKey, key: "watchh", line: 1,
             messagePart:
-                "unknown key 'watchh'; valid keys here are: watch, catalog, log, places, workers, backbone, sidecars, recognizers"
+                "unknown key 'watchh'; valid keys here are: watch, catalog, log, places, workers, backbone, sidecars, discovery, recognizers"
         ),
         Rejected(
             yaml: "log:\n  level: info\nwatch:\n  folder: /x\n", code: .unknownKey, key: "watch.folder", line: 4,
@@ -212,6 +222,12 @@ import Testing
         Rejected(
             yaml: "sidecars:\n  mode: tree\n  root: /x\n", code: .unknownKey, key: "sidecars.root", line: 3,
             messagePart: "valid keys here are: mode, folder, write-inferred-gps"),
+        Rejected(
+            yaml: "discovery:\n  minimum-days: 0\n", code: .invalidValue, key: "discovery.minimum-days", line: 2,
+            messagePart: "'discovery.minimum-days' must be a whole number from 1 to 10000, got '0'"),
+        Rejected(
+            yaml: "discovery:\n  auto-adopt: true\n", code: .unknownKey, key: "discovery.auto-adopt", line: 2,
+            messagePart: "valid keys here are: every-photos, radius-m, minimum-photos, minimum-days"),
         Rejected(
             yaml: "workers:\n  niceness: 25\n", code: .invalidValue, key: "workers.niceness", line: 2,
             messagePart: "'workers.niceness' must be a whole number from 0 to 19, got '25'"),
