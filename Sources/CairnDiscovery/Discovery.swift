@@ -111,6 +111,7 @@ public struct Discovery: Sendable {
     /// The proposals, and what the rules turned down.
     public func proposeCounting(_ photos: [DiscoveryPhoto]) -> (proposals: [Proposal], tally: Tally) {
         let vectors = photos.map(\.embedding)
+        let all = Matrix(vectors)
         var proposals: [Proposal] = []
         var tally = Tally()
         for place in Self.places(photos, radiusMeters: rules.radiusMeters, minimumPhotos: rules.minimumPhotos) {
@@ -127,7 +128,7 @@ public struct Discovery: Sendable {
                     continue
                 }
                 let candidate = proposal(members, photos: photos, vectors: vectors)
-                let lift = lift(candidate.centroid, members: members, photos: photos, vectors: vectors)
+                let lift = lift(candidate.centroid, members: members, photos: photos, all: all)
                 guard lift >= rules.minimumLift else {
                     tally.alikeElsewhere += 1
                     continue
@@ -148,8 +149,9 @@ public struct Discovery: Sendable {
     /// alike members are (`elsewhereQuantile`), over the same share among the photos taken elsewhere. A landmark
     /// looks like itself only where it stands; a cat, a sunset or a plate looks alike everywhere, even when many of
     /// them were taken at home.
-    func lift(_ centroid: [Float], members: [Int], photos: [DiscoveryPhoto], vectors: [[Float]]) -> Double {
-        let similarities = members.map { Self.dot(vectors[$0], centroid) }.sorted()
+    func lift(_ centroid: [Float], members: [Int], photos: [DiscoveryPhoto], all: Matrix) -> Double {
+        let alikeness = all.dots(centroid)
+        let similarities = members.map { alikeness[$0] }.sorted()
         let bar = similarities[min(similarities.count - 1, Int(rules.liftQuantile * Double(similarities.count)))]
         var latitude = 0.0
         var longitude = 0.0
@@ -160,8 +162,8 @@ public struct Discovery: Sendable {
         let centre = (latitude / Double(members.count), longitude / Double(members.count))
         var here = (photos: 0, alike: 0)
         var elsewhere = (photos: 0, alike: 0)
-        for (index, vector) in vectors.enumerated() {
-            let alike = Self.dot(vector, centroid) >= bar ? 1 : 0
+        for index in photos.indices {
+            let alike = alikeness[index] >= bar ? 1 : 0
             if Self.distanceMeters(centre, (photos[index].latitude, photos[index].longitude)) > 2 * rules.radiusMeters {
                 elsewhere.photos += 1
                 elsewhere.alike += alike
@@ -271,15 +273,27 @@ public struct Discovery: Sendable {
             sample.flatMap { vectors[$0] }, count: sample.count, dimension: d, threshold: max(0, threshold)
         ).map { $0.map { sample[$0] } }
         guard sample.count < vectors.count else { return groups }
-        // The photos left out of the sample join the group whose every sampled member they are alike enough to.
+        // The photos left out of the sample join the group whose every sampled member they are alike enough to
+        // (one matrix product per block of them against the members of the groups large enough to count).
+        let counted = groups.indices.filter { groups[$0].count >= rules.minimumPhotos }
+        let members = Matrix(counted.flatMap { groups[$0] }.map { vectors[$0] })
+        var columns: [Range<Int>] = []
+        for g in counted { columns.append((columns.last?.upperBound ?? 0)..<((columns.last?.upperBound ?? 0) + groups[g].count)) }
         let sampled = Set(sample)
-        for index in vectors.indices where !sampled.contains(index) {
-            var best = (group: -1, worst: -Float.infinity)
-            for (g, group) in groups.enumerated() where group.count >= rules.minimumPhotos {
-                let worst = group.reduce(Float.infinity) { min($0, Self.dot(vectors[index], vectors[$1])) }
-                if worst >= rules.minimumSimilarity && worst > best.worst { best = (g, worst) }
+        let rest = vectors.indices.filter { !sampled.contains($0) }
+        guard !counted.isEmpty else { return groups }
+        for start in stride(from: 0, to: rest.count, by: 512) {
+            let block = Array(rest[start..<min(rest.count, start + 512)])
+            let scores = Matrix(block.map { vectors[$0] }).products(members)
+            for (row, index) in block.enumerated() {
+                var best = (group: -1, worst: -Float.infinity)
+                for (c, g) in counted.enumerated() {
+                    var worst = Float.infinity
+                    for column in columns[c] { worst = min(worst, scores[row * members.rows + column]) }
+                    if worst >= rules.minimumSimilarity && worst > best.worst { best = (g, worst) }
+                }
+                if best.group >= 0 { groups[best.group].append(index) }
             }
-            if best.group >= 0 { groups[best.group].append(index) }
         }
         return groups
     }
@@ -323,5 +337,44 @@ public struct Discovery: Sendable {
         let norm = dot(values, values).squareRoot()
         guard norm > 0 else { return }
         for i in values.indices { values[i] /= norm }
+    }
+}
+
+/// Row vectors in one block of memory, for BLAS.
+struct Matrix {
+    let rows: Int
+    let columns: Int
+    let values: [Float]
+
+    init(_ vectors: [[Float]]) {
+        rows = vectors.count
+        columns = vectors.first?.count ?? 0
+        values = vectors.flatMap { $0 }
+    }
+
+    /// Each row's dot product with `vector`.
+    func dots(_ vector: [Float]) -> [Float] {
+        var result = [Float](repeating: 0, count: rows)
+        guard rows > 0 else { return result }
+        values.withUnsafeBufferPointer { m in
+            vector.withUnsafeBufferPointer { q in
+                result.withUnsafeMutableBufferPointer { r in BLAS.dotRows(m, rows: rows, dim: columns, query: q, into: r) }
+            }
+        }
+        return result
+    }
+
+    /// Every row's dot product with every row of `other`: rows × other.rows, row-major.
+    func products(_ other: Matrix) -> [Float] {
+        var result = [Float](repeating: 0, count: rows * other.rows)
+        guard rows > 0, other.rows > 0 else { return result }
+        values.withUnsafeBufferPointer { a in
+            other.values.withUnsafeBufferPointer { b in
+                result.withUnsafeMutableBufferPointer { c in
+                    BLAS.multiplyTransposed(a, b, into: c, m: rows, n: other.rows, k: columns)
+                }
+            }
+        }
+        return result
     }
 }
