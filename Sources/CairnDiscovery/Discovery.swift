@@ -278,7 +278,10 @@ public struct Discovery: Sendable {
         let counted = groups.indices.filter { groups[$0].count >= rules.minimumPhotos }
         let members = Matrix(counted.flatMap { groups[$0] }.map { vectors[$0] })
         var columns: [Range<Int>] = []
-        for g in counted { columns.append((columns.last?.upperBound ?? 0)..<((columns.last?.upperBound ?? 0) + groups[g].count)) }
+        for g in counted {
+            let start = columns.last?.upperBound ?? 0
+            columns.append(start..<(start + groups[g].count))
+        }
         let sampled = Set(sample)
         let rest = vectors.indices.filter { !sampled.contains($0) }
         guard !counted.isEmpty else { return groups }
@@ -358,7 +361,9 @@ struct Matrix {
         guard rows > 0 else { return result }
         values.withUnsafeBufferPointer { m in
             vector.withUnsafeBufferPointer { q in
-                result.withUnsafeMutableBufferPointer { r in BLAS.dotRows(m, rows: rows, dim: columns, query: q, into: r) }
+                result.withUnsafeMutableBufferPointer { r in
+                    BLAS.dotRows(m, rows: rows, dim: columns, query: q, into: r)
+                }
             }
         }
         return result
