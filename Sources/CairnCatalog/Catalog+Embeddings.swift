@@ -37,21 +37,7 @@ extension Catalog {
     /// The embeddings `recognizerId` made at its current version, of photos that are indexed, by photo id. Photos
     /// it has not reached yet, or reached at an older version, are not among them.
     public func embeddings(recognizerId: String) throws(CatalogError) -> [PhotoEmbedding] {
-        try read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT e.photoId, e.vector FROM photo_embeddings e
-                    JOIN photos p ON p.id = e.photoId
-                    JOIN recognition x ON x.photoId = e.photoId AND x.recognizerId = e.recognizerId
-                    JOIN recognizers r ON r.id = e.recognizerId AND r.version = x.recognizerVersion
-                    WHERE e.recognizerId = ? AND p.state = 'indexed'
-                    ORDER BY e.photoId
-                    """, arguments: [recognizerId]
-            ).compactMap { row in
-                PhotoEmbedding.decode(row["vector"]).map { PhotoEmbedding(photoId: row["photoId"], vector: $0) }
-            }
-        }
+        try discoverySources(recognizerId: recognizerId).map { PhotoEmbedding(photoId: $0.photoId, vector: $0.vector) }
     }
 
     /// The bytes of vectors `recognizerId` has stored, every version and photo included (what they add to the
