@@ -146,7 +146,7 @@ let package = Package(
         // MARK: Discovering the library's own landmarks from the stored embeddings (`cairn landmarks discover`).
         .target(
             name: "CairnDiscovery",
-            dependencies: ["CairnCatalog", "CairnConfig", "CairnInference", "CairnLandmarkBuilder"]),
+            dependencies: ["CairnCatalog", "CairnConfig", "CairnInference", "CairnLandmarkBuilder", "Landmarks"]),
 
         // MARK: What an executable does first (the BLAS kernels' re-exec); for executables only.
         .target(name: "CairnStartup", dependencies: ["CairnInference"]),

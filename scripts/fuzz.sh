@@ -8,6 +8,9 @@
 #   RUNS=N scripts/fuzz.sh [TARGET]        N inputs from a fixed seed instead of a time: the same inputs every run
 #                                          (what scripts/test.sh does, so CI does not fail by chance); the seeds count
 #                                          among the N
+#   TIMEOUT=S scripts/fuzz.sh ...          an input slower than S seconds is a finding (default 10); raise it for a
+#                                          campaign that shares the cores with other work, where a starved process
+#                                          passes 10 s on inputs that take under one alone
 #
 # Targets (harnesses in fuzz/, Swift ones in fuzz/swift/):
 #   formats  PNG, WebP, TIFF, JPEG XL and raw previews through Sources/CFormats
@@ -328,8 +331,8 @@ for target in "${targets[@]}"; do
     # Swift's own crash handler off: on a trap it starts swift-backtrace, ASan reports its reads of the crashed
     # process's memory as an error of their own and ends the process, and swift-backtrace waits on, orphaned, holding
     # this pipeline open. libFuzzer's handler prints the stack instead.
-    ASAN_OPTIONS=detect_leaks=1 SWIFT_BACKTRACE=enable=no "$binary" "${budget[@]}" -rss_limit_mb=2048 -timeout=10 \
-        -artifact_prefix=".build/fuzz/$target-" -print_final_stats=1 "$corpus" "$seeds" 2>&1 \
+    ASAN_OPTIONS=detect_leaks=1 SWIFT_BACKTRACE=enable=no "$binary" "${budget[@]}" -rss_limit_mb=2048 \
+        -timeout="${TIMEOUT:-10}" -artifact_prefix=".build/fuzz/$target-" -print_final_stats=1 "$corpus" "$seeds" 2>&1 \
         | grep -E "^#[0-9]+[[:space:]]+(DONE|INITED)|stat::|ERROR:|SUMMARY|==[0-9]+==|^eighth:" || true
     # Findings of this run: crash, leak, timeout or out-of-memory inputs written since it started (a slow-unit file
     # is libFuzzer's note of an input over 10 s, not a finding; an earlier run's files are left to whoever reads them).

@@ -40,7 +40,8 @@ public final class DiscoveryService: Service, @unchecked Sendable {
                     logger.error("cannot discover landmarks", metadata: ["reason": "\(error)"])
                 }
             }
-            try? await Task.sleep(for: interval)
+            // Woken by a graceful shutdown, so stopping never waits for the next check.
+            try? await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) }
         }
     }
 

@@ -152,7 +152,13 @@ public final class RecognitionService: Service, @unchecked Sendable {
             }
         }
         changes += old.recognizers.map(\.id).filter { !newIds.contains($0) }.map { "\($0) removed" }
-        let queued = (try? writer.catalog.status(errorLimit: 0).queue).map { ", \($0) photos queued" } ?? ""
+        // Photos due, per recognizer (a new model makes every recognizer that reads it stale: one photo counts once
+        // for each).
+        let queued =
+            (try? writer.catalog.status(errorLimit: 0).recognizers).map { recognizers in
+                let due = recognizers.filter { $0.queued > 0 }.map { "\($0.id) \($0.queued)" }
+                return due.isEmpty ? ", nothing queued" : ", photos queued: " + due.joined(separator: ", ")
+            } ?? ""
         let summary = changes.isEmpty ? "recognizers unchanged" : "recognizers: " + changes.joined(separator: ", ")
         return summary + queued
     }

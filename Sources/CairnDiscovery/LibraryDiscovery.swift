@@ -61,21 +61,6 @@ public struct LibraryDiscovery: Sendable {
             proposals: proposals.count, tally: tally, saved: saved, seconds: seconds)
     }
 
-    /// Photos that surely do not show the place at `centre`: taken at least `minimumKm` from it, evenly spread
-    /// over `photos` (the library's located photos without a landmark tag), at most `limit`. Adoption calibrates the
-    /// new landmark's own threshold on them: the user's own everyday photos, the ones it must not be given to.
-    public static func farAway(
-        _ photos: [LocatedPhoto], from centre: (latitude: Double, longitude: Double), minimumKm: Double = 5,
-        limit: Int = 400
-    ) -> [LocatedPhoto] {
-        let far = photos.filter {
-            Discovery.distanceMeters((centre.latitude, centre.longitude), ($0.latitude, $0.longitude)) >= minimumKm
-                * 1000
-        }
-        guard far.count > limit else { return far }
-        return (0..<limit).map { far[$0 * far.count / limit] }
-    }
-
     /// Days since 1970-01-01 of a stored date (`YYYY-MM-DD…`, the camera's local date); nil when it is not one.
     public static func day(_ taken: String) -> Int? {
         let parts = taken.prefix(10).split(separator: "-")

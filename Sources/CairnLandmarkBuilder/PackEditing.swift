@@ -1,3 +1,4 @@
+import Foundation
 import Landmarks
 
 extension LandmarkPack {
@@ -78,4 +79,53 @@ extension LandmarkPack {
         landmarks[index].threshold = threshold
         return threshold
     }
+
+    /// Adds `landmark` from photo files (`photos`, absolute paths), embedded with the pack's head and clustered like
+    /// a build does; with `negatives` (files of photos that do not show it), also its own stricter η without GPS
+    /// where they need one. Photos that cannot be read are skipped and listed. What `cairn landmarks add` and
+    /// adoption of a discovered landmark share; the caller writes the pack.
+    public mutating func add(
+        _ landmark: Landmark, photos: [String], negatives: [String] = [], extractor: FeatureExtractor
+    ) throws(LandmarkBuildError) -> PackAddition {
+        var features: [[Float]] = []
+        var names: [String] = []
+        var skipped: [String] = []
+        for result in extractor.features(of: photos) {
+            switch result {
+            case .success(let photo):
+                features.append(photo.features)
+                names.append(landmark.key + "/" + (photo.path as NSString).lastPathComponent)
+            case .failure(let error): skipped.append("\(error)")
+            }
+        }
+        guard !features.isEmpty else { throw LandmarkBuildError("no photo of \(landmark.key) could be read") }
+        var parameters = BuildParameters()
+        if let distance = provenance.parameters["cluster-distance"].flatMap(Float.init) {
+            parameters.clusterDistance = distance
+        }
+        var counted = landmark
+        counted.photos = features.count
+        let centroids = adding(
+            counted, features: features, photoNames: names, builder: PackBuilder(parameters: parameters))
+        var negativeFeatures: [[Float]] = []
+        for result in extractor.features(of: negatives) {
+            if case .success(let photo) = result { negativeFeatures.append(photo.features) }
+        }
+        let threshold = calibrateThreshold(ofLandmark: landmarks.count - 1, negatives: negativeFeatures)
+        return PackAddition(
+            photos: features.count, centroids: centroids, negatives: negativeFeatures.count, threshold: threshold,
+            skipped: skipped)
+    }
+}
+
+/// What adding a landmark to a pack did.
+public struct PackAddition: Sendable {
+    /// Photos that could be read, and the centroids they gave.
+    public var photos: Int
+    public var centroids: Int
+    /// Negatives read, and the landmark's own threshold they set (nil: the pack's η holds).
+    public var negatives: Int
+    public var threshold: Float?
+    /// Why the photos that could not be read were skipped.
+    public var skipped: [String]
 }

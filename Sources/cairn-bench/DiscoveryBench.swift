@@ -185,7 +185,7 @@ extension CairnBench {
                             referencesChecked: false),
                         features: members, builder: PackBuilder(parameters: adoption))
                     if calibrate {
-                        let far = LibraryDiscovery.farAway(candidates, from: (proposal.latitude, proposal.longitude))
+                        let far = Adoption.farAway(candidates, from: (proposal.latitude, proposal.longitude))
                         pack.calibrateThreshold(
                             ofLandmark: pack.landmarks.count - 1,
                             negatives: far.map { library.photos[Int($0.photoId)].features })

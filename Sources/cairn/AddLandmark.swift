@@ -59,38 +59,23 @@ struct AddLandmark: ParsableCommand {
             if output.json {
                 printJSON([
                     "pack": added.destination, "key": key, "checksum": added.pack.checksum,
-                    "centroids": "\(added.centroids)", "landmarks": "\(added.pack.landmarks.count)",
+                    "centroids": "\(added.addition.centroids)", "landmarks": "\(added.pack.landmarks.count)",
                 ])
             } else {
                 print(
-                    "added \(key) (\(name), \(city), \(country)) from \(plural(added.photos, "photo")): \(plural(added.centroids, "centroid")); \(added.destination) now has \(added.pack.landmarks.count) landmarks, version pack:\(added.pack.checksum)"
+                    "added \(key) (\(name), \(city), \(country)) from \(plural(added.addition.photos, "photo")): \(plural(added.addition.centroids, "centroid")); \(added.destination) now has \(added.pack.landmarks.count) landmarks, version pack:\(added.pack.checksum)"
                 )
             }
         }
     }
 }
 
-/// What adding a landmark to a pack did.
-struct PackAddition {
-    var pack: LandmarkPack
-    var destination: String
-    /// Photos that could be read, and the centroids they gave.
-    var photos: Int
-    var centroids: Int
-    /// Negatives read, and the landmark's own threshold they set (nil: the pack's η holds).
-    var negatives = 0
-    var threshold: Float?
-}
-
 /// Adds `landmark` to the pack at `pack` from `photos` (absolute paths; unreadable ones are skipped with a line on
-/// stderr), embedded with the pack's head and clustered like a build does, and writes the pack (atomically) to
-/// `out`, else over itself. The pack's thresholds stay as the build calibrated them; with `negatives` (photos that
-/// do not show the landmark), the landmark also gets its own stricter η without GPS where they need one. What `add`
-/// and `adopt` share.
+/// stderr) and writes the pack (atomically) to `out`, else over itself (`LandmarkPack.add`).
 func addToPack(
-    _ landmark: LandmarkPack.Landmark, photos: [String], negatives: [String] = [], pack: String, out: String?,
-    replace: Bool, extractor: FeatureExtractor
-) throws(CLIError) -> PackAddition {
+    _ landmark: LandmarkPack.Landmark, photos: [String], pack: String, out: String?, replace: Bool,
+    extractor: FeatureExtractor
+) throws(CLIError) -> (pack: LandmarkPack, destination: String, addition: PackAddition) {
     var loaded: LandmarkPack
     do {
         loaded = try LandmarkPack.load(path: pack, backbone: extractor.model.version)
@@ -106,37 +91,18 @@ func addToPack(
         }
         loaded = loaded.removing(key: landmark.key)
     }
-    var features: [[Float]] = []
-    var names: [String] = []
-    for result in extractor.features(of: photos) {
-        switch result {
-        case .success(let photo):
-            features.append(photo.features)
-            names.append(landmark.key + "/" + (photo.path as NSString).lastPathComponent)
-        case .failure(let error): FileHandle.standardError.write(Data("cairn: skipped \(error)\n".utf8))
-        }
+    let addition: PackAddition
+    do {
+        addition = try loaded.add(landmark, photos: photos, extractor: extractor)
+    } catch {
+        throw CLIError(code: "photos", message: "\(error)", exitCode: 66)
     }
-    guard !features.isEmpty else { throw CLIError(code: "photos", message: "no photo could be read", exitCode: 66) }
-    var parameters = BuildParameters()
-    if let distance = loaded.provenance.parameters["cluster-distance"].flatMap(Float.init) {
-        parameters.clusterDistance = distance
-    }
-    var counted = landmark
-    counted.photos = features.count
-    let centroids = loaded.adding(
-        counted, features: features, photoNames: names, builder: PackBuilder(parameters: parameters))
-    var negativeFeatures: [[Float]] = []
-    for result in extractor.features(of: negatives) {
-        if case .success(let photo) = result { negativeFeatures.append(photo.features) }
-    }
-    let threshold = loaded.calibrateThreshold(ofLandmark: loaded.landmarks.count - 1, negatives: negativeFeatures)
+    for reason in addition.skipped { FileHandle.standardError.write(Data("cairn: skipped \(reason)\n".utf8)) }
     let destination = out ?? pack
     do {
         try loaded.write(to: destination)
     } catch {
         throw CLIError(code: "write", message: "\(error)", exitCode: 74)
     }
-    return PackAddition(
-        pack: loaded, destination: destination, photos: features.count, centroids: centroids,
-        negatives: negativeFeatures.count, threshold: threshold)
+    return (loaded, destination, addition)
 }

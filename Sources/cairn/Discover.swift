@@ -183,46 +183,34 @@ struct AdoptDiscovered: ParsableCommand {
     func run() throws {
         try reporting(json: output.json) { () throws(CLIError) in
             let context = try WritingContext(catalog: catalog, config: backbone.config)
-            guard let found = try query({ () throws(CatalogError) in try context.catalog.discovery(id: id) }) else {
-                throw CLIError(
-                    code: "notFound", message: "no discovered landmark \(id) (`cairn landmarks discovered` lists them)",
-                    exitCode: ExitStatus.failure)
-            }
-            let (record, members) = found
-            if record.status == .adopted {
-                throw CLIError(
-                    code: "adopted",
-                    message: "discovered landmark \(id) is already adopted as \(record.landmarkKey ?? "?")",
-                    exitCode: ExitStatus.usage)
-            }
-            guard let packPath = pack.map(ConfigurationLoader.absolute) ?? configuredPack(context.settings) else {
+            guard
+                let packPath = pack.map(ConfigurationLoader.absolute)
+                    ?? Adoption.configuredPack(context.settings).map(ConfigurationLoader.absolute)
+            else {
                 throw CLIError(
                     code: "pack",
                     message: "no landmark pack is configured: pass --pack FILE (docs/LANDMARKS.md builds one)",
                     exitCode: ExitStatus.configuration)
             }
-            let chosenKey = key ?? Self.key(from: name)
-            let landmark = LandmarkPack.Landmark(
-                key: chosenKey, name: name, city: record.city ?? "", country: record.country ?? "",
-                region: record.adminRegion ?? "", latitude: record.latitude, longitude: record.longitude,
-                photos: 0, referencesChecked: false)
-            let located = try query { () throws(CatalogError) in try context.catalog.locatedPhotos() }
-            let negatives = LibraryDiscovery.farAway(located, from: (record.latitude, record.longitude)).map(\.path)
-            let added = try addToPack(
-                landmark, photos: Array(members.prefix(photos)), negatives: negatives, pack: packPath, out: nil,
-                replace: false, extractor: try backbone.extractor())
-            try query { () throws(CatalogError) in
-                try context.catalog.setDiscovery(id: id, status: .adopted, landmarkKey: chosenKey, name: name)
+            let adoption = Adoption(
+                catalog: context.catalog, packPath: packPath, extractor: try backbone.extractor(), photos: photos)
+            let adopted: Adoption.Outcome
+            do throws(AdoptionError) {
+                adopted = try adoption.adopt(id: id, name: name, key: key)
+            } catch {
+                throw CLIError(error)
             }
+            let added = adopted.addition
             if output.json {
                 printJSON([
-                    "id": "\(id)", "key": chosenKey, "name": name, "pack": added.destination,
-                    "checksum": added.pack.checksum, "photos": "\(added.photos)", "centroids": "\(added.centroids)",
+                    "id": "\(id)", "key": adopted.key, "name": name, "pack": packPath,
+                    "checksum": adopted.pack.checksum, "photos": "\(added.photos)", "centroids": "\(added.centroids)",
                     "negatives": "\(added.negatives)", "threshold": added.threshold.map { "\($0)" } ?? "pack",
                 ])
             } else {
+                for reason in added.skipped { FileHandle.standardError.write(Data("cairn: skipped \(reason)\n".utf8)) }
                 print(
-                    "adopted #\(id) as \(chosenKey) (“\(name)”\(record.city.map { ", \($0)" } ?? "")) from \(plural(added.photos, "photo")): \(plural(added.centroids, "centroid")); \(added.destination) now has \(added.pack.landmarks.count) landmarks, version pack:\(added.pack.checksum)"
+                    "adopted #\(id) as \(adopted.key) (“\(name)”\(adopted.record.city.map { ", \($0)" } ?? "")) from \(plural(added.photos, "photo")): \(plural(added.centroids, "centroid")); \(packPath) now has \(adopted.pack.landmarks.count) landmarks, version pack:\(adopted.pack.checksum)"
                 )
                 let threshold =
                     added.threshold.map { String(format: "its own η %.3f (stricter than the pack's)", $0) }
@@ -234,22 +222,20 @@ struct AdoptDiscovered: ParsableCommand {
             }
         }
     }
-
-    /// "Our cabin" → "our_cabin".
-    static func key(from name: String) -> String {
-        let folded = name.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: nil).lowercased()
-        let key = folded.map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined()
-            .split(separator: "_").joined(separator: "_")
-        return key.isEmpty ? "place" : key
-    }
 }
 
-/// The pack recognizers.landmarks.pack names (absolute), if any.
-func configuredPack(_ settings: CairnConfiguration) -> String? {
-    guard case .string(let path)? = settings.recognizers.first(where: { $0.id == "landmarks" })?.settings["pack"] else {
-        return nil
+extension CLIError {
+    init(_ error: AdoptionError) {
+        let exitCode: Int32 =
+            switch error.code {
+            case .notFound: ExitStatus.failure
+            case .adopted, .exists: ExitStatus.usage
+            case .pack: ExitStatus.configuration
+            case .photos: ExitStatus.noInput
+            case .write, .catalog: ExitStatus.catalogUnreadable
+            }
+        self.init(code: error.code.rawValue, message: error.message, exitCode: exitCode)
     }
-    return ConfigurationLoader.absolute(path)
 }
 
 struct RejectDiscovered: ParsableCommand {

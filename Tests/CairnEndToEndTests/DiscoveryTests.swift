@@ -214,7 +214,8 @@ import Testing
     }
 
     @Test func cairndDiscoversInTheBackgroundOnceEnoughPhotosWithGPSArrived() throws {
-        let (_, configPath, _) = try prepare(extra: "discovery:\n  every-photos: 40")
+        let (_, configPath, _) = try prepare(
+            extra: "discovery:\n  every-photos: 40")
         var daemon = try RunningProcess(TestPaths.executable("cairnd"), ["--config", configPath])
         defer { _ = daemon.stop() }
         // 88 photos with GPS: the first check after 40 of them have an embedding runs discovery.
