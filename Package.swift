@@ -155,8 +155,8 @@ let package = Package(
         .target(
             name: "CairnDaemon",
             dependencies: [
-                "CairnCatalog", "CairnConfig", "CairnDiscovery", "CairnIndexing", "CairnInference", "CairnPhotoNames",
-                "CairnSidecars",
+                "CairnCatalog", "CairnConfig", "CairnDiscovery", "CairnIndexing", "CairnInference",
+                "CairnLandmarkBuilder", "CairnPhotoNames", "CairnSidecars",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

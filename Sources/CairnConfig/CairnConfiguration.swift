@@ -192,12 +192,21 @@ public struct DiscoveryConfiguration: Sendable, Equatable {
     /// A proposal needs this many photos, taken on this many different days.
     public var minimumPhotos: Int
     public var minimumDays: Int
+    /// cairnd adopts, after a run of its own, every proposal of at least `autoAdoptMinimumPhotos` photos into the
+    /// configured pack, named after its place in the gazetteer, and reloads (off by default).
+    public var autoAdopt: Bool
+    public var autoAdoptMinimumPhotos: Int
 
-    public init(everyPhotos: Int = 500, radiusMeters: Double = 300, minimumPhotos: Int = 8, minimumDays: Int = 2) {
+    public init(
+        everyPhotos: Int = 500, radiusMeters: Double = 300, minimumPhotos: Int = 8, minimumDays: Int = 2,
+        autoAdopt: Bool = false, autoAdoptMinimumPhotos: Int = 20
+    ) {
         self.everyPhotos = everyPhotos
         self.radiusMeters = radiusMeters
         self.minimumPhotos = minimumPhotos
         self.minimumDays = minimumDays
+        self.autoAdopt = autoAdopt
+        self.autoAdoptMinimumPhotos = autoAdoptMinimumPhotos
     }
 }
 

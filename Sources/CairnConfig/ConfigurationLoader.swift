@@ -145,7 +145,10 @@ public struct ConfigurationLoader: Sendable {
         }) {
             try reader.checkKeys(
                 discovery,
-                allowed: ["every-photos", "radius-m", "minimum-photos", "minimum-days"])
+                allowed: [
+                    "every-photos", "radius-m", "minimum-photos", "minimum-days", "auto-adopt",
+                    "auto-adopt-minimum-photos",
+                ])
             if let node = discovery.value("every-photos") {
                 configuration.discovery.everyPhotos = try reader.int(
                     node, key: "discovery.every-photos", in: 0...10_000_000)
@@ -160,6 +163,13 @@ public struct ConfigurationLoader: Sendable {
             if let node = discovery.value("minimum-days") {
                 configuration.discovery.minimumDays = try reader.int(
                     node, key: "discovery.minimum-days", in: 1...10_000)
+            }
+            if let node = discovery.value("auto-adopt") {
+                configuration.discovery.autoAdopt = try reader.bool(node, key: "discovery.auto-adopt")
+            }
+            if let node = discovery.value("auto-adopt-minimum-photos") {
+                configuration.discovery.autoAdoptMinimumPhotos = try reader.int(
+                    node, key: "discovery.auto-adopt-minimum-photos", in: 2...100_000)
             }
         }
         if let workers = try top.value("workers").map({ node throws(ConfigurationError) in

@@ -330,7 +330,7 @@ public final class WatchService: Service, @unchecked Sendable {
         for root in removed { watch.removeRoot(root) }
         logLevel?.level = Logger.Level(rawValue: new.log.level.rawValue) ?? .info
         sidecars?.apply(new.sidecars)
-        discovery?.apply(new.discovery)
+        discovery?.apply(new)
         lock.withLock {
             settings.watch.folders = new.watch.folders
             settings.log = new.log

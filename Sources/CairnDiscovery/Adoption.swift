@@ -44,8 +44,9 @@ public struct Adoption: Sendable {
         public var addition: PackAddition
     }
 
-    /// Adopts discovery `id` as `name`; `key` (default: from the name, made unique in the pack) must not be taken.
-    public func adopt(id: Int64, name: String, key: String? = nil) throws(AdoptionError) -> Outcome {
+    /// Adopts discovery `id` as `name` (default: its place, `placeName`); `key` (default: from the name, made unique
+    /// in the pack) must not be taken.
+    public func adopt(id: Int64, name: String? = nil, key: String? = nil) throws(AdoptionError) -> Outcome {
         let found: (DiscoveryRecord, members: [String])?
         do { found = try catalog.discovery(id: id) } catch { throw AdoptionError(code: .catalog, message: "\(error)") }
         guard let (record, members) = found else {
@@ -62,6 +63,7 @@ public struct Adoption: Sendable {
         } catch {
             throw AdoptionError(code: .pack, message: "\(error)")
         }
+        let name = name ?? Self.placeName(of: record, besides: Set(pack.landmarks.map(\.name)))
         let taken = Set(pack.landmarks.map(\.key))
         let chosen: String
         if let key {
@@ -114,6 +116,19 @@ public struct Adoption: Sendable {
         guard case .string(let path)? = settings.recognizers.first(where: { $0.id == "landmarks" })?.settings["pack"]
         else { return nil }
         return path
+    }
+
+    /// The name of a proposal adopted without asking (`discovery.auto-adopt`): its place in the gazetteer (city,
+    /// else region, else country, else "Place"), numbered when the pack already has a landmark of that name ("Agra 2").
+    public static func placeName(of record: DiscoveryRecord, besides names: Set<String>) -> String {
+        let base = record.city ?? record.adminRegion ?? record.country ?? "Place"
+        var candidate = base
+        var number = 2
+        while names.contains(candidate) {
+            candidate = "\(base) \(number)"
+            number += 1
+        }
+        return candidate
     }
 
     /// "Our cabin" → "our_cabin".

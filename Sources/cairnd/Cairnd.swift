@@ -126,8 +126,9 @@ struct Cairnd: AsyncParsableCommand {
             workers: workers, logger: logger)
         // XMP sidecars (sidecars.mode), kept in step with the catalog in the background.
         let sidecars = SidecarService(catalog: store, settings: settings.sidecars, logger: logger)
-        // The library's own landmarks, discovered once enough new photos with GPS were recognised.
-        let discovery = DiscoveryService(catalog: store, settings: settings.discovery, logger: logger)
+        // The library's own landmarks, discovered once enough new photos with GPS were recognised (and adopted,
+        // with discovery.auto-adopt).
+        let discovery = DiscoveryService(catalog: store, settings: settings, logger: logger)
         let service = WatchService(
             settings: settings,
             indexer: LibraryIndexer(ingester: ingester, purgeRemovedAfterDays: settings.catalog.purgeRemovedAfterDays),

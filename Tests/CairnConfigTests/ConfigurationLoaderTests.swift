@@ -57,6 +57,11 @@ import Testing
         let configuration = try ConfigurationLoader.builtIn.load(path: path)
         #expect(configuration.discovery == DiscoveryConfiguration(everyPhotos: 0, radiusMeters: 150))
         #expect(configuration.discovery.minimumPhotos == 8 && configuration.discovery.minimumDays == 2)
+        #expect(!configuration.discovery.autoAdopt && configuration.discovery.autoAdoptMinimumPhotos == 20)
+        try "discovery:\n  auto-adopt: true\n  auto-adopt-minimum-photos: 12\n".write(
+            toFile: path, atomically: true, encoding: .utf8)
+        let adopting = try ConfigurationLoader.builtIn.load(path: path).discovery
+        #expect(adopting == DiscoveryConfiguration(autoAdopt: true, autoAdoptMinimumPhotos: 12))
         #expect(CairnConfiguration().discovery == DiscoveryConfiguration(everyPhotos: 500, radiusMeters: 300))
     }
 
@@ -226,8 +231,11 @@ import Testing
             yaml: "discovery:\n  minimum-days: 0\n", code: .invalidValue, key: "discovery.minimum-days", line: 2,
             messagePart: "'discovery.minimum-days' must be a whole number from 1 to 10000, got '0'"),
         Rejected(
-            yaml: "discovery:\n  auto-adopt: true\n", code: .unknownKey, key: "discovery.auto-adopt", line: 2,
-            messagePart: "valid keys here are: every-photos, radius-m, minimum-photos, minimum-days"),
+            yaml: "discovery:\n  auto-adopt: yes please\n", code: .invalidValue, key: "discovery.auto-adopt",
+            line: 2, messagePart: "yes please"),
+        Rejected(
+            yaml: "discovery:\n  auto-adopt-photos: 5\n", code: .unknownKey, key: "discovery.auto-adopt-photos",
+            line: 2, messagePart: "minimum-days, auto-adopt, auto-adopt-minimum-photos"),
         Rejected(
             yaml: "workers:\n  niceness: 25\n", code: .invalidValue, key: "workers.niceness", line: 2,
             messagePart: "'workers.niceness' must be a whole number from 0 to 19, got '25'"),

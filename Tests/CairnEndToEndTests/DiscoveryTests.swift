@@ -213,9 +213,11 @@ import Testing
         #expect(afterwards.stdout.contains("adopted as our_taj “Our Taj”"), "\(afterwards.stdout)")
     }
 
-    @Test func cairndDiscoversInTheBackgroundOnceEnoughPhotosWithGPSArrived() throws {
-        let (_, configPath, _) = try prepare(
-            extra: "discovery:\n  every-photos: 40")
+    /// With `discovery.auto-adopt`, cairnd also adopts what it proposes, names it after its place, reloads, and
+    /// places the photos without GPS; `cairn status` shows the run.
+    @Test func cairndDiscoversAdoptsAndPlacesInTheBackground() throws {
+        let (library, configPath, _) = try prepare(
+            extra: "discovery:\n  every-photos: 40\n  auto-adopt: true\n  auto-adopt-minimum-photos: 8")
         var daemon = try RunningProcess(TestPaths.executable("cairnd"), ["--config", configPath])
         defer { _ = daemon.stop() }
         // 88 photos with GPS: the first check after 40 of them have an embedding runs discovery.
@@ -226,5 +228,29 @@ import Testing
         let status = try cairn(["status", "--catalog", catalogPath])
         #expect(status.stdout.contains("Discovery: "), "\(status.stdout)")
         #expect(status.stdout.contains("proposed among"), "\(status.stdout)")
+
+        // Adopted under the gazetteer's name, written into the pack, then a reload recognises it.
+        #expect(daemon.waitForLog("name=Agra", timeout: 400), "\(daemon.stderr)")
+        #expect(daemon.stderr.contains("adopted a discovered landmark (discovery.auto-adopt)"), "\(daemon.stderr)")
+        #expect(daemon.waitForLog("configuration reloaded", timeout: 120), "\(daemon.stderr)")
+        #expect(
+            waitUntil(timeout: 30) {
+                (try? cairn(["status", "--catalog", catalogPath]).stdout.contains("adopted Agra")) == true
+            })
+        let listed = try cairn(["landmarks", "discovered", "--all", "--catalog", catalogPath])
+        #expect(listed.stdout.contains("adopted as agra “Agra”"), "\(listed.stdout)")
+
+        // Its photos without GPS are placed in Agra once the reload's recognition reached them.
+        func placed() throws -> Int {
+            try library.unlocated["taj_mahal"]!.filter { photo in
+                try cairn(["photo", photo, "--catalog", catalogPath]).stdout.contains("(from landmark agra)")
+            }.count
+        }
+        #expect(waitUntil(timeout: 300) { ((try? placed()) ?? 0) >= 7 }, "placed \((try? placed()) ?? 0) of 16")
+        let everyday = try library.unlocated["everyday"]!.filter { photo in
+            try cairn(["photo", photo, "--catalog", catalogPath]).stdout.contains("(from landmark agra)")
+        }
+        #expect(everyday.count <= 1, "everyday photos placed at the Taj Mahal: \(everyday)")
+        #expect(!daemon.stderr.contains("cannot adopt"), "\(daemon.stderr)")
     }
 }
