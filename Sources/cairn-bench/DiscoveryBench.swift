@@ -57,6 +57,18 @@ extension CairnBench {
         @Flag(help: "Train the famous pack's head (photos only, no augmented views) instead of the untrained PCA.")
         var trained = false
         @Flag(help: "Recognise without the margin μ.") var noMargin = false
+        @Option(
+            help: """
+                Placement of the photos without GPS: pack (the adopted landmarks in the pack, what cairnd does) or \
+                knn (a measurement: a photo's mean similarity to its --knn-k nearest members of each proposal, \
+                against that proposal's --knn-quantile of the same score over far-away photos).
+                """)
+        var placement = "pack"
+        @Option(help: "knn placement: nearest members averaged.") var knnK = 3
+        @Option(help: "knn placement: quantile of the far-away photos' scores a photo must pass.") var knnQuantile =
+            0.99
+        @Flag(help: "knn placement on the backbone's 1,280 features instead of the stored 128 values.") var knnFull =
+            false
 
         func run() throws {
             Startup.useBestBLAS()
@@ -197,6 +209,37 @@ extension CairnBench {
                     features: unlocated.flatMap { library.photos[$0].features }, count: unlocated.count,
                     locations: unlocated.map { _ in nil },
                     options: LandmarkSearch.Options(useReferences: !noReferences, useMargin: !noMargin))
+                // The knn measurement: each photo without GPS against each proposal's members.
+                var knnChoice: [Int: Int] = [:]
+                if placement == "knn" {
+                    func vector(_ index: Int) -> [Float] {
+                        let raw = knnFull ? library.photos[index].features : stored[index]
+                        let norm = max(1e-12, raw.reduce(0) { $0 + $1 * $1 }.squareRoot())
+                        return raw.map { $0 / norm }
+                    }
+                    let memberVectors = proposals.map { $0.members.map { vector(Int($0)) } }
+                    func score(_ x: [Float], _ members: [[Float]]) -> Float {
+                        let sims = members.map { m in zip(x, m).reduce(0) { $0 + $1.0 * $1.1 } }.sorted(by: >)
+                        let k = min(knnK, sims.count)
+                        return sims.prefix(k).reduce(0, +) / Float(max(1, k))
+                    }
+                    let thresholds = proposals.indices.map { p -> Float in
+                        let far = Adoption.farAway(
+                            candidates, from: (proposals[p].latitude, proposals[p].longitude))
+                        let scores = far.map { score(vector(Int($0.photoId)), memberVectors[p]) }.sorted()
+                        guard !scores.isEmpty else { return 1 }
+                        return scores[min(scores.count - 1, Int(knnQuantile * Double(scores.count)))]
+                    }
+                    for index in unlocated {
+                        let x = vector(index)
+                        var best: (Int, Float)?
+                        for p in proposals.indices {
+                            let margin = score(x, memberVectors[p]) - thresholds[p]
+                            if margin > 0 && margin > (best?.1 ?? 0) { best = (p, margin) }
+                        }
+                        if let best { knnChoice[index] = best.0 }
+                    }
+                }
                 var ownPhotos = 0
                 var placedRight = 0
                 var misses: [String: Int] = [:]
@@ -218,9 +261,12 @@ extension CairnBench {
                 var everydayPlacedAny = 0
                 for (index, found) in zip(unlocated, matches) {
                     let truth = library.photos[index].truth
-                    let adopted = found.first.flatMap {
-                        $0.landmark >= basePack.landmarks.count ? $0.landmark - basePack.landmarks.count : nil
-                    }
+                    let adopted =
+                        placement == "knn"
+                        ? knnChoice[index]
+                        : found.first.flatMap {
+                            $0.landmark >= basePack.landmarks.count ? $0.landmark - basePack.landmarks.count : nil
+                        }
                     if truth < 0 {
                         everydayPhotos += 1
                         if adopted != nil { everydayPlaced += 1 }
