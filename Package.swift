@@ -208,7 +208,7 @@ let package = Package(
         .testTarget(
             name: "LandmarksTests",
             dependencies: ["Landmarks", "CairnLandmarkBuilder", "CairnInference", "CairnTesting"]),
-        .testTarget(name: "CairnDiscoveryTests", dependencies: ["CairnDiscovery"]),
+        .testTarget(name: "CairnDiscoveryTests", dependencies: ["CairnDiscovery", "CairnCatalog"]),
         .testTarget(
             name: "CairnPluginHostTests",
             dependencies: [

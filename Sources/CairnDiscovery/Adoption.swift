@@ -63,7 +63,11 @@ public struct Adoption: Sendable {
         } catch {
             throw AdoptionError(code: .pack, message: "\(error)")
         }
-        let name = name ?? Self.placeName(of: record, besides: Set(pack.landmarks.map(\.name)))
+        let name =
+            name
+            ?? Self.placeName(
+                city: record.city, region: record.adminRegion, country: record.country,
+                besides: Set(pack.landmarks.map(\.name)))
         let taken = Set(pack.landmarks.map(\.key))
         let chosen: String
         if let key {
@@ -120,8 +124,12 @@ public struct Adoption: Sendable {
 
     /// The name of a proposal adopted without asking (`discovery.auto-adopt`): its place in the gazetteer (city,
     /// else region, else country, else "Place"), numbered when the pack already has a landmark of that name ("Agra 2").
-    public static func placeName(of record: DiscoveryRecord, besides names: Set<String>) -> String {
-        let base = record.city ?? record.adminRegion ?? record.country ?? "Place"
+    public static func placeName(
+        city: String?, region: String?, country: String?, besides names: Set<String>
+    )
+        -> String
+    {
+        let base = city ?? region ?? country ?? "Place"
         var candidate = base
         var number = 2
         while names.contains(candidate) {
