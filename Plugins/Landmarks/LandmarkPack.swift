@@ -264,6 +264,13 @@ public struct LandmarkPack: Sendable {
         {
             throw LandmarkPackError(path: path, message: problem)
         }
+        let folder = (path as NSString).deletingLastPathComponent
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.isEmpty ? "." : folder, isDirectory: &isFolder),
+            isFolder.boolValue
+        else {
+            throw LandmarkPackError(path: path, message: "cannot write the pack: there is no folder \(folder)")
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let manifest = String(

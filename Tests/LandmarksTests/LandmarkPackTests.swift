@@ -83,6 +83,11 @@ struct LandmarkPackTests {
         broken = pack
         broken.landmarks[0].referencePhotos = ["one.jpg"]
         #expect(throws: LandmarkPackError.self) { try broken.write(to: folder.file("broken.cairnpack")) }
+
+        // Into a folder that is not there: the reason names it.
+        let nowhere = folder.file("state/v2.cairnpack")
+        let error = #expect(throws: LandmarkPackError.self) { try pack.write(to: nowhere) }
+        #expect(error?.description == "\(nowhere): cannot write the pack: there is no folder \(folder.file("state"))")
     }
 
     @Test func refusesAPackForAnotherBackbone() throws {
