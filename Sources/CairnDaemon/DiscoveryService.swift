@@ -20,6 +20,9 @@ public final class DiscoveryService: Service, @unchecked Sendable {
     private let interval: Duration
     private let lock = NSLock()
     private var settings: CairnConfiguration
+    /// Whether the next check adopts the proposals waiting even without a new discovery run: at start and after a
+    /// reload (an adoption a stop interrupted, auto-adopt just turned on), then after each run.
+    private var adoptWaiting = true
     private let requestReload: @Sendable () -> Void
 
     /// `requestReload`: after an automatic adoption, so the recognizers load the written pack (default: SIGHUP to
@@ -38,15 +41,21 @@ public final class DiscoveryService: Service, @unchecked Sendable {
     /// A reloaded configuration (its `discovery` section, and for auto-adoption the backbone and the pack); used
     /// from the next check on.
     public func apply(_ new: CairnConfiguration) {
-        lock.withLock { settings = new }
+        lock.withLock {
+            settings = new
+            adoptWaiting = true
+        }
     }
 
     public func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let settings = lock.withLock { self.settings }
             if settings.discovery.everyPhotos > 0 {
+                // A graceful shutdown cancels an adoption under way: it stops before the next photo.
                 do {
-                    try await onOwnThread { _ in try self.check(settings) }
+                    try await cancelWhenGracefulShutdown {
+                        try await onOwnThread { isCancelled in try self.check(settings, isCancelled: isCancelled) }
+                    }
                 } catch {
                     logger.error("cannot discover landmarks", metadata: ["reason": "\(error)"])
                 }
@@ -56,35 +65,46 @@ public final class DiscoveryService: Service, @unchecked Sendable {
         }
     }
 
-    /// Runs discovery when `everyPhotos` more photos with GPS have an embedding than at the last run; then adopts
-    /// when `auto-adopt` is on.
-    func check(_ configuration: CairnConfiguration) throws(CatalogError) {
+    /// Runs discovery when `everyPhotos` more photos with GPS have an embedding than at the last run; then, with
+    /// `auto-adopt`, adopts what waits (after a run, or at the first check since start or reload).
+    func check(
+        _ configuration: CairnConfiguration, isCancelled: @escaping @Sendable () -> Bool = { false }
+    ) throws(CatalogError) {
         let settings = configuration.discovery
         let discovery = LibraryDiscovery(rules: DiscoveryRules(settings))
         let located = try catalog.locatedEmbeddedCount(recognizerId: discovery.recognizerId)
         let last = try catalog.daemonStatus().discoveryLocated ?? 0
-        guard located - last >= settings.everyPhotos else { return }
-        let outcome = try discovery.run(catalog: catalog)
-        let summary =
-            "\(outcome.proposals) proposed among \(outcome.located) photos with GPS (\(outcome.saved.added) new, "
-            + "\(outcome.saved.kept) kept, \(outcome.saved.removed) gone)"
-        logger.notice(
-            "discovered landmarks (cairn landmarks discovered lists them)",
-            metadata: [
-                "proposals": "\(outcome.proposals)", "new": "\(outcome.saved.added)", "kept": "\(outcome.saved.kept)",
-                "gone": "\(outcome.saved.removed)", "photos-with-gps": "\(outcome.located)",
-                "recognised": "\(outcome.recognised)", "seconds": "\(String(format: "%.2f", outcome.seconds))",
-            ])
-        try catalog.updateDaemonStatus {
-            $0.discoveredAt = Date()
-            $0.discovery = summary
-            $0.discoveryLocated = located
+        let due = located - last >= settings.everyPhotos
+        if due {
+            let outcome = try discovery.run(catalog: catalog)
+            let summary =
+                "\(outcome.proposals) proposed among \(outcome.located) photos with GPS (\(outcome.saved.added) new, "
+                + "\(outcome.saved.kept) kept, \(outcome.saved.removed) gone)"
+            logger.notice(
+                "discovered landmarks (cairn landmarks discovered lists them)",
+                metadata: [
+                    "proposals": "\(outcome.proposals)", "new": "\(outcome.saved.added)",
+                    "kept": "\(outcome.saved.kept)", "gone": "\(outcome.saved.removed)",
+                    "photos-with-gps": "\(outcome.located)", "recognised": "\(outcome.recognised)",
+                    "seconds": "\(String(format: "%.2f", outcome.seconds))",
+                ])
+            try catalog.updateDaemonStatus {
+                $0.discoveredAt = Date()
+                $0.discovery = summary
+                $0.discoveryLocated = located
+            }
         }
-        guard settings.autoAdopt else { return }
-        let adopted = autoAdopt(configuration)
+        let waiting = lock.withLock {
+            defer { adoptWaiting = false }
+            return adoptWaiting
+        }
+        guard settings.autoAdopt, due || waiting else { return }
+        let adopted = autoAdopt(configuration, isCancelled: isCancelled)
         if !adopted.isEmpty {
             try catalog.updateDaemonStatus {
-                $0.discovery = summary + "; adopted \(adopted.joined(separator: ", ")) (discovery.auto-adopt)"
+                $0.discovery =
+                    ($0.discovery ?? "")
+                    + "; adopted \(adopted.joined(separator: ", ")) (discovery.auto-adopt)"
             }
         }
     }
@@ -92,7 +112,7 @@ public final class DiscoveryService: Service, @unchecked Sendable {
     /// Adopts every proposal of `auto-adopt-minimum-photos` or more into the configured pack, named after its
     /// place, then asks for a reload. Each failure is logged and leaves the proposal waiting; one about the pack or
     /// the backbone stops the round. Returns the names given.
-    func autoAdopt(_ configuration: CairnConfiguration) -> [String] {
+    func autoAdopt(_ configuration: CairnConfiguration, isCancelled: @escaping @Sendable () -> Bool) -> [String] {
         let minimum = configuration.discovery.autoAdoptMinimumPhotos
         let due: [DiscoveryRecord]
         do {
@@ -122,8 +142,14 @@ public final class DiscoveryService: Service, @unchecked Sendable {
         let adoption = Adoption(catalog: catalog, packPath: pack, extractor: extractor)
         var adopted: [String] = []
         for record in due {
+            if isCancelled() {
+                logger.notice(
+                    "adoption stopped: cairnd is stopping; its next start adopts the rest",
+                    metadata: ["left": "\(due.count - adopted.count)"])
+                break
+            }
             do throws(AdoptionError) {
-                let outcome = try adoption.adopt(id: record.id)
+                let outcome = try adoption.adopt(id: record.id, isCancelled: isCancelled)
                 adopted.append(outcome.name)
                 logger.notice(
                     "adopted a discovered landmark (discovery.auto-adopt)",
@@ -133,6 +159,11 @@ public final class DiscoveryService: Service, @unchecked Sendable {
                         "threshold": "\(outcome.addition.threshold.map { String(format: "%.3f", $0) } ?? "pack")",
                         "pack": "\(pack)",
                     ])
+            } catch let error where error.code == .stopped {
+                logger.notice(
+                    "adoption stopped: cairnd is stopping; its next start adopts the rest",
+                    metadata: ["left": "\(due.count - adopted.count)"])
+                break
             } catch {
                 logger.error(
                     "cannot adopt a discovered landmark", metadata: ["id": "\(record.id)", "reason": "\(error)"])

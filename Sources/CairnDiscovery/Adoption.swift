@@ -9,8 +9,9 @@ public struct AdoptionError: Error, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable {
         /// No discovery with that id; already adopted; the key is taken in the pack.
         case notFound, adopted, exists
-        /// The pack cannot be read, or written; no photo of the proposal could be read; the catalog failed.
-        case pack, write, photos, catalog
+        /// The pack cannot be read, or written; no photo of the proposal could be read; the catalog failed; stopped
+        /// (`isCancelled`) before the pack was written.
+        case pack, write, photos, catalog, stopped
     }
 
     public var code: Code
@@ -46,7 +47,10 @@ public struct Adoption: Sendable {
 
     /// Adopts discovery `id` as `name` (default: its place, `placeName`); `key` (default: from the name, made unique
     /// in the pack) must not be taken.
-    public func adopt(id: Int64, name: String? = nil, key: String? = nil) throws(AdoptionError) -> Outcome {
+    /// Once `isCancelled` says so (a daemon stopping), no more photo is read and nothing is written.
+    public func adopt(
+        id: Int64, name: String? = nil, key: String? = nil, isCancelled: @Sendable () -> Bool = { false }
+    ) throws(AdoptionError) -> Outcome {
         let found: (DiscoveryRecord, members: [String])?
         do { found = try catalog.discovery(id: id) } catch { throw AdoptionError(code: .catalog, message: "\(error)") }
         guard let (record, members) = found else {
@@ -98,9 +102,10 @@ public struct Adoption: Sendable {
         let addition: PackAddition
         do {
             addition = try pack.add(
-                landmark, photos: Array(members.prefix(photos)), negatives: negatives, extractor: extractor)
+                landmark, photos: Array(members.prefix(photos)), negatives: negatives, extractor: extractor,
+                isCancelled: isCancelled)
         } catch {
-            throw AdoptionError(code: .photos, message: "\(error)")
+            throw AdoptionError(code: isCancelled() ? .stopped : .photos, message: "\(error)")
         }
         do {
             try pack.write(to: packPath)

@@ -42,7 +42,8 @@ public final class FeatureExtractor: @unchecked Sendable {
         self.framing = framing
         decoder = ImageDecoder(dcChroma: dcChroma)
         if let cacheFolder {
-            let name = "features-" + model.version.replacingOccurrences(of: "/", with: "-")
+            let name =
+                "features-" + model.version.replacingOccurrences(of: "/", with: "-")
                 + (framing == .centerCrop ? "" : "-\(framing.rawValue)") + (dcChroma ? "-dc-chroma" : "") + ".f32"
             cachePath = (cacheFolder as NSString).appendingPathComponent(name)
         } else {
@@ -57,7 +58,8 @@ public final class FeatureExtractor: @unchecked Sendable {
     /// The features of every photo, in order; a photo that cannot be read or decoded gives its reason instead.
     /// `progress` hears (done, total) as photos complete.
     public func features(
-        of paths: [String], augmentation: Augmentation? = nil, progress: @Sendable (Int, Int) -> Void = { _, _ in }
+        of paths: [String], augmentation: Augmentation? = nil, progress: @Sendable (Int, Int) -> Void = { _, _ in },
+        isCancelled: @Sendable () -> Bool = { false }
     ) -> [Result<PhotoFeatures, LandmarkBuildError>] {
         let results = ResultSlots<Result<PhotoFeatures, LandmarkBuildError>>(count: paths.count)
         let next = Counter()
@@ -69,6 +71,10 @@ public final class FeatureExtractor: @unchecked Sendable {
             while true {
                 let index = next.increment() - 1
                 guard index < paths.count else { break }
+                if isCancelled() {
+                    results.set(index, .failure(LandmarkBuildError("\(paths[index]): not read, the work was stopped")))
+                    continue
+                }
                 let result = self.photo(paths[index], augmentation: augmentation, session: session, fresh: fresh)
                 results.set(index, result)
                 progress(done.increment(), paths.count)
@@ -97,8 +103,10 @@ public final class FeatureExtractor: @unchecked Sendable {
                 return .success(photo)
             }
             do {
-                let image = try decoder.decode(bytes, minShortSide: EfficientNetLite0.inputSize, orientation: exif.orientation)
-                let pixels = augmentation?.view(of: image, hash: contentHash, size: EfficientNetLite0.inputSize)
+                let image = try decoder.decode(
+                    bytes, minShortSide: EfficientNetLite0.inputSize, orientation: exif.orientation)
+                let pixels =
+                    augmentation?.view(of: image, hash: contentHash, size: EfficientNetLite0.inputSize)
                     ?? image.networkInput(size: EfficientNetLite0.inputSize, framing: framing)
                 let input = BackboneInput.normalised(pixels)
                 photo.features = session.run([input])[0].features
@@ -129,7 +137,10 @@ public final class FeatureExtractor: @unchecked Sendable {
             while offset + Self.recordSize <= bytes.count {
                 let hash = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
                 var values = [Float](repeating: 0, count: EfficientNetLite0.featureCount)
-                values.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[(offset + 8)..<(offset + Self.recordSize)])) }
+                values.withUnsafeMutableBytes {
+                    $0.copyMemory(
+                        from: UnsafeRawBufferPointer(rebasing: bytes[(offset + 8)..<(offset + Self.recordSize)]))
+                }
                 cache[hash] = values
                 offset += Self.recordSize
             }
@@ -146,10 +157,13 @@ public final class FeatureExtractor: @unchecked Sendable {
             withUnsafeBytes(of: hash.littleEndian) { bytes.append(contentsOf: $0) }
             values.withUnsafeBytes { bytes.append(contentsOf: $0) }
         }
-        guard let handle = FileHandle(forWritingAtPath: cachePath) ?? {
-            _ = FileManager.default.createFile(atPath: cachePath, contents: nil)
-            return FileHandle(forWritingAtPath: cachePath)
-        }() else { return }
+        guard
+            let handle = FileHandle(forWritingAtPath: cachePath)
+                ?? {
+                    _ = FileManager.default.createFile(atPath: cachePath, contents: nil)
+                    return FileHandle(forWritingAtPath: cachePath)
+                }()
+        else { return }
         defer { try? handle.close() }
         _ = try? handle.seekToEnd()
         try? handle.write(contentsOf: bytes)
@@ -160,7 +174,12 @@ public final class FeatureExtractor: @unchecked Sendable {
 final class Counter: @unchecked Sendable {
     private var value = 0
     private let lock = NSLock()
-    func increment() -> Int { lock.withLock { value += 1; return value } }
+    func increment() -> Int {
+        lock.withLock {
+            value += 1
+            return value
+        }
+    }
 }
 
 /// Features computed in this run, to append to the cache.

@@ -83,14 +83,16 @@ extension LandmarkPack {
     /// Adds `landmark` from photo files (`photos`, absolute paths), embedded with the pack's head and clustered like
     /// a build does; with `negatives` (files of photos that do not show it), also its own stricter η without GPS
     /// where they need one. Photos that cannot be read are skipped and listed. What `cairn landmarks add` and
-    /// adoption of a discovered landmark share; the caller writes the pack.
+    /// adoption of a discovered landmark share; the caller writes the pack. Once `isCancelled` says so, no more photo
+    /// is read and nothing is added (a daemon stopping).
     public mutating func add(
-        _ landmark: Landmark, photos: [String], negatives: [String] = [], extractor: FeatureExtractor
+        _ landmark: Landmark, photos: [String], negatives: [String] = [], extractor: FeatureExtractor,
+        isCancelled: @Sendable () -> Bool = { false }
     ) throws(LandmarkBuildError) -> PackAddition {
         var features: [[Float]] = []
         var names: [String] = []
         var skipped: [String] = []
-        for result in extractor.features(of: photos) {
+        for result in extractor.features(of: photos, isCancelled: isCancelled) {
             switch result {
             case .success(let photo):
                 features.append(photo.features)
@@ -98,7 +100,14 @@ extension LandmarkPack {
             case .failure(let error): skipped.append("\(error)")
             }
         }
-        guard !features.isEmpty else { throw LandmarkBuildError("no photo of \(landmark.key) could be read") }
+        guard !features.isEmpty || isCancelled() else {
+            throw LandmarkBuildError("no photo of \(landmark.key) could be read")
+        }
+        var negativeFeatures: [[Float]] = []
+        for result in extractor.features(of: negatives, isCancelled: isCancelled) {
+            if case .success(let photo) = result { negativeFeatures.append(photo.features) }
+        }
+        if isCancelled() { throw LandmarkBuildError("stopped before \(landmark.key) was added") }
         var parameters = BuildParameters()
         if let distance = provenance.parameters["cluster-distance"].flatMap(Float.init) {
             parameters.clusterDistance = distance
@@ -107,10 +116,6 @@ extension LandmarkPack {
         counted.photos = features.count
         let centroids = adding(
             counted, features: features, photoNames: names, builder: PackBuilder(parameters: parameters))
-        var negativeFeatures: [[Float]] = []
-        for result in extractor.features(of: negatives) {
-            if case .success(let photo) = result { negativeFeatures.append(photo.features) }
-        }
         let threshold = calibrateThreshold(ofLandmark: landmarks.count - 1, negatives: negativeFeatures)
         return PackAddition(
             photos: features.count, centroids: centroids, negatives: negativeFeatures.count, threshold: threshold,

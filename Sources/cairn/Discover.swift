@@ -232,7 +232,7 @@ extension CLIError {
             case .adopted, .exists: ExitStatus.usage
             case .pack: ExitStatus.configuration
             case .photos: ExitStatus.noInput
-            case .write, .catalog: ExitStatus.catalogUnreadable
+            case .write, .catalog, .stopped: ExitStatus.catalogUnreadable
             }
         self.init(code: error.code.rawValue, message: error.message, exitCode: exitCode)
     }

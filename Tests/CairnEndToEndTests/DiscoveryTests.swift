@@ -214,10 +214,11 @@ import Testing
     }
 
     /// With `discovery.auto-adopt`, cairnd also adopts what it proposes, names it after its place, reloads, and
-    /// places the photos without GPS; `cairn status` shows the run.
+    /// places the photos without GPS; `cairn status` shows the run. Here auto-adopt is off while discovery runs and
+    /// turned on by a reload: the proposals waiting are adopted at the next check.
     @Test func cairndDiscoversAdoptsAndPlacesInTheBackground() throws {
-        let (library, configPath, _) = try prepare(
-            extra: "discovery:\n  every-photos: 40\n  auto-adopt: true\n  auto-adopt-minimum-photos: 8")
+        let discovery = "discovery:\n  every-photos: 40\n  auto-adopt-minimum-photos: 8"
+        let (library, configPath, pack) = try prepare(extra: discovery)
         var daemon = try RunningProcess(TestPaths.executable("cairnd"), ["--config", configPath])
         defer { _ = daemon.stop() }
         // 88 photos with GPS: the first check after 40 of them have an embedding runs discovery.
@@ -228,7 +229,15 @@ import Testing
         let status = try cairn(["status", "--catalog", catalogPath])
         #expect(status.stdout.contains("Discovery: "), "\(status.stdout)")
         #expect(status.stdout.contains("proposed among"), "\(status.stdout)")
+        // Off: the proposals wait, nothing is adopted.
+        Thread.sleep(forTimeInterval: 35)
+        #expect(!daemon.stderr.contains("adopted a discovered landmark"), "\(daemon.stderr)")
+        let waiting = try cairn(["landmarks", "discovered", "--catalog", catalogPath])
+        #expect(waiting.stdout.contains("Agra") && !waiting.stdout.contains("adopted as"), "\(waiting.stdout)")
 
+        // Turned on by a reload.
+        _ = try config(pack: pack, extra: discovery + "\n  auto-adopt: true")
+        daemon.send(SIGHUP)
         // Adopted under the gazetteer's name, written into the pack, then a reload recognises it.
         #expect(daemon.waitForLog("name=Agra", timeout: 400), "\(daemon.stderr)")
         #expect(daemon.stderr.contains("adopted a discovered landmark (discovery.auto-adopt)"), "\(daemon.stderr)")

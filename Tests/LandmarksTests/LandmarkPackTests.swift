@@ -199,4 +199,36 @@ struct LandmarkPackTests {
         #expect(Set(removed.centroidLandmark) == [0, 1, 2])
         #expect(removed.centroids.count == removed.centroidLandmark.count * removed.dimension)
     }
+    /// `add` from photo files, as `cairn landmarks add` and adoption use it: real photos through the real backbone,
+    /// an unreadable file listed, its own threshold from the negatives; and nothing added once it is told to stop.
+    @Test func addsFromPhotoFilesAndStopsWhenCancelled() throws {
+        let extractor = FeatureExtractor(
+            model: try EfficientNetLite0(
+                path: TestPaths.repositoryRoot.appendingPathComponent("models/efficientnet-lite0.safetensors").path),
+            cacheFolder: nil, threads: 2)
+        let taj = TestPaths.data("landmarks-dev/taj_mahal").path
+        let photos = try FileManager.default.contentsOfDirectory(atPath: taj).sorted().prefix(4).map { "\(taj)/\($0)" }
+        let street = TestPaths.data("everyday-more/street").path
+        let negatives = try FileManager.default.contentsOfDirectory(atPath: street).sorted().prefix(12)
+            .map { "\(street)/\($0)" }
+        let broken = folder.file("broken.jpg")
+        try Data("not a photo".utf8).write(to: URL(fileURLWithPath: broken))
+        let house = LandmarkPack.Landmark(
+            key: "our_taj", name: "Our Taj", city: "Agra", country: "India", region: "", latitude: 27.175,
+            longitude: 78.042, photos: 0, referencesChecked: false)
+
+        var stopped = try Self.samplePack()
+        let before = stopped.landmarks
+        #expect(throws: LandmarkBuildError.self) {
+            try stopped.add(house, photos: photos, negatives: negatives, extractor: extractor, isCancelled: { true })
+        }
+        #expect(stopped.landmarks == before)
+
+        var pack = try Self.samplePack()
+        let addition = try pack.add(house, photos: photos + [broken], negatives: negatives, extractor: extractor)
+        #expect(addition.photos == 4 && addition.negatives == 12 && addition.centroids >= 1)
+        #expect(addition.skipped.count == 1 && addition.skipped[0].hasPrefix(broken), "\(addition.skipped)")
+        #expect(pack.landmarks.last?.key == "our_taj" && pack.landmarks.last?.photos == 4)
+        #expect(pack.landmarks.last?.threshold == addition.threshold)
+    }
 }
