@@ -44,7 +44,8 @@ struct DiscoverLandmarks: ParsableCommand {
             already recognised are left out. The proposals are saved in the catalog: list them with `discovered`, \
             make one a landmark of the pack with `adopt`, hide one with `reject`. Running it again keeps the ids of \
             proposals found again and never brings back a rejected one. cairnd runs it by itself when enough new \
-            photos with GPS arrived (discovery.every-photos). See docs/DISCOVERY.md.
+            photos with GPS arrived (discovery.every-photos), and with discovery.auto-adopt also adopts the \
+            proposals of discovery.auto-adopt-minimum-photos or more, named after their city. See docs/DISCOVERY.md.
             """)
 
     @OptionGroup var catalogOptions: CatalogOptions
@@ -146,9 +147,11 @@ struct AdoptDiscovered: ParsableCommand {
             Embeds the proposal's most typical photos (--photos) with the pack's head and adds them to the pack as \
             a personal landmark, like `add` does: its place is the proposal's (city and country from the \
             gazetteer, position the photos' mean). Its threshold without GPS is the pack's, or stricter where up \
-            to 400 of the library's own photos taken 5 km or more away would otherwise get it (at most 1% may). The pack is written again (atomically). Then `cairn reload` (or `systemctl \
-            reload cairnd`): cairnd recognises the landmark in every photo again, and photos without GPS that look \
-            like it get its tag and its place (source "landmark"; `cairn photo` shows the evidence).
+            to 400 of the library's own photos taken 5 km or more away would otherwise get it (at most 1% may). The \
+            pack is written again (atomically). Then `cairn reload` (or `systemctl reload cairnd`): cairnd \
+            recognises the landmark in every photo again, and photos without GPS that look like it get its tag and \
+            its place (source "landmark"; `cairn photo` shows the evidence). With discovery.auto-adopt, cairnd does \
+            all this by itself for the large proposals.
             """)
 
     @OptionGroup var backbone: BackboneOptions
