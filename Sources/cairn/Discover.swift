@@ -265,7 +265,7 @@ struct RejectDiscovered: ParsableCommand {
                 throw CLIError(
                     code: "adopted",
                     message:
-                        "discovered landmark \(id) is adopted as \(found.0.landmarkKey ?? "?"); remove it from the pack first",
+                        "discovered landmark \(id) is adopted as \(found.0.landmarkKey ?? "?"): `cairn landmarks remove \(found.0.landmarkKey ?? "KEY")` removes it from the pack and rejects it",
                     exitCode: ExitStatus.usage)
             }
             try query { () throws(CatalogError) in try context.catalog.setDiscovery(id: id, status: .rejected) }

@@ -20,7 +20,8 @@ struct LandmarksCommand: ParsableCommand {
             """,
         subcommands: [
             SplitNegatives.self, TrainHead.self, BuildPack.self, EvaluatePack.self, RecognizeLandmarks.self,
-            AddLandmark.self, DiscoverLandmarks.self, ListDiscovered.self, AdoptDiscovered.self, RejectDiscovered.self,
+            AddLandmark.self, RemoveLandmark.self, DiscoverLandmarks.self, ListDiscovered.self, AdoptDiscovered.self,
+            RejectDiscovered.self,
         ])
 }
 

@@ -211,6 +211,26 @@ import Testing
         #expect(everydayPlaced.count <= 1, "everyday photos placed at the Taj Mahal: \(everydayPlaced)")
         let afterwards = try cairn(["landmarks", "discovered", "--all", "--catalog", catalogPath])
         #expect(afterwards.stdout.contains("adopted as our_taj “Our Taj”"), "\(afterwards.stdout)")
+
+        // An adopted landmark cannot be rejected; removed from the pack, it is, and its photos lose its place.
+        let notRejected = try cairn(["landmarks", "reject", "\(tajID)", "--config", configPath])
+        #expect(
+            notRejected.status == 64 && notRejected.stderr.contains("`cairn landmarks remove our_taj`"),
+            "\(notRejected.stderr)")
+        let removed = try cairn(["landmarks", "remove", "our_taj", "--config", configPath])
+        #expect(removed.status == 0, "\(removed.stderr)")
+        #expect(removed.stdout.contains("removed our_taj (Our Taj) from "), "\(removed.stdout)")
+        #expect(removed.stdout.contains("discovered landmark #\(tajID) is rejected now"), "\(removed.stdout)")
+        let gone = try cairn(["landmarks", "remove", "our_taj", "--config", configPath])
+        #expect(gone.status == 1 && gone.stderr.contains("has no landmark 'our_taj' (it has "), "\(gone.stderr)")
+        let settled = try cairn(["landmarks", "discovered", "--all", "--catalog", catalogPath])
+        #expect(settled.stdout.contains("#\(tajID)  Agra") && !settled.stdout.contains("our_taj"), "\(settled.stdout)")
+        let unplaced = try cairn(["index", folder.file("photos"), "--config", configPath])
+        #expect(unplaced.status == 0, "\(unplaced.stderr)")
+        for photo in library.unlocated["taj_mahal"]! {
+            let shown = try cairn(["photo", photo, "--catalog", catalogPath])
+            #expect(!shown.stdout.contains("Our Taj"), "\(shown.stdout)")
+        }
     }
 
     /// With `discovery.auto-adopt`, cairnd also adopts what it proposes, names it after its place, reloads, and

@@ -1,0 +1,94 @@
+import ArgumentParser
+import CairnCatalog
+import CairnConfig
+import CairnDiscovery
+import CairnLandmarkBuilder
+import Foundation
+import Landmarks
+
+struct RemoveLandmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remove",
+        abstract: "Remove a landmark from a pack (a personal one added by mistake, an adopted one you do not want).",
+        discussion: """
+            Writes the pack again (atomically) without the landmark's centroids and references; nothing else \
+            changes. A discovered landmark that was adopted as this key becomes rejected in the catalog, so \
+            discovery never proposes it again and auto-adoption never brings it back. Then `cairn reload`: cairnd \
+            recognises every photo again with the new pack, and the photos the landmark had placed lose its tag and \
+            its place.
+            """)
+
+    @OptionGroup var catalogOptions: CatalogOptions
+    @OptionGroup var output: OutputOptions
+
+    @Argument(
+        help: ArgumentHelp(
+            "The landmark's key (the pack's; `cairn landmarks discovered --all` shows adopted ones).", valueName: "key")
+    )
+    var key: String
+
+    @Option(
+        help: ArgumentHelp("The pack (default: recognizers.landmarks.pack of the configuration).", valueName: "file"))
+    var pack: String?
+
+    func run() throws {
+        try reporting(json: output.json) { () throws(CLIError) in
+            let context = try WritingContext(catalogOptions)
+            guard
+                let packPath = pack.map(ConfigurationLoader.absolute)
+                    ?? Adoption.configuredPack(context.settings).map(ConfigurationLoader.absolute)
+            else {
+                throw CLIError(
+                    code: "pack", message: "no landmark pack is configured: pass --pack FILE",
+                    exitCode: ExitStatus.configuration)
+            }
+            let loaded: LandmarkPack
+            do {
+                loaded = try LandmarkPack.load(path: packPath)
+            } catch {
+                throw CLIError(code: "pack", message: "\(error)", exitCode: ExitStatus.configuration)
+            }
+            guard let landmark = loaded.landmarks.first(where: { $0.key == key }) else {
+                let keys = loaded.landmarks.map(\.key)
+                let shown = keys.prefix(12).joined(separator: ", ") + (keys.count > 12 ? ", …" : "")
+                throw CLIError(
+                    code: "notFound", message: "\(packPath) has no landmark '\(key)' (it has \(shown))",
+                    exitCode: ExitStatus.failure)
+            }
+            guard loaded.landmarks.count > 1 else {
+                throw CLIError(
+                    code: "last", message: "'\(key)' is the pack's only landmark: a pack needs one; build another",
+                    exitCode: ExitStatus.usage)
+            }
+            var removed = loaded.removing(key: key)
+            do {
+                try removed.write(to: packPath)
+            } catch {
+                throw CLIError(code: "write", message: "\(error)", exitCode: ExitStatus.catalogUnreadable)
+            }
+            let adopted = try query { () throws(CatalogError) in
+                try context.catalog.discoveries([.adopted], typical: 0).filter { $0.landmarkKey == key }
+            }
+            for record in adopted {
+                try query { () throws(CatalogError) in
+                    try context.catalog.setDiscovery(id: record.id, status: .rejected)
+                }
+            }
+            if output.json {
+                printJSON([
+                    "key": key, "pack": packPath, "checksum": removed.checksum,
+                    "landmarks": "\(removed.landmarks.count)",
+                    "rejected": adopted.map { "\($0.id)" }.joined(separator: ","),
+                ])
+            } else {
+                print(
+                    "removed \(key) (\(landmark.name)) from \(packPath): \(removed.landmarks.count) landmarks left, version pack:\(removed.checksum)"
+                )
+                for record in adopted {
+                    print("discovered landmark #\(record.id) is rejected now: it will not be proposed or adopted again")
+                }
+                print("run `cairn reload` (or systemctl reload cairnd) so cairnd recognises the photos again")
+            }
+        }
+    }
+}
