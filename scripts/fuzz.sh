@@ -323,6 +323,10 @@ for target in "${targets[@]}"; do
         exit 2
         ;;
     esac
+    # The pack harness writes each input to a file and loads it (the reader takes a path): on a disk-backed /tmp it
+    # waits on the disk most of the time (5x fewer executions), so its file goes to /dev/shm where there is one.
+    harness_tmp="${TMPDIR:-}"
+    if [ "$target" = pack ] && [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then harness_tmp=/dev/shm; fi
     corpus=".build/fuzz/corpus-$target"
     mkdir -p "$corpus"
     touch "$corpus.started"
@@ -331,8 +335,9 @@ for target in "${targets[@]}"; do
     # Swift's own crash handler off: on a trap it starts swift-backtrace, ASan reports its reads of the crashed
     # process's memory as an error of their own and ends the process, and swift-backtrace waits on, orphaned, holding
     # this pipeline open. libFuzzer's handler prints the stack instead.
-    ASAN_OPTIONS=detect_leaks=1 SWIFT_BACKTRACE=enable=no "$binary" "${budget[@]}" -rss_limit_mb=2048 \
-        -timeout="${TIMEOUT:-10}" -artifact_prefix=".build/fuzz/$target-" -print_final_stats=1 "$corpus" "$seeds" 2>&1 \
+    TMPDIR="${harness_tmp:-/tmp}" ASAN_OPTIONS=detect_leaks=1 SWIFT_BACKTRACE=enable=no \
+        "$binary" "${budget[@]}" -rss_limit_mb=2048 -timeout="${TIMEOUT:-10}" -artifact_prefix=".build/fuzz/$target-" \
+        -print_final_stats=1 "$corpus" "$seeds" 2>&1 \
         | grep -E "^#[0-9]+[[:space:]]+(DONE|INITED)|stat::|ERROR:|SUMMARY|==[0-9]+==|^eighth:" || true
     # Findings of this run: crash, leak, timeout or out-of-memory inputs written since it started (a slow-unit file
     # is libFuzzer's note of an input over 10 s, not a finding; an earlier run's files are left to whoever reads them).
