@@ -57,6 +57,12 @@ extension CairnBench {
         @Flag(help: "Train the famous pack's head (photos only, no augmented views) instead of the untrained PCA.")
         var trained = false
         @Flag(help: "Recognise without the margin μ.") var noMargin = false
+        @Flag(
+            help: """
+                A measurement: train the head on the famous landmarks and, as classes of their own, each proposal's \
+                photos (their GPS photos), then build the pack and adopt with it.
+                """)
+        var trainOwn = false
         @Option(
             help: """
                 Placement of the photos without GPS: pack (the adopted landmarks in the pack, what cairnd does) or \
@@ -181,6 +187,19 @@ extension CairnBench {
 
                 // Adopt every proposal, then recognise the photos without GPS.
                 var pack = basePack
+                if trainOwn {
+                    var parameters = TrainingParameters()
+                    parameters.augmentedViews = 0
+                    let own = proposals.map { $0.members.map { library.photos[Int($0)].features } }
+                    let model = HeadTrainer(parameters: parameters).train(
+                        landmarks: famous.map { landmarks[$0].features } + own,
+                        regions: famous.map { landmarks[$0].landmark.region } + own.map { _ in "own" },
+                        negatives: packParts[0].features)
+                    pack = try PackBuilder().build(
+                        famous.map { landmarks[$0] }, negatives: packParts[1], backbone: "bench",
+                        head: model.embeddingHead(name: "trained-own"), exemplars: packParts[0].features
+                    ).0
+                }
                 let candidates = inputs.map {
                     LocatedPhoto(photoId: $0.id, path: "", latitude: $0.latitude, longitude: $0.longitude)
                 }
