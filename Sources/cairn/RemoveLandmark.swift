@@ -33,10 +33,15 @@ struct RemoveLandmark: ParsableCommand {
 
     func run() throws {
         try reporting(json: output.json) { () throws(CLIError) in
-            let context = try WritingContext(catalogOptions)
+            let settings: CairnConfiguration
+            do {
+                settings = try ConfigurationLoader.builtIn.resolve(path: catalogOptions.config).0
+            } catch {
+                throw CLIError(code: "config", message: "\(error)", exitCode: ExitStatus.configuration)
+            }
             guard
                 let packPath = pack.map(ConfigurationLoader.absolute)
-                    ?? Adoption.configuredPack(context.settings).map(ConfigurationLoader.absolute)
+                    ?? Adoption.configuredPack(settings).map(ConfigurationLoader.absolute)
             else {
                 throw CLIError(
                     code: "pack", message: "no landmark pack is configured: pass --pack FILE",
@@ -66,12 +71,16 @@ struct RemoveLandmark: ParsableCommand {
             } catch {
                 throw CLIError(code: "write", message: "\(error)", exitCode: ExitStatus.catalogUnreadable)
             }
-            let adopted = try query { () throws(CatalogError) in
-                try context.catalog.discoveries([.adopted], typical: 0).filter { $0.landmarkKey == key }
-            }
-            for record in adopted {
-                try query { () throws(CatalogError) in
-                    try context.catalog.setDiscovery(id: record.id, status: .rejected)
+            // The catalog's discoveries, when there is a catalog (a pack can be edited where none is).
+            let catalogPath = catalogOptions.catalog.map(ConfigurationLoader.absolute) ?? settings.catalog.path
+            var adopted: [DiscoveryRecord] = []
+            if FileManager.default.fileExists(atPath: catalogPath) {
+                let catalog = try query { () throws(CatalogError) in try Catalog.openForWriting(path: catalogPath) }
+                adopted = try query { () throws(CatalogError) in
+                    try catalog.discoveries([.adopted], typical: 0).filter { $0.landmarkKey == key }
+                }
+                for record in adopted {
+                    try query { () throws(CatalogError) in try catalog.setDiscovery(id: record.id, status: .rejected) }
                 }
             }
             if output.json {
