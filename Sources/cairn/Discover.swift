@@ -186,15 +186,7 @@ struct AdoptDiscovered: ParsableCommand {
     func run() throws {
         try reporting(json: output.json) { () throws(CLIError) in
             let context = try WritingContext(catalog: catalog, config: backbone.config)
-            guard
-                let packPath = pack.map(ConfigurationLoader.absolute)
-                    ?? Adoption.configuredPack(context.settings).map(ConfigurationLoader.absolute)
-            else {
-                throw CLIError(
-                    code: "pack",
-                    message: "no landmark pack is configured: pass --pack FILE (docs/LANDMARKS.md builds one)",
-                    exitCode: ExitStatus.configuration)
-            }
+            let packPath = try chosenPack(pack, settings: context.settings)
             let adoption = Adoption(
                 catalog: context.catalog, packPath: packPath, extractor: try backbone.extractor(), photos: photos)
             let adopted: Adoption.Outcome
@@ -276,4 +268,17 @@ struct RejectDiscovered: ParsableCommand {
             }
         }
     }
+}
+
+/// The pack a landmark command edits: `--pack`, else recognizers.landmarks.pack of the configuration (absolute).
+func chosenPack(_ option: String?, settings: CairnConfiguration) throws(CLIError) -> String {
+    guard
+        let path = option.map(ConfigurationLoader.absolute)
+            ?? Adoption.configuredPack(settings).map(ConfigurationLoader.absolute)
+    else {
+        throw CLIError(
+            code: "pack", message: "no landmark pack is configured: pass --pack FILE (docs/LANDMARKS.md builds one)",
+            exitCode: ExitStatus.configuration)
+    }
+    return path
 }

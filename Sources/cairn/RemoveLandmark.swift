@@ -39,14 +39,7 @@ struct RemoveLandmark: ParsableCommand {
             } catch {
                 throw CLIError(code: "config", message: "\(error)", exitCode: ExitStatus.configuration)
             }
-            guard
-                let packPath = pack.map(ConfigurationLoader.absolute)
-                    ?? Adoption.configuredPack(settings).map(ConfigurationLoader.absolute)
-            else {
-                throw CLIError(
-                    code: "pack", message: "no landmark pack is configured: pass --pack FILE",
-                    exitCode: ExitStatus.configuration)
-            }
+            let packPath = try chosenPack(pack, settings: settings)
             let loaded: LandmarkPack
             do {
                 loaded = try LandmarkPack.load(path: packPath)
